@@ -21,6 +21,7 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / "python"
 STAMP = VENV / ".installed"
+NODE_STAMP = ROOT / "node_modules" / ".installed"
 
 
 def _env() -> dict[str, str]:
@@ -44,7 +45,7 @@ def _run(*command: str | Path) -> None:
 def setup() -> None:
     """Create ``.venv`` and install the package with its development dependencies, when needed."""
     wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
-    if STAMP.exists() and STAMP.read_text() == wanted:
+    if STAMP.exists() and STAMP.read_text() == wanted and NODE_STAMP.exists():
         return
     if not PYTHON.exists():
         print("+ creating .venv", flush=True)
@@ -53,6 +54,11 @@ def setup() -> None:
     # Dependency groups (PEP 735) need pip 25.1 or newer, installed just above.
     _run(PYTHON, "-m", "pip", "install", "--quiet", "-e", ".", "--group", "dev")
     STAMP.write_text(wanted)
+    node_wanted = hashlib.sha256((ROOT / "package-lock.json").read_bytes()).hexdigest()
+    if not NODE_STAMP.exists() or NODE_STAMP.read_text() != node_wanted:
+        # Node tools (asl-validator, the cdk CLI, publib) run on the venv's Node 24 and its npm.
+        _run(BIN / "npm", "ci", "--no-audit", "--no-fund", "--loglevel=error")
+        NODE_STAMP.write_text(node_wanted)
 
 
 def test(extra: list[str]) -> None:
