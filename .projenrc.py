@@ -42,7 +42,9 @@ project = PythonProject(
     name="serverless-patterns",
     module_name="serverless_patterns",
     version=VERSION,
-    description="AWS CDK v2 constructs for production serverless systems: secure defaults, real handlers, a local cloud.",
+    description=(
+        "AWS CDK v2 constructs for production serverless systems: secure defaults, real handlers, a local cloud."
+    ),
     author_name="serverless-patterns developers",
     author_email="serverless-patterns@users.noreply.github.com",
     license="Apache-2.0",
@@ -91,7 +93,7 @@ for path, value in {
     "tool.ruff.lint": {
         # Powertools' selection as a start: errors, pyflakes, bugbear, comprehensions, imports,
         # pyupgrade, naming, simplify, annotations on the library's public surface.
-        "select": ["E", "W", "F", "B", "C4", "I", "UP", "N", "SIM", "PL", "A", "RUF", "TC"],
+        "select": ["E", "W", "F", "B", "C4", "I", "UP", "N", "SIM", "PL", "A", "RUF"],
         "ignore": ["PLR2004", "PLR0913", "PLR0912", "PLR0915", "PLC0415", "A002", "RUF012"],
     },
     "tool.ruff.lint.per-file-ignores": {"tests/**": ["PLR", "S101"], "benchmarks/**": ["PLR", "T201"]},

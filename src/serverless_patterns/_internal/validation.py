@@ -45,9 +45,7 @@ class Rules:
         if not ok:
             self.problems.append(message)
 
-    def in_range(
-        self, name: str, value: float | None, low: float, high: float, unit: str = ""
-    ) -> None:
+    def in_range(self, name: str, value: float | None, low: float, high: float, unit: str = "") -> None:
         """Require ``low <= value <= high`` when ``value`` is given and resolved."""
         if value is None or is_unresolved(value):
             return
@@ -57,13 +55,11 @@ class Rules:
             f"{name} must be between {_number(low)} and {_number(high)}{suffix}, got {_number(value)}",
         )
 
-    def duration_in_range(
-        self, name: str, value: Duration | None, low_seconds: float, high_seconds: float
-    ) -> None:
+    def duration_in_range(self, name: str, value: Duration | None, low_seconds: float, high_seconds: float) -> None:
         """Require a ``Duration`` between two bounds in seconds when given and resolved."""
         if value is None or is_unresolved(value):
             return
-        self.in_range(name, value.to_seconds(), low_seconds, high_seconds, "seconds")
+        self.in_range(name, value.to_milliseconds() / 1000, low_seconds, high_seconds, "seconds")
 
     def at_least(self, name: str, value: float | None, low: float) -> None:
         """Require ``value >= low`` when given and resolved."""

@@ -11,8 +11,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
-from constructs import Construct
 
+from constructs import Construct
 from serverless_patterns._internal import defaults
 from serverless_patterns._internal.compliance import acknowledge
 from serverless_patterns._internal.tidy import depends_only_on
@@ -136,10 +136,10 @@ class ServerlessFunction(Construct):
     10
     """
 
-    def __init__(  # noqa: PLR0913 - the options mirror aws_lambda.Function's
+    def __init__(
         self,
         scope: Construct,
-        id: str,  # noqa: A002 - aws-cdk-lib's name for the construct id
+        id: str,
         *,
         entry: str | None = None,
         code: lambda_.Code | None = None,
@@ -217,9 +217,7 @@ class ServerlessFunction(Construct):
         rules.raise_if_broken(self)
 
         self.timeout: Duration = timeout
-        self.log_group = logs.LogGroup(
-            self, "LogGroup", retention=log_retention, removal_policy=log_removal_policy
-        )
+        self.log_group = logs.LogGroup(self, "LogGroup", retention=log_retention, removal_policy=log_removal_policy)
         self.role = iam.Role(
             self,
             "ServiceRole",
@@ -341,4 +339,3 @@ class ServerlessFunction(Construct):
     def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
         """Grant ``lambda:InvokeFunction`` on this function (and its versions and alias)."""
         return self.function.grant_invoke(grantee)
-

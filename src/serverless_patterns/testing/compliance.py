@@ -8,8 +8,8 @@ from typing import Any
 
 from aws_cdk import Stack
 from aws_cdk.assertions import Template
-from constructs import IConstruct
 
+from constructs import IConstruct
 from serverless_patterns._internal.compliance import ACKNOWLEDGED_METADATA_TYPE
 
 
@@ -32,7 +32,7 @@ def nag_findings(scope: IConstruct) -> list[Finding]:
 
     report = AwsSolutionsChecks().validate_scope(scope)
     return [
-        Finding("cdk-nag", violation.rule_name, resource.construct_path, violation.description.splitlines()[0])
+        Finding("cdk-nag", violation.rule_name, str(resource.construct_path), violation.description.splitlines()[0])
         for violation in report.violations
         for resource in violation.violating_resources
     ]
@@ -40,7 +40,7 @@ def nag_findings(scope: IConstruct) -> list[Finding]:
 
 def cfn_lint_findings(template: dict[str, Any] | Stack, regions: list[str] | None = None) -> list[Finding]:
     """Run cfn-lint over a template (or a stack's template) for ``regions`` (default us-east-1)."""
-    from cfnlint.api import ManualArgs, lint
+    from cfnlint.api import ManualArgs, lint  # type: ignore[import-untyped]
 
     body = Template.from_stack(template).to_json() if isinstance(template, Stack) else template
     matches = lint(json.dumps(body), config=ManualArgs(regions=regions or ["us-east-1"]))

@@ -1,0 +1,309 @@
+"""ServerlessFunction: template assertions, validation rules, compliance and a snapshot."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk.assertions import Match, Template
+
+from serverless_patterns import ServerlessFunction, ValidationError
+
+ECHO = str(Path(__file__).parent / "handlers" / "echo")
+
+
+def _stack() -> cdk.Stack:
+    return cdk.Stack(cdk.App(), "Test", env=cdk.Environment(account="111111111111", region="eu-west-1"))
+
+
+@pytest.fixture(scope="module")
+def default_stack() -> cdk.Stack:
+    stack = _stack()
+    ServerlessFunction(stack, "Fn", entry=ECHO)
+    return stack
+
+
+@pytest.fixture(scope="module")
+def default_template(default_stack: cdk.Stack) -> Template:
+    return Template.from_stack(default_stack)
+
+
+@pytest.fixture(scope="module")
+def full_stack() -> tuple[cdk.Stack, ServerlessFunction]:
+    stack = _stack()
+    # Imported: a secret defined here would bring its own (unrelated) rotation finding.
+    secret = secretsmanager.Secret.from_secret_complete_arn(
+        stack, "ApiKey", "arn:aws:secretsmanager:eu-west-1:111111111111:secret:api-key-AbCdEf"
+    )
+    fn = ServerlessFunction(
+        stack,
+        "Full",
+        entry=ECHO,
+        memory_mib=1024,
+        timeout=cdk.Duration.seconds(30),
+        environment={"TABLE": "orders"},
+        secrets={"API_KEY_SECRET_ARN": secret},
+        dead_letter_queue_enabled=True,
+        retry_attempts=1,
+        max_event_age=cdk.Duration.hours(1),
+        reserved_concurrent_executions=5,
+        provisioned_concurrent_executions=2,
+    )
+    return stack, fn
+
+
+def test_defaults_are_the_best_practices(default_template: Template) -> None:
+    default_template.has_resource_properties(
+        "AWS::Lambda::Function",
+        {
+            "Runtime": "python3.14",
+            "Architectures": ["arm64"],
+            "MemorySize": 256,
+            "Timeout": 10,
+            "TracingConfig": {"Mode": "Active"},
+            "LoggingConfig": {"LogFormat": "JSON", "LogGroup": {"Ref": Match.string_like_regexp("FnLogGroup")}},
+            "Environment": {
+                "Variables": {
+                    "POWERTOOLS_SERVICE_NAME": "Fn",
+                    "POWERTOOLS_METRICS_NAMESPACE": "ServerlessPatterns",
+                    "POWERTOOLS_LOG_LEVEL": "INFO",
+                }
+            },
+        },
+    )
+
+
+def test_powertools_layer_matches_region_runtime_and_architecture(default_template: Template) -> None:
+    function = next(iter(default_template.find_resources("AWS::Lambda::Function").values()))
+    layer = json.dumps(function["Properties"]["Layers"])
+    assert "017000801446:layer:AWSLambdaPowertoolsPythonV3-python314-arm64:27" in layer
+    assert "AWS::Region" in layer
+
+
+def test_log_group_has_retention_and_is_retained(default_template: Template) -> None:
+    default_template.has_resource(
+        "AWS::Logs::LogGroup",
+        {"Properties": {"RetentionInDays": 30}, "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"},
+    )
+
+
+def test_role_has_no_managed_policy_and_logs_only_to_its_own_group(default_template: Template) -> None:
+    role = next(iter(default_template.find_resources("AWS::IAM::Role").values()))
+    assert "ManagedPolicyArns" not in role["Properties"]
+    default_template.has_resource_properties(
+        "AWS::IAM::Policy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        {
+                            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                            "Effect": "Allow",
+                            "Resource": {"Fn::GetAtt": [Match.string_like_regexp("FnLogGroup"), "Arn"]},
+                        }
+                    ]
+                )
+            }
+        },
+    )
+
+
+def test_function_depends_only_on_its_policy(default_template: Template) -> None:
+    function = next(iter(default_template.find_resources("AWS::Lambda::Function").values()))
+    assert function["DependsOn"] == [next(iter(default_template.find_resources("AWS::IAM::Policy")))]
+
+
+def test_default_is_compliant(default_stack: cdk.Stack, compliant) -> None:  # type: ignore[no-untyped-def]
+    compliant(default_stack)
+
+
+def test_every_option_is_compliant(full_stack: tuple[cdk.Stack, ServerlessFunction], compliant) -> None:  # type: ignore[no-untyped-def]
+    compliant(full_stack[0])
+
+
+def test_default_snapshot(default_stack: cdk.Stack, template_snapshot) -> None:  # type: ignore[no-untyped-def]
+    template_snapshot(default_stack)
+
+
+def test_secret_passes_arn_and_grants_read(full_stack: tuple[cdk.Stack, ServerlessFunction]) -> None:
+    template = Template.from_stack(full_stack[0])
+    template.has_resource_properties(
+        "AWS::Lambda::Function",
+        {
+            "Environment": {
+                "Variables": Match.object_like(
+                    {
+                        "TABLE": "orders",
+                        "API_KEY_SECRET_ARN": "arn:aws:secretsmanager:eu-west-1:111111111111:secret:api-key-AbCdEf",
+                    }
+                )
+            }
+        },
+    )
+    template.has_resource_properties(
+        "AWS::IAM::Policy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {
+                                "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+                                "Resource": "arn:aws:secretsmanager:eu-west-1:111111111111:secret:api-key-AbCdEf",
+                            }
+                        )
+                    ]
+                )
+            }
+        },
+    )
+
+
+def test_async_invocation_has_encrypted_dlq_retries_and_max_age(
+    full_stack: tuple[cdk.Stack, ServerlessFunction],
+) -> None:
+    stack, fn = full_stack
+    template = Template.from_stack(stack)
+    assert fn.dead_letter_queue is not None
+    template.has_resource_properties(
+        "AWS::SQS::Queue", {"SqsManagedSseEnabled": True, "MessageRetentionPeriod": 14 * 24 * 3600}
+    )
+    template.has_resource_properties(
+        "AWS::Lambda::Function",
+        {"DeadLetterConfig": {"TargetArn": {"Fn::GetAtt": [Match.string_like_regexp("FullDeadLetterQueue"), "Arn"]}}},
+    )
+    template.has_resource_properties(
+        "AWS::Lambda::EventInvokeConfig", {"MaximumRetryAttempts": 1, "MaximumEventAgeInSeconds": 3600}
+    )
+
+
+def test_concurrency_options(full_stack: tuple[cdk.Stack, ServerlessFunction]) -> None:
+    stack, fn = full_stack
+    template = Template.from_stack(stack)
+    template.has_resource_properties("AWS::Lambda::Function", {"ReservedConcurrentExecutions": 5})
+    template.has_resource_properties(
+        "AWS::Lambda::Alias",
+        {"Name": "live", "ProvisionedConcurrencyConfig": {"ProvisionedConcurrentExecutions": 2}},
+    )
+    assert fn.alias is not None
+
+
+def test_snap_start_publishes_an_alias() -> None:
+    stack = _stack()
+    fn = ServerlessFunction(stack, "Snappy", entry=ECHO, snap_start=True)
+    template = Template.from_stack(stack)
+    template.has_resource_properties("AWS::Lambda::Function", {"SnapStart": {"ApplyOn": "PublishedVersions"}})
+    template.resource_count_is("AWS::Lambda::Alias", 1)
+    assert fn.alias is not None
+
+
+def test_powertools_layer_can_be_turned_off() -> None:
+    stack = _stack()
+    ServerlessFunction(stack, "Bare", entry=ECHO, powertools_layer=False, tracing=False)
+    function = next(iter(Template.from_stack(stack).find_resources("AWS::Lambda::Function").values()))
+    assert "Layers" not in function["Properties"]
+    assert "TracingConfig" not in function["Properties"]
+
+
+def test_asset_excludes_bytecode(tmp_path: Path) -> None:
+    (tmp_path / "index.py").write_text("def handler(event, context):\n    return event\n")
+    first = _asset_hash(tmp_path)
+    cache = tmp_path / "__pycache__"
+    cache.mkdir()
+    (cache / "index.cpython-311.pyc").write_bytes(b"\x00compiled")
+    (tmp_path / "stale.pyc").write_bytes(b"\x00")
+    assert _asset_hash(tmp_path) == first
+    (tmp_path / "index.py").write_text("def handler(event, context):\n    return None\n")
+    assert _asset_hash(tmp_path) != first
+
+
+def _asset_hash(folder: Path) -> str:
+    stack = _stack()
+    ServerlessFunction(stack, "Fn", entry=str(folder))
+    function = next(iter(Template.from_stack(stack).find_resources("AWS::Lambda::Function").values()))
+    return str(function["Properties"]["Code"]["S3Key"])
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"memory_mib": 64}, "memory_mib must be between 128 and 10240 MiB, got 64"),
+        ({"memory_mib": 10241}, "memory_mib must be between 128 and 10240 MiB, got 10241"),
+        ({"timeout": cdk.Duration.minutes(16)}, "timeout must be between 1 and 900 seconds, got 960"),
+        ({"timeout": cdk.Duration.millis(500)}, "timeout must be between 1 and 900 seconds, got 0.5"),
+        ({"retry_attempts": 3}, "retry_attempts must be between 0 and 2, got 3"),
+        ({"max_event_age": cdk.Duration.seconds(30)}, "max_event_age must be between 60 and 21600 seconds, got 30"),
+        ({"reserved_concurrent_executions": -1}, "reserved_concurrent_executions must be at least 0, got -1"),
+        ({"provisioned_concurrent_executions": 0}, "provisioned_concurrent_executions must be at least 1, got 0"),
+        ({"ephemeral_storage_mib": 256}, "ephemeral_storage_mib must be between 512 and 10240 MiB, got 256"),
+        ({"log_level": "VERBOSE"}, "log_level must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL, got 'VERBOSE'"),
+        ({"handler": "index"}, "handler must be 'module.function', got 'index'"),
+        ({"runtime": lambda_.Runtime.NODEJS_22_X}, "runtime must be a Python runtime, got nodejs22.x"),
+        ({"environment": {"1BAD": "x"}}, "environment variable name must be letters, digits and underscores"),
+        ({"environment": {"AWS_REGION": "x"}}, "environment variable AWS_REGION is reserved by Lambda"),
+        (
+            {"snap_start": True, "provisioned_concurrent_executions": 1},
+            "snap_start cannot be combined with provisioned_concurrent_executions",
+        ),
+        (
+            {"snap_start": True, "ephemeral_storage_mib": 1024},
+            "snap_start allows at most 512 MiB of ephemeral storage, got 1024",
+        ),
+        (
+            {"snap_start": True, "runtime": lambda_.Runtime.PYTHON_3_11},
+            "snap_start needs Python 3.12 or newer, got python3.11",
+        ),
+    ],
+)
+def test_fails_when_an_option_is_out_of_range(options: dict[str, object], message: str) -> None:
+    stack = _stack()
+    with pytest.raises(ValidationError) as caught:
+        ServerlessFunction(stack, "Bad", entry=ECHO, **options)  # type: ignore[arg-type]
+    assert caught.value.construct_path == "Test/Bad"
+    assert any(message in problem for problem in caught.value.problems), caught.value.problems
+
+
+def test_fails_when_neither_entry_nor_code_is_given() -> None:
+    with pytest.raises(ValidationError, match="give entry"):
+        ServerlessFunction(_stack(), "Bad")
+
+
+def test_fails_when_entry_and_code_are_both_given() -> None:
+    with pytest.raises(ValidationError, match="entry and code cannot be combined"):
+        ServerlessFunction(_stack(), "Bad", entry=ECHO, code=lambda_.Code.from_inline("x"))
+
+
+def test_fails_when_entry_is_missing() -> None:
+    with pytest.raises(ValidationError, match="entry must be an existing folder, got 'no/such/folder'"):
+        ServerlessFunction(_stack(), "Bad", entry="no/such/folder")
+
+
+def test_fails_when_dlq_is_both_enabled_and_given() -> None:
+    stack = _stack()
+    queue = cdk.aws_sqs.Queue(stack, "Q")
+    with pytest.raises(ValidationError, match="dead_letter_queue_enabled and dead_letter_queue cannot be combined"):
+        ServerlessFunction(stack, "Bad", entry=ECHO, dead_letter_queue_enabled=True, dead_letter_queue=queue)
+
+
+def test_fails_when_a_variable_is_both_plain_and_secret() -> None:
+    stack = _stack()
+    secret = secretsmanager.Secret(stack, "S")
+    with pytest.raises(ValidationError, match="environment and secrets both set KEY"):
+        ServerlessFunction(stack, "Bad", entry=ECHO, environment={"KEY": "x"}, secrets={"KEY": secret})
+
+
+def test_reports_every_broken_rule_at_once() -> None:
+    with pytest.raises(ValidationError) as caught:
+        ServerlessFunction(_stack(), "Bad", entry=ECHO, memory_mib=1, retry_attempts=9)
+    assert len(caught.value.problems) == 2
+    assert str(caught.value).startswith("Test/Bad: memory_mib")
+
+
+def test_unresolved_tokens_are_not_validated() -> None:
+    stack = _stack()
+    memory = cdk.CfnParameter(stack, "Memory", type="Number").value_as_number
+    ServerlessFunction(stack, "Tokens", entry=ECHO, memory_mib=int(memory))  # type: ignore[call-overload]
