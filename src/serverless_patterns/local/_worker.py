@@ -1,0 +1,114 @@
+"""A warm Lambda worker: imports one handler once and serves invocations read from stdin.
+
+Run as a script (``python _worker.py <code dir> <module.function>``) by
+:class:`serverless_patterns.local.runtime.LambdaRuntime`; it imports nothing from this library so
+that handler code sees the same task root it has in Lambda.
+
+Protocol: one JSON request a line on stdin (``{"event", "request_id", "deadline_ms"}``), one
+JSON response a line on the original stdout (``{"payload": ..., "errored": bool}``). The
+handler's own stdout and stderr go to stderr, which the parent captures as the function's log.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import sys
+import time
+import traceback
+from typing import Any
+
+
+class LambdaContext:
+    """The context object Lambda passes to a handler (the attributes Powertools reads)."""
+
+    def __init__(self, request_id: str, deadline_ms: int) -> None:
+        self.aws_request_id = request_id
+        self._deadline_ms = deadline_ms
+        self.function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "")
+        self.function_version = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        self.memory_limit_in_mb = int(os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128"))
+        self.invoked_function_arn = os.environ.get("_LOCAL_FUNCTION_ARN", "")
+        self.log_group_name = os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME", "")
+        self.log_stream_name = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME", "")
+        self.identity = None
+        self.client_context = None
+        self.tenant_id = None
+
+    def get_remaining_time_in_millis(self) -> int:
+        """Milliseconds left before the function's timeout."""
+        return max(0, self._deadline_ms - int(time.time() * 1000))
+
+
+def _error(error_type: str, message: str, trace: list[str] | None = None) -> dict[str, Any]:
+    return {"errorMessage": message, "errorType": error_type, "requestId": "", "stackTrace": trace or []}
+
+
+def _load(code_dir: str, handler_name: str) -> tuple[Any, dict[str, Any] | None]:
+    module_name, _, function_name = handler_name.rpartition(".")
+    try:
+        module = importlib.import_module(module_name.replace("/", "."))
+    except Exception as error:  # every import failure is reported, as Lambda does
+        traceback.print_exc()
+        message = f"Unable to import module '{module_name}': {error}"
+        return None, _error("Runtime.ImportModuleError", message)
+    handler = getattr(module, function_name, None)
+    if not callable(handler):
+        message = f"Handler '{function_name}' missing on module '{module_name}'"
+        return None, _error("Runtime.HandlerNotFound", message)
+    return handler, None
+
+
+def main() -> None:
+    """Serve invocations until stdin closes."""
+    code_dir, handler_name = sys.argv[1], sys.argv[2]
+    # The protocol keeps the real stdout; everything the handler prints goes to stderr (the log).
+    protocol = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
+    os.dup2(2, 1)
+    sys.stdout = os.fdopen(1, "w", buffering=1, encoding="utf-8", closefd=False)
+    # The task root comes first, as in Lambda; this script's own folder must not shadow anything.
+    sys.path[:] = [code_dir, *[entry for entry in sys.path[1:] if entry]]
+    os.chdir(code_dir)
+    handler, load_error = _load(code_dir, handler_name)
+    for line in sys.stdin:
+        request = json.loads(line)
+        request_id = request["request_id"]
+        print(f"START RequestId: {request_id} Version: $LATEST", file=sys.stderr, flush=True)
+        started = time.perf_counter()
+        if load_error is not None:
+            payload, errored = {**load_error, "requestId": request_id}, True
+        else:
+            try:
+                result = handler(request["event"], LambdaContext(request_id, request["deadline_ms"]))
+                json.dumps(result)
+                payload, errored = result, False
+            except TypeError as error:
+                if "JSON serializable" in str(error):
+                    message = f"Unable to marshal response: {error}"
+                    payload, errored = _error("Runtime.MarshalError", message), True
+                else:
+                    payload, errored = _failure(error, request_id), True
+            except Exception as error:  # Lambda reports every handler error as data
+                payload, errored = _failure(error, request_id), True
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        print(f"END RequestId: {request_id}", file=sys.stderr)
+        print(f"REPORT RequestId: {request_id}\tDuration: {elapsed_ms:.2f} ms", file=sys.stderr, flush=True)
+        sys.stdout.flush()
+        protocol.write(json.dumps({"payload": payload, "errored": errored}) + "\n")
+
+
+def _failure(error: BaseException, request_id: str) -> dict[str, Any]:
+    # The first frame is this worker's call of the handler: Lambda shows the handler's frames only.
+    frames = traceback.extract_tb(error.__traceback__)[1:]
+    payload = _error(type(error).__name__, str(error), [line.rstrip() for line in traceback.format_list(frames)])
+    payload["requestId"] = request_id
+    print(
+        json.dumps({"level": "ERROR", "errorType": payload["errorType"], "errorMessage": payload["errorMessage"]}),
+        file=sys.stderr,
+    )
+    return payload
+
+
+if __name__ == "__main__":
+    main()
