@@ -97,7 +97,8 @@ for path, value in {
         "ignore": ["PLR2004", "PLR0913", "PLR0912", "PLR0915", "PLC0415", "A002", "RUF012"],
     },
     "tool.ruff.lint.per-file-ignores": {"tests/**": ["PLR", "S101"], "benchmarks/**": ["PLR", "T201"]},
-    "tool.ruff.lint.isort": {"known-first-party": ["serverless_patterns"]},
+    # tests/constructs/ would otherwise make the `constructs` package look first-party.
+    "tool.ruff.lint.isort": {"known-first-party": ["serverless_patterns"], "known-third-party": ["constructs"]},
     "tool.mypy": {
         "strict": True,
         "python_version": "3.11",

@@ -8,8 +8,8 @@ from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_sqs as sqs
-
 from constructs import Construct
+
 from serverless_patterns._internal import defaults
 from serverless_patterns._internal.compliance import acknowledge
 from serverless_patterns._internal.validation import Rules
