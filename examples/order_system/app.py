@@ -36,7 +36,8 @@ class OrderSystemStack(cdk.Stack):
         ingest_function = ServerlessFunction(
             self,
             "IngestFunction",
-            entry=str(HANDLERS / "ingest"),
+            entry=str(HANDLERS),
+            handler="ingest.index.handler",
             environment={"ORDERS_TABLE": orders.table_name},
         )
         orders.grant(ingest_function.function, "dynamodb:PutItem")

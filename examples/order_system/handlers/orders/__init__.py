@@ -1,0 +1,1 @@
+"""The order workflow and order event handlers (one asset: handler strings are ``orders.<module>.<function>``)."""
