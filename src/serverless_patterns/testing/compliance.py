@@ -8,8 +8,8 @@ from typing import Any
 
 from aws_cdk import Stack
 from aws_cdk.assertions import Template
-
 from constructs import IConstruct
+
 from serverless_patterns._internal.compliance import ACKNOWLEDGED_METADATA_TYPE
 
 
