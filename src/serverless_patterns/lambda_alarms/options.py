@@ -1,0 +1,167 @@
+"""Alarm thresholds and evaluation settings, overridable for all watched resources and per resource."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING
+
+from aws_cdk import Duration
+
+if TYPE_CHECKING:
+    from serverless_patterns._internal.validation import Rules
+
+# Alarm kinds: construct ids, alarm name suffixes and the names ``AlarmOptions.disabled`` accepts.
+FUNCTION_ALARMS = (
+    "ErrorRate",
+    "Errors",
+    "Throttles",
+    "Duration",
+    "DeadLetterErrors",
+    "AsyncEventAge",
+    "ConcurrentExecutions",
+)
+QUEUE_ALARMS = ("MessagesVisible",)
+STATE_MACHINE_ALARMS = ("ExecutionsFailed", "ExecutionsTimedOut", "ExecutionThrottled")
+REST_API_ALARMS = ("ServerErrorRate", "LatencyP99")
+ALARM_KINDS = FUNCTION_ALARMS + QUEUE_ALARMS + STATE_MACHINE_ALARMS + REST_API_ALARMS
+
+
+@dataclass(frozen=True, kw_only=True)
+class AlarmOptions:
+    """Thresholds and evaluation settings; every field left ``None`` is inherited.
+
+    The construct merges, from weakest to strongest: the built-in defaults below, its
+    ``alarm_options``, then every entry of ``overrides`` whose key contains the watched resource
+    (a less specific key first). Every alarm fires when its metric reaches the threshold
+    (``>=``).
+
+    Parameters
+    ----------
+    period
+        Aggregation period of every alarm: 10 s, 30 s or a multiple of 60 s. Default: 5 minutes.
+    evaluation_periods
+        Periods evaluated, at least 1 (``period * evaluation_periods`` at most one day).
+        Default: 3.
+    datapoints_to_alarm
+        Breaching periods among those evaluated that raise the alarm, 1 to ``evaluation_periods``.
+        Default: 2 ("2 out of 3": one bad period alone does not page anyone).
+    error_rate_percent
+        Function ``100 * Errors / Invocations`` (metric math, sums per period), above 0 and at
+        most 100. Default: 5.
+    errors
+        Function ``Errors`` sum per period, at least 1. Default: 10.
+    throttles
+        Function ``Throttles`` sum per period, at least 1. Default: 1.
+    duration_percent_of_timeout
+        Function ``Duration`` p99 as a percentage of the function's own timeout, 1 to 100.
+        Default: 80. Setting it explicitly for a function whose timeout is unknown at synth
+        (a token, or an imported function) is an error; the default skips such functions.
+    async_event_age
+        Function ``AsyncEventAge`` maximum (asynchronously invoked functions only), 1 minute to
+        6 hours. Default: 10 minutes.
+    dead_letter_errors
+        Function ``DeadLetterErrors`` sum (asynchronously invoked functions only), at least 1.
+        Default: 1: an event that could not even reach the DLQ is lost.
+    concurrent_executions
+        Function ``ConcurrentExecutions`` maximum, at least 1. Default: - no such alarm.
+    dead_letter_queue_messages
+        Dead-letter queue ``ApproximateNumberOfMessagesVisible`` maximum, at least 1. Default: 1,
+        evaluated over a single period: a message in a DLQ is work not done.
+    executions_failed, executions_timed_out, executions_throttled
+        State machine ``ExecutionsFailed`` / ``ExecutionsTimedOut`` / ``ExecutionThrottled`` sums,
+        at least 1. Default: 1 each.
+    server_error_rate_percent
+        REST API stage ``100 * 5XXError / Count`` (metric math), above 0 and at most 100.
+        Default: 1.
+    latency_p99
+        REST API stage ``Latency`` p99, 10 ms to 5 minutes. Default: 3 seconds (the article's
+        slow-response threshold).
+    disabled
+        Alarm kinds not to define, any of ``ALARM_KINDS`` (for example ``("Errors",)``).
+        Disabled kinds add up across the merged options. Default: - none.
+
+    Examples
+    --------
+    >>> from aws_cdk import Duration
+    >>> strict = AlarmOptions(error_rate_percent=1, latency_p99=Duration.seconds(1))
+    >>> strict.errors is None
+    True
+    """
+
+    period: Duration | None = None
+    evaluation_periods: int | None = None
+    datapoints_to_alarm: int | None = None
+    error_rate_percent: float | None = None
+    errors: int | None = None
+    throttles: int | None = None
+    duration_percent_of_timeout: float | None = None
+    async_event_age: Duration | None = None
+    dead_letter_errors: int | None = None
+    concurrent_executions: int | None = None
+    dead_letter_queue_messages: int | None = None
+    executions_failed: int | None = None
+    executions_timed_out: int | None = None
+    executions_throttled: int | None = None
+    server_error_rate_percent: float | None = None
+    latency_p99: Duration | None = None
+    disabled: tuple[str, ...] = ()
+
+    def merged_with(self, stronger: AlarmOptions) -> AlarmOptions:
+        """These options with every field that ``stronger`` sets taken from ``stronger``."""
+        values = {}
+        for option in fields(self):
+            if option.name == "disabled":
+                continue
+            mine, theirs = getattr(self, option.name), getattr(stronger, option.name)
+            values[option.name] = mine if theirs is None else theirs
+        return AlarmOptions(**values, disabled=tuple(dict.fromkeys(self.disabled + stronger.disabled)))
+
+    def check(self, rules: Rules, where: str) -> None:
+        """Record every out-of-range value in ``rules``; ``where`` prefixes each option name."""
+        if self.period is not None and not self.period.is_unresolved():
+            seconds = self.period.to_seconds()
+            rules.check(
+                seconds in (10, 30) or (seconds >= 60 and seconds % 60 == 0),
+                f"{where}period must be 10 seconds, 30 seconds or a multiple of 60 seconds, got {seconds} seconds",
+            )
+        rules.at_least(f"{where}evaluation_periods", self.evaluation_periods, 1)
+        rules.at_least(f"{where}datapoints_to_alarm", self.datapoints_to_alarm, 1)
+        for name in ("error_rate_percent", "server_error_rate_percent"):
+            value = getattr(self, name)
+            if value is not None:
+                rules.check(0 < value <= 100, f"{where}{name} must be above 0 and at most 100, got {value}")
+        rules.in_range(f"{where}duration_percent_of_timeout", self.duration_percent_of_timeout, 1, 100)
+        for name in (
+            "errors",
+            "throttles",
+            "dead_letter_errors",
+            "concurrent_executions",
+            "dead_letter_queue_messages",
+            "executions_failed",
+            "executions_timed_out",
+            "executions_throttled",
+        ):
+            rules.at_least(f"{where}{name}", getattr(self, name), 1)
+        rules.duration_in_range(f"{where}async_event_age", self.async_event_age, 60, 6 * 3600)
+        rules.duration_in_range(f"{where}latency_p99", self.latency_p99, 0.01, 300)
+        for kind in self.disabled:
+            rules.one_of(f"{where}disabled", kind, ALARM_KINDS)
+
+
+DEFAULTS = AlarmOptions(
+    period=Duration.minutes(5),
+    evaluation_periods=3,
+    datapoints_to_alarm=2,
+    error_rate_percent=5,
+    errors=10,
+    throttles=1,
+    duration_percent_of_timeout=80,
+    async_event_age=Duration.minutes(10),
+    dead_letter_errors=1,
+    dead_letter_queue_messages=1,
+    executions_failed=1,
+    executions_timed_out=1,
+    executions_throttled=1,
+    server_error_rate_percent=1,
+    latency_p99=Duration.seconds(3),
+)
