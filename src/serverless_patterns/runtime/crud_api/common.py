@@ -1,0 +1,244 @@
+"""What the read and write handlers share: configuration, errors, JSON, ETags, cursors and CORS.
+
+The configuration (``config.json`` next to this module, or the file named by ``CRUD_API_CONFIG``)
+is written by the ``CrudApi`` construct at synthesis: one entry per resource of the REST API with
+its id attribute, item schema, operations and CORS origins. Table names come from environment
+variables named in that file (``CRUD_TABLE_<RESOURCE>``), because they are known only at deploy.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+MAX_BODY_BYTES = 256 * 1024
+SERVER_FIELDS = ("createdAt", "updatedAt", "version")
+_SERIALIZER = TypeSerializer()
+_DESERIALIZER = TypeDeserializer()
+
+
+class ApiError(Exception):
+    """A client error: becomes ``{"error": {"code", "message", "details"}}`` with a 4xx status."""
+
+    def __init__(self, status: int, code: str, message: str, details: Any = None, headers: Any = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details if details is not None else []
+        self.headers: dict[str, str] = dict(headers or {})
+
+
+@dataclass(frozen=True)
+class ResourceConfig:
+    """One REST resource served by the shared functions."""
+
+    name: str
+    id_attribute: str
+    schema: Mapping[str, Any]
+    table_env: str
+    operations: tuple[str, ...]
+    cors_origins: tuple[str, ...] = field(default=())
+
+    @property
+    def table_name(self) -> str:
+        """The DynamoDB table's name, from the environment variable the construct set."""
+        name = os.environ.get(self.table_env)
+        if not name:
+            raise RuntimeError(f"environment variable {self.table_env} is not set")
+        return name
+
+
+@cache
+def resources() -> dict[str, ResourceConfig]:
+    """Every resource in the configuration file, by name (read once per execution environment)."""
+    path = Path(os.environ.get("CRUD_API_CONFIG") or Path(__file__).with_name("config.json"))
+    document = json.loads(path.read_text())
+    return {
+        name: ResourceConfig(
+            name=name,
+            id_attribute=entry["idAttribute"],
+            schema=entry["schema"],
+            table_env=entry["tableEnv"],
+            operations=tuple(entry["operations"]),
+            cors_origins=tuple(entry.get("corsOrigins", [])),
+        )
+        for name, entry in document["resources"].items()
+    }
+
+
+def resource(name: str, operation: str) -> ResourceConfig:
+    """The configuration of resource ``name``; 404 when unknown or ``operation`` is not exposed."""
+    config = resources().get(name)
+    if config is None or operation not in config.operations:
+        raise ApiError(404, "NOT_FOUND", f"no route for /{name}")
+    return config
+
+
+def error_response(error: ApiError, event: APIGatewayProxyEvent | None = None) -> Response[str]:
+    """The JSON error response of ``error``."""
+    body = {"error": {"code": error.code, "message": error.message, "details": error.details}}
+    return json_response(error.status, body, event, headers=error.headers)
+
+
+def json_response(
+    status: int,
+    body: Any,
+    event: APIGatewayProxyEvent | None,
+    headers: Mapping[str, str] | None = None,
+    config: ResourceConfig | None = None,
+) -> Response[str]:
+    """A JSON response with CORS headers when the request's origin is allowed."""
+    all_headers = dict(headers or {})
+    if event is not None:
+        all_headers.update(cors_headers(event, config))
+    text = "" if body is None else to_json(body)
+    return Response(status_code=status, content_type="application/json", body=text, headers=all_headers)
+
+
+def cors_headers(event: APIGatewayProxyEvent, config: ResourceConfig | None) -> dict[str, str]:
+    """``Access-Control-Allow-Origin`` for an allowed ``Origin`` (``*`` only when configured)."""
+    if config is None or not config.cors_origins:
+        return {}
+    origin = event.headers.get("origin")
+    if "*" in config.cors_origins:
+        return {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "ETag,Location"}
+    if origin and origin in config.cors_origins:
+        return {
+            "Access-Control-Allow-Origin": origin,
+            "Access-Control-Expose-Headers": "ETag,Location",
+            "Vary": "Origin",
+        }
+    return {}
+
+
+def to_json(value: Any, *, sort_keys: bool = False) -> str:
+    """Compact JSON; ``Decimal`` numbers become JSON numbers."""
+    return json.dumps(value, default=_json_default, separators=(",", ":"), sort_keys=sort_keys)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, (set, frozenset)):
+        return sorted(value)
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def parse_body(event: APIGatewayProxyEvent) -> dict[str, Any]:
+    """The request's JSON object: 415, 413, 400 or 422 when it is not one."""
+    content_type = (event.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        raise ApiError(
+            415,
+            "UNSUPPORTED_MEDIA_TYPE",
+            "the request body must be application/json",
+            [{"field": "Content-Type", "message": f"got {content_type or 'nothing'}"}],
+        )
+    raw = event.body or ""
+    if event.is_base64_encoded:
+        try:
+            data = base64.b64decode(raw, validate=True)
+        except (binascii.Error, ValueError) as error:
+            raise ApiError(400, "MALFORMED_BODY", "the request body is not valid base64") from error
+    else:
+        data = raw.encode()
+    if len(data) > MAX_BODY_BYTES:
+        raise ApiError(413, "PAYLOAD_TOO_LARGE", f"the request body must be at most {MAX_BODY_BYTES} bytes")
+    try:
+        parsed = json.loads(data, parse_float=Decimal)
+    except (UnicodeDecodeError, ValueError) as error:
+        raise ApiError(
+            400, "MALFORMED_JSON", "the request body is not valid JSON", [{"message": str(error)}]
+        ) from error
+    if not isinstance(parsed, dict):
+        raise ApiError(422, "VALIDATION_FAILED", "the request body must be a JSON object")
+    return parsed
+
+
+def now_iso() -> str:
+    """The current UTC time, ISO 8601 with milliseconds and ``Z``."""
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def etag(version: int | Decimal) -> str:
+    """The strong ETag of an item version."""
+    return f'"{int(version)}"'
+
+
+def parse_if_match(value: str) -> list[str]:
+    """The version tags listed in an ``If-Match`` header (``["*"]`` for any)."""
+    tags = []
+    for part in value.split(","):
+        tag = part.strip().removeprefix("W/").strip().strip('"')
+        if tag:
+            tags.append(tag)
+    return tags
+
+
+def to_dynamodb(item: Mapping[str, Any]) -> dict[str, Any]:
+    """A plain item as DynamoDB attribute values."""
+    return {key: _SERIALIZER.serialize(value) for key, value in item.items()}
+
+
+def from_dynamodb(item: Mapping[str, Any]) -> dict[str, Any]:
+    """DynamoDB attribute values as a plain item."""
+    return {key: _DESERIALIZER.deserialize(value) for key, value in item.items()}
+
+
+def encode_cursor(config: ResourceConfig, last_key: Mapping[str, Any]) -> str:
+    """An opaque cursor for ``last_key``, bound to the resource and protected against tampering."""
+    payload = base64.urlsafe_b64encode(
+        json.dumps({"r": config.name, "k": from_dynamodb(last_key)}, default=_json_default).encode()
+    ).decode()
+    return f"{payload.rstrip('=')}.{_signature(config, payload.rstrip('='))}"
+
+
+def decode_cursor(config: ResourceConfig, cursor: str) -> dict[str, Any]:
+    """The ``ExclusiveStartKey`` of a cursor; 400 when it was tampered with or made for another resource."""
+    invalid = ApiError(400, "INVALID_CURSOR", "the next cursor is invalid or belongs to another resource")
+    payload, _, signature = cursor.partition(".")
+    if not payload or not hmac.compare_digest(signature, _signature(config, payload)):
+        raise invalid
+    try:
+        document = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (binascii.Error, ValueError) as error:
+        raise invalid from error
+    key = document.get("k") if isinstance(document, dict) else None
+    if document.get("r") != config.name or not isinstance(key, dict) or set(key) != {config.id_attribute}:
+        raise invalid
+    if not isinstance(key[config.id_attribute], str):
+        raise invalid
+    return to_dynamodb(key)
+
+
+def _signature(config: ResourceConfig, payload: str) -> str:
+    # The table name is not a secret, so this proves integrity (no edited or foreign cursor), not authenticity.
+    secret = f"{config.name}:{config.table_name}".encode()
+    return hmac.new(secret, payload.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def principal(event: APIGatewayProxyEvent) -> str:
+    """Who sent the request (IAM caller, Cognito subject or Lambda authorizer principal), or ``""``."""
+    context = event.raw_event.get("requestContext") or {}
+    authorizer = context.get("authorizer") or {}
+    claims = authorizer.get("claims") or {}
+    identity = context.get("identity") or {}
+    return str(claims.get("sub") or authorizer.get("principalId") or identity.get("userArn") or "")

@@ -1,0 +1,92 @@
+"""The read function of a CrudApi REST API: ``GET /{resource}`` and ``GET /{resource}/{id}``.
+
+Its role allows only ``dynamodb:GetItem`` and ``dynamodb:Scan`` on the tables it serves.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from .common import (
+    ApiError,
+    decode_cursor,
+    encode_cursor,
+    error_response,
+    etag,
+    from_dynamodb,
+    json_response,
+    resource,
+    to_dynamodb,
+)
+
+DEFAULT_LIMIT = 25
+MAX_LIMIT = 100
+
+logger = Logger()
+dynamodb = boto3.client("dynamodb")
+app = APIGatewayRestResolver()
+
+
+@app.get("/<name>")
+def list_items(name: str) -> Response[str]:
+    """A page of items: ``limit`` 1 to 100 (default 25) and the opaque ``next`` cursor."""
+    config = resource(name, "list")
+    query = app.current_event.query_string_parameters or {}
+    limit = _limit(query.get("limit"))
+    request: dict[str, Any] = {"TableName": config.table_name, "Limit": limit, "ConsistentRead": True}
+    if query.get("next"):
+        request["ExclusiveStartKey"] = decode_cursor(config, query["next"])
+    page = dynamodb.scan(**request)
+    last_key = page.get("LastEvaluatedKey")
+    body = {
+        "items": [from_dynamodb(item) for item in page.get("Items", [])],
+        "next": encode_cursor(config, last_key) if last_key else None,
+    }
+    return json_response(200, body, app.current_event, config=config)
+
+
+@app.get("/<name>/<item_id>")
+def get_item(name: str, item_id: str) -> Response[str]:
+    """One item with its ETag; 404 when absent."""
+    config = resource(name, "get")
+    found = dynamodb.get_item(
+        TableName=config.table_name, Key=to_dynamodb({config.id_attribute: item_id}), ConsistentRead=True
+    ).get("Item")
+    if found is None:
+        raise ApiError(404, "NOT_FOUND", f"{name} {item_id} does not exist")
+    item = from_dynamodb(found)
+    return json_response(200, item, app.current_event, headers={"ETag": etag(item["version"])}, config=config)
+
+
+def _limit(raw: str | None) -> int:
+    if raw is None:
+        return DEFAULT_LIMIT
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+        raise ApiError(
+            400,
+            "INVALID_PARAMETER",
+            f"limit must be an integer between 1 and {MAX_LIMIT}",
+            [{"field": "limit", "message": f"got {raw!r}"}],
+        )
+    return int(raw)
+
+
+@app.exception_handler(ApiError)  # type: ignore[untyped-decorator]  # Powertools leaves it untyped
+def _client_error(error: ApiError) -> Response[str]:
+    return error_response(error, app.current_event)
+
+
+@app.not_found
+def _not_found(_: Exception) -> Response[str]:
+    return error_response(ApiError(404, "NOT_FOUND", "no such route"), app.current_event)
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """Lambda entry point (REST API proxy integration events)."""
+    return app.resolve(event, context)

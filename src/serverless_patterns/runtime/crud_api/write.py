@@ -1,0 +1,271 @@
+"""The write function of a CrudApi REST API: ``POST``, ``PUT`` and ``DELETE``.
+
+Its role allows only ``dynamodb:PutItem``, ``dynamodb:UpdateItem`` and ``dynamodb:DeleteItem`` on
+the tables it serves, plus the idempotency table's item actions. Every write is conditional:
+
+- ``POST`` never overwrites (``attribute_not_exists``); an ``Idempotency-Key`` header makes
+  retries safe through Powertools idempotency (24 hours, the same key with another body is 422).
+- ``PUT`` needs ``If-Match`` (428 without it) and succeeds only while the stored version is the
+  one the client saw, so of two concurrent updates with the same ETag exactly one wins (412).
+- ``DELETE`` honours ``If-Match`` when given.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import boto3
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyValidationError,
+)
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.exceptions import ClientError
+
+from .common import (
+    SERVER_FIELDS,
+    ApiError,
+    ResourceConfig,
+    error_response,
+    etag,
+    from_dynamodb,
+    json_response,
+    now_iso,
+    parse_body,
+    parse_if_match,
+    principal,
+    resource,
+    to_dynamodb,
+    to_json,
+)
+from .validator import schema_errors
+
+IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60
+MAX_IDEMPOTENCY_KEY_LENGTH = 255
+# Stable across code changes and function renames, so a retry after a deployment still finds its record.
+IDEMPOTENCY_KEY_PREFIX = "crud-api-create"
+
+logger = Logger()
+dynamodb = boto3.client("dynamodb")
+app = APIGatewayRestResolver()
+idempotency_config = IdempotencyConfig(
+    event_key_jmespath="[resource, key, principal]",
+    payload_validation_jmespath="body",
+    expires_after_seconds=IDEMPOTENCY_TTL_SECONDS,
+    raise_on_no_idempotency_key=True,
+)
+_idempotent_create: Callable[..., dict[str, Any]] | None = None
+
+
+@app.post("/<name>")
+def create_item(name: str) -> Response[str]:
+    """Store a new item: 201 with Location and ETag; replays the first response for a reused key."""
+    config = resource(name, "create")
+    fields = _validated_fields(config)
+    key = app.current_event.headers.get("idempotency-key")
+    if key is None:
+        result = _create(config, fields, _location_base(name))
+    else:
+        if not 1 <= len(key) <= MAX_IDEMPOTENCY_KEY_LENGTH:
+            raise ApiError(
+                400, "INVALID_HEADER", f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} characters long"
+            )
+        request = {
+            "resource": name,
+            "key": key,
+            "principal": principal(app.current_event),
+            "body": to_json(fields, sort_keys=True),
+            "location": _location_base(name),
+        }
+        try:
+            result = _idempotent()(request=request)
+        except IdempotencyValidationError as error:
+            raise ApiError(
+                422, "IDEMPOTENCY_KEY_REUSED", "this Idempotency-Key was already used with a different body"
+            ) from error
+        except IdempotencyAlreadyInProgressError as error:
+            raise ApiError(
+                409, "REQUEST_IN_PROGRESS", "a request with this Idempotency-Key is still in progress"
+            ) from error
+    return json_response(
+        result["status"],
+        json.loads(result["body"], parse_float=Decimal),
+        app.current_event,
+        headers=result["headers"],
+        config=config,
+    )
+
+
+@app.put("/<name>/<item_id>")
+def replace_item(name: str, item_id: str) -> Response[str]:
+    """Replace an item's fields when ``If-Match`` names its current version: 200, 404, 412 or 428."""
+    config = resource(name, "update")
+    fields = _validated_fields(config)
+    header = app.current_event.headers.get("if-match")
+    if header is None:
+        raise ApiError(428, "PRECONDITION_REQUIRED", "PUT needs an If-Match header with the item's current ETag")
+    names: dict[str, str] = {"#id": config.id_attribute, "#version": "version", "#updatedAt": "updatedAt"}
+    values: dict[str, Any] = {":one": 1, ":now": now_iso()}
+    assignments = ["#updatedAt = :now", "#version = #version + :one"]
+    for index, (field_name, value) in enumerate(sorted(fields.items())):
+        names[f"#f{index}"] = field_name
+        values[f":f{index}"] = value
+        assignments.append(f"#f{index} = :f{index}")
+    # Replacement semantics: schema properties the new body leaves out are removed.
+    removed = sorted(set(config.schema.get("properties", {})) - set(fields))
+    for index, field_name in enumerate(removed):
+        names[f"#r{index}"] = field_name
+    expression = "SET " + ", ".join(assignments)
+    if removed:
+        expression += " REMOVE " + ", ".join(f"#r{index}" for index in range(len(removed)))
+    condition = _version_condition(parse_if_match(header), values)
+    try:
+        updated = dynamodb.update_item(
+            TableName=config.table_name,
+            Key=to_dynamodb({config.id_attribute: item_id}),
+            UpdateExpression=expression,
+            ConditionExpression=condition,
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=to_dynamodb(values),
+            ReturnValues="ALL_NEW",
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+        )
+    except ClientError as error:
+        raise _condition_error(error, name, item_id) from error
+    item = from_dynamodb(updated["Attributes"])
+    return json_response(200, item, app.current_event, headers={"ETag": etag(item["version"])}, config=config)
+
+
+@app.delete("/<name>/<item_id>")
+def delete_item(name: str, item_id: str) -> Response[str]:
+    """Delete an item: 204; 404 when absent; 412 when ``If-Match`` names another version."""
+    config = resource(name, "delete")
+    header = app.current_event.headers.get("if-match")
+    values: dict[str, Any] = {}
+    condition = "attribute_exists(#id)" if header is None else _version_condition(parse_if_match(header), values)
+    names = {"#id": config.id_attribute} if header is None else {"#id": config.id_attribute, "#version": "version"}
+    request: dict[str, Any] = {
+        "TableName": config.table_name,
+        "Key": to_dynamodb({config.id_attribute: item_id}),
+        "ConditionExpression": condition,
+        "ExpressionAttributeNames": names,
+        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+    }
+    if values:
+        request["ExpressionAttributeValues"] = to_dynamodb(values)
+    try:
+        dynamodb.delete_item(**request)
+    except ClientError as error:
+        raise _condition_error(error, name, item_id) from error
+    return json_response(204, None, app.current_event, config=config)
+
+
+def _validated_fields(config: ResourceConfig) -> dict[str, Any]:
+    body = parse_body(app.current_event)
+    # Server-managed fields are read-only: a client may send back what it read, they are ignored.
+    for name in (config.id_attribute, *SERVER_FIELDS):
+        body.pop(name, None)
+    problems = schema_errors(body, config.schema)
+    if problems:
+        raise ApiError(422, "VALIDATION_FAILED", "the request body does not match the schema", problems)
+    return body
+
+
+def _version_condition(tags: list[str], values: dict[str, Any]) -> str:
+    if "*" in tags:
+        return "attribute_exists(#id)"
+    versions = [int(tag) for tag in tags if tag.isdigit()]
+    if not versions:
+        # No tag this API ever issued can match: the item is treated as changed (or absent: 404 wins).
+        versions = [0]
+    placeholders = []
+    for index, version in enumerate(versions):
+        values[f":v{index}"] = version
+        placeholders.append(f":v{index}")
+    return f"attribute_exists(#id) AND #version IN ({', '.join(placeholders)})"
+
+
+def _condition_error(error: ClientError, name: str, item_id: str) -> Exception:
+    if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+        return error
+    current: Any = error.response.get("Item")
+    if not current:
+        return ApiError(404, "NOT_FOUND", f"{name} {item_id} does not exist")
+    version = from_dynamodb(current).get("version", 0)
+    return ApiError(
+        412,
+        "PRECONDITION_FAILED",
+        "If-Match does not name the item's current version",
+        [{"field": "If-Match", "message": f"the current ETag is {etag(version)}"}],
+    )
+
+
+def _create(config: ResourceConfig, fields: dict[str, Any], location_base: str) -> dict[str, Any]:
+    item_id = str(uuid.uuid4())
+    timestamp = now_iso()
+    item = {**fields, config.id_attribute: item_id, "createdAt": timestamp, "updatedAt": timestamp, "version": 1}
+    dynamodb.put_item(
+        TableName=config.table_name,
+        Item=to_dynamodb(item),
+        ConditionExpression="attribute_not_exists(#id)",
+        ExpressionAttributeNames={"#id": config.id_attribute},
+    )
+    return {
+        "status": 201,
+        "headers": {"Location": f"{location_base}/{item_id}", "ETag": etag(1)},
+        "body": to_json(item),
+    }
+
+
+def _idempotent() -> Callable[..., dict[str, Any]]:
+    global _idempotent_create  # noqa: PLW0603 - built once per execution environment, on first use
+    if _idempotent_create is None:
+        store = DynamoDBPersistenceLayer(table_name=os.environ["CRUD_IDEMPOTENCY_TABLE"])
+
+        @idempotent_function(  # type: ignore[untyped-decorator]  # Powertools leaves it untyped
+            data_keyword_argument="request",
+            persistence_store=store,
+            config=idempotency_config,
+            key_prefix=IDEMPOTENCY_KEY_PREFIX,
+        )
+        def create_once(request: dict[str, Any]) -> dict[str, Any]:
+            config = resource(request["resource"], "create")
+            return _create(config, json.loads(request["body"], parse_float=Decimal), request["location"])
+
+        _idempotent_create = create_once
+    return _idempotent_create
+
+
+def _location_base(name: str) -> str:
+    context = app.current_event.raw_event.get("requestContext") or {}
+    path = str(context.get("path") or f"/{name}")
+    return path.rstrip("/")
+
+
+@app.exception_handler(ApiError)  # type: ignore[untyped-decorator]  # Powertools leaves it untyped
+def _client_error(error: ApiError) -> Response[str]:
+    return error_response(error, app.current_event)
+
+
+@app.not_found
+def _not_found(_: Exception) -> Response[str]:
+    return error_response(ApiError(404, "NOT_FOUND", "no such route"), app.current_event)
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """Lambda entry point (REST API proxy integration events)."""
+    idempotency_config.register_lambda_context(context)
+    return app.resolve(event, context)

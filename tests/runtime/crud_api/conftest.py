@@ -1,0 +1,151 @@
+"""Fixtures for the CrudApi handlers: their configuration, moto tables and a REST API client."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import importlib
+import importlib.util
+import json
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import boto3
+import pytest
+
+EVENTS = Path(__file__).parent / "events"
+PACKAGE = Path(__file__).resolve().parents[3] / "src" / "serverless_patterns" / "runtime" / "crud_api"
+ENVIRONMENT = {
+    "CRUD_API_CONFIG": str(EVENTS / "config.json"),
+    "CRUD_TABLE_USERS": "users",
+    "CRUD_TABLE_ORDERS": "orders",
+    "CRUD_IDEMPOTENCY_TABLE": "idempotency",
+    "POWERTOOLS_SERVICE_NAME": "crud-api-test",
+    "POWERTOOLS_LOG_LEVEL": "ERROR",
+}
+
+
+@dataclass
+class LambdaContext:
+    """The attributes of a Lambda context object that Powertools reads."""
+
+    function_name: str = "crud-api"
+    memory_limit_in_mb: int = 256
+    invoked_function_arn: str = "arn:aws:lambda:eu-west-1:111111111111:function:crud-api"
+    aws_request_id: str = "0f0e0d0c-0000-4000-8000-000000000000"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 10_000
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: Any
+
+
+def load_handlers(package_name: str) -> tuple[ModuleType, ModuleType]:
+    """A fresh copy of the handler package, as one Lambda execution environment would hold it."""
+    if package_name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            package_name, PACKAGE / "__init__.py", submodule_search_locations=[str(PACKAGE)]
+        )
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[package_name] = module
+        spec.loader.exec_module(module)
+    return importlib.import_module(f"{package_name}.read"), importlib.import_module(f"{package_name}.write")
+
+
+class Client:
+    """Sends REST API proxy events, built from the JSON fixture, to the read or write handler."""
+
+    def __init__(self, read: ModuleType, write: ModuleType) -> None:
+        self.read = read
+        self.write = write
+        self.template = json.loads((EVENTS / "rest_proxy_event.json").read_text())
+
+    def event(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        raw_body: str | None = None,
+        headers: dict[str, str] | None = None,
+        query: dict[str, str] | None = None,
+        base64_body: bool = False,
+    ) -> dict[str, Any]:
+        event = copy.deepcopy(self.template)
+        parts = path.strip("/").split("/")
+        event["httpMethod"] = method
+        event["path"] = path
+        event["resource"] = f"/{parts[0]}" if len(parts) == 1 else f"/{parts[0]}/{{id}}"
+        event["pathParameters"] = {"id": parts[1]} if len(parts) > 1 else None
+        event["queryStringParameters"] = query
+        event["requestContext"]["httpMethod"] = method
+        event["requestContext"]["path"] = f"/prod{path}"
+        event["requestContext"]["resourcePath"] = event["resource"]
+        all_headers = dict(event["headers"])
+        if body is not None or raw_body is not None:
+            all_headers["Content-Type"] = "application/json"
+        all_headers.update(headers or {})
+        event["headers"] = all_headers
+        event["multiValueHeaders"] = {name: [value] for name, value in all_headers.items()}
+        text = raw_body if raw_body is not None else (json.dumps(body) if body is not None else None)
+        if base64_body and text is not None:
+            text = base64.b64encode(text.encode()).decode()
+            event["isBase64Encoded"] = True
+        event["body"] = text
+        return event
+
+    def send(self, method: str, path: str, **options: Any) -> Reply:
+        event = self.event(method, path, **options)
+        module = self.read if method == "GET" else self.write
+        result = module.handler(event, LambdaContext())
+        headers = {name.lower(): value for name, value in (result.get("headers") or {}).items()}
+        for name, values in (result.get("multiValueHeaders") or {}).items():
+            headers.setdefault(name.lower(), values[0])
+        text = result.get("body") or ""
+        return Reply(result["statusCode"], headers, json.loads(text) if text else None)
+
+
+@pytest.fixture(scope="session")
+def handler_modules(moto_server: str) -> Iterator[tuple[ModuleType, ModuleType]]:
+    """The handler package imported once, with the test configuration and table names."""
+    patch = pytest.MonkeyPatch()
+    for name, value in ENVIRONMENT.items():
+        patch.setenv(name, value)
+    try:
+        yield load_handlers("crud_api_under_test")
+    finally:
+        patch.undo()
+
+
+@pytest.fixture
+def tables(moto: str, handler_modules: tuple[ModuleType, ModuleType]) -> None:
+    """Empty tables in moto, shaped as CrudApi defines them."""
+    dynamodb = boto3.client("dynamodb")
+    for table, key in (("users", "userId"), ("orders", "id"), ("idempotency", "id")):
+        dynamodb.create_table(
+            TableName=table,
+            KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+
+
+@pytest.fixture
+def client(tables: None, handler_modules: tuple[ModuleType, ModuleType]) -> Client:
+    return Client(*handler_modules)
+
+
+@pytest.fixture
+def new_user() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads((EVENTS / "create_user.json").read_text())
+    return loaded
