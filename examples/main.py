@@ -12,7 +12,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from examples.order_system.app import build_app
 
 
-def main() -> None:
+def main(argv: list[str]) -> None:
+    del argv  # --synth-only: today the main job only synthesizes
     with tempfile.TemporaryDirectory() as outdir:
         print("synthesizing examples/order_system ...", flush=True)
         assembly = build_app(outdir).synth()
@@ -24,4 +25,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
