@@ -18,8 +18,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_sqs as sqs
-
 from constructs import Construct
+
 from serverless_patterns._internal import defaults
 from serverless_patterns._internal.compliance import acknowledge
 from serverless_patterns._internal.validation import Rules, is_unresolved
