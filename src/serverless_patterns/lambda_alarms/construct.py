@@ -572,7 +572,6 @@ class LambdaAlarms(Construct):
                 dimensions_map=dimensions,
                 statistic=statistic,
                 period=period,
-                label=f"{name} ({statistic})",
             )
 
         invocations, errors, throttles = (
@@ -699,7 +698,6 @@ class LambdaAlarms(Construct):
             dimensions_map=dimensions,
             statistic="Maximum",
             period=period,
-            label="Messages visible",
         )
         oldest = cloudwatch.Metric(
             namespace="AWS/SQS",
@@ -707,7 +705,6 @@ class LambdaAlarms(Construct):
             dimensions_map=dimensions,
             statistic="Maximum",
             period=period,
-            label="Age of oldest message (s)",
         )
         feeders = f" (dead-letter queue of {', '.join(queue.dead_letter_of)})" if queue.dead_letter_of else ""
         alarm = self._alarm(
@@ -739,7 +736,6 @@ class LambdaAlarms(Construct):
                 dimensions_map={"StateMachineArn": machine.state_machine_arn},
                 statistic=statistic,
                 period=period,
-                label=name,
             )
 
         failed, timed_out, throttled = (
@@ -801,7 +797,6 @@ class LambdaAlarms(Construct):
                 dimensions_map={"ApiName": api.api_name, "Stage": api.stage_name},
                 statistic=statistic,
                 period=period,
-                label=f"{name} ({statistic})",
             )
 
         count, server_errors, client_errors = (
@@ -893,12 +888,19 @@ def _graph(
     assert len(left) + len(right) <= MAX_METRICS_PER_GRAPH
     return cloudwatch.GraphWidget(
         title=title,
-        left=list(left),
-        right=list(right) or None,
+        left=[_labelled(metric) for metric in left],
+        right=[_labelled(metric) for metric in right] or None,
         left_annotations=list(annotations) or None,
         width=width,
         height=_WIDGET_HEIGHT,
     )
+
+
+def _labelled(metric: cloudwatch.IMetric) -> cloudwatch.IMetric:
+    """A graph line labelled ``MetricName (statistic)``; alarms use unlabelled metrics (a simpler template)."""
+    if isinstance(metric, cloudwatch.Metric) and not metric.label:
+        return metric.with_(label=f"{metric.metric_name} ({metric.statistic})")
+    return metric
 
 
 def _as_function(function: lambda_.IFunction | ServerlessFunction) -> lambda_.IFunction:

@@ -1,0 +1,583 @@
+"""LambdaAlarms: discovery, every alarm type and its metric math, topic, dashboards, compliance, snapshots."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_apigateway as apigateway
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_destinations as destinations
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_stepfunctions as stepfunctions
+from aws_cdk.assertions import Match, Template
+
+from serverless_patterns import QueueProcessor, ServerlessFunction
+from serverless_patterns.lambda_alarms import ALARM_KINDS, AlarmOptions, LambdaAlarms
+from serverless_patterns.testing import nag_findings
+
+ECHO = str(Path(__file__).parent / "handlers" / "echo")
+ENV = cdk.Environment(account="111111111111", region="eu-west-1")
+
+
+def _stack(name: str = "Test", app: cdk.App | None = None) -> cdk.Stack:
+    return cdk.Stack(app or cdk.App(), name, env=ENV)
+
+
+def _plain_function(scope: cdk.Stack, id: str, **options: Any) -> lambda_.Function:
+    return lambda_.Function(
+        scope,
+        id,
+        code=lambda_.Code.from_inline("def handler(event, context):\n    return event\n"),
+        handler="index.handler",
+        runtime=lambda_.Runtime.PYTHON_3_14,
+        **options,
+    )
+
+
+def _alarms(template: Template) -> dict[str, dict[str, Any]]:
+    """Alarm properties by alarm name."""
+    return {
+        resource["Properties"]["AlarmName"]: resource["Properties"]
+        for resource in template.find_resources("AWS::CloudWatch::Alarm").values()
+    }
+
+
+def _dashboard_bodies(template: Template) -> list[dict[str, Any]]:
+    """Each dashboard's body as JSON, deploy-time references replaced by ``"<ref>"``."""
+    bodies = []
+    for resource in template.find_resources("AWS::CloudWatch::Dashboard").values():
+        body = resource["Properties"]["DashboardBody"]
+        if isinstance(body, dict):
+            body = "".join(part if isinstance(part, str) else "<ref>" for part in body["Fn::Join"][1])
+        bodies.append(json.loads(body))
+    return bodies
+
+
+# --- A scope built from ServerlessFunction and plain aws-cdk-lib L2s ------------------------
+
+
+class Mixed:
+    def __init__(self) -> None:
+        self.stack = stack = _stack("Mixed")
+        # Synchronous: nothing invokes it asynchronously.
+        self.api_handler = ServerlessFunction(stack, "ApiHandler", entry=ECHO, timeout=cdk.Duration.seconds(20))
+        # Asynchronous by its own DLQ.
+        self.worker = ServerlessFunction(stack, "Worker", entry=ECHO, dead_letter_queue_enabled=True)
+        # Asynchronous by an EventBridge permission; the rule target has a DLQ.
+        self.scheduled = _plain_function(stack, "Scheduled")
+        rule = events.Rule(stack, "Every5Minutes", schedule=events.Schedule.rate(cdk.Duration.minutes(5)))
+        self.rule_dlq = sqs.Queue(stack, "RuleDlq")
+        rule.add_target(targets.LambdaFunction(self.scheduled, dead_letter_queue=self.rule_dlq))
+        # Asynchronous by an EventInvokeConfig whose on-failure destination is a queue.
+        self.failures = sqs.Queue(stack, "Failures")
+        self.notifier = _plain_function(
+            stack, "Notifier", timeout=cdk.Duration.seconds(30), on_failure=destinations.SqsDestination(self.failures)
+        )
+        # Asynchronous by an SNS permission.
+        self.subscriber = _plain_function(stack, "Subscriber")
+        sns.Topic(stack, "Orders").add_subscription(subscriptions.LambdaSubscription(self.subscriber))
+        # A work queue with a DLQ: only the DLQ is watched.
+        self.work_dlq = sqs.Queue(stack, "WorkDlq")
+        self.work = sqs.Queue(
+            stack, "Work", dead_letter_queue=sqs.DeadLetterQueue(queue=self.work_dlq, max_receive_count=3)
+        )
+        self.not_a_dlq = sqs.Queue(stack, "Plain")
+        self.machine = stepfunctions.StateMachine(
+            stack,
+            "Machine",
+            definition_body=stepfunctions.DefinitionBody.from_chainable(stepfunctions.Pass(stack, "Step")),
+        )
+        self.rest = apigateway.RestApi(stack, "Rest", rest_api_name="orders-api")
+        self.rest.root.add_method("GET")
+        self.alarms = LambdaAlarms.for_scope(stack, "Alarms", stack, emails=["ops@example.com"])
+        self.template = Template.from_stack(stack)
+
+
+@pytest.fixture(scope="module")
+def mixed() -> Mixed:
+    return Mixed()
+
+
+def test_discovery_finds_every_function(mixed: Mixed) -> None:
+    assert sorted(watched.label for watched in mixed.alarms.functions) == [
+        "ApiHandler",
+        "Notifier",
+        "Scheduled",
+        "Subscriber",
+        "Worker",
+    ]
+
+
+def test_discovery_decides_asynchronous_invocation_from_the_tree(mixed: Mixed) -> None:
+    reasons = {watched.label: watched.asynchronous_because for watched in mixed.alarms.functions}
+    assert reasons == {
+        "ApiHandler": (),
+        "Worker": ("dead-letter queue",),
+        "Scheduled": ("invoked by events.amazonaws.com",),
+        "Notifier": ("event invoke config",),
+        "Subscriber": ("invoked by sns.amazonaws.com",),
+    }
+
+
+def test_discovery_finds_exactly_the_dead_letter_queues(mixed: Mixed) -> None:
+    found = {watched.label: watched.dead_letter_of for watched in mixed.alarms.dead_letter_queues}
+    assert found == {
+        "Failures": ("Notifier/EventInvokeConfig",),
+        "RuleDlq": ("Every5Minutes",),
+        "WorkDlq": ("Work",),
+        "Worker/DeadLetterQueue": ("Worker",),
+    }
+
+
+def test_discovery_finds_state_machines_and_rest_api_stages(mixed: Mixed) -> None:
+    assert [watched.label for watched in mixed.alarms.state_machines] == ["Machine"]
+    assert [(api.label, api.api_name, api.stage_name) for api in mixed.alarms.rest_apis] == [
+        ("Rest/prod", "orders-api", "prod")
+    ]
+
+
+def test_known_timeouts_come_from_the_function(mixed: Mixed) -> None:
+    timeouts = {watched.label: watched.timeout_seconds for watched in mixed.alarms.functions}
+    assert timeouts == {"ApiHandler": 20, "Worker": 10, "Scheduled": 3, "Notifier": 30, "Subscriber": 3}
+
+
+def test_alarm_names_are_deterministic_with_the_stack_name_as_prefix(mixed: Mixed) -> None:
+    names = set(_alarms(mixed.template))
+    assert names == set(mixed.alarms.alarms)
+    assert {name for name in names if name.startswith("Mixed-ApiHandler-")} == {
+        "Mixed-ApiHandler-ErrorRate",
+        "Mixed-ApiHandler-Errors",
+        "Mixed-ApiHandler-Throttles",
+        "Mixed-ApiHandler-Duration",
+    }
+    # 4 per function, 2 more per asynchronous one, 1 per DLQ, 3 per state machine, 2 per API stage.
+    assert len(names) == 5 * 4 + 4 * 2 + 4 + 3 + 2
+
+
+def test_error_rate_is_metric_math_of_errors_over_invocations(mixed: Mixed) -> None:
+    alarm = _alarms(mixed.template)["Mixed-ApiHandler-ErrorRate"]
+    assert alarm["Threshold"] == 5
+    assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    assert alarm["TreatMissingData"] == "notBreaching"
+    assert (alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (3, 2)
+    by_id = {query["Id"]: query for query in alarm["Metrics"]}
+    assert by_id["expr_1"]["Expression"] == "100 * errors / invocations"
+    for metric_id, metric_name in (("errors", "Errors"), ("invocations", "Invocations")):
+        stat = by_id[metric_id]["MetricStat"]
+        assert by_id[metric_id]["ReturnData"] is False
+        assert stat["Metric"]["MetricName"] == metric_name
+        assert stat["Metric"]["Namespace"] == "AWS/Lambda"
+        assert stat["Stat"] == "Sum"
+        assert stat["Period"] == 300
+        assert stat["Metric"]["Dimensions"] == [
+            {
+                "Name": "FunctionName",
+                "Value": {"Ref": mixed.stack.resolve(mixed.api_handler.function.node.default_child.logical_id)},
+            }
+        ]
+
+
+def test_error_count_and_throttles_alarms(mixed: Mixed) -> None:
+    alarms = _alarms(mixed.template)
+    errors, throttles = alarms["Mixed-ApiHandler-Errors"], alarms["Mixed-ApiHandler-Throttles"]
+    assert (errors["MetricName"], errors["Statistic"], errors["Threshold"]) == ("Errors", "Sum", 10)
+    assert (throttles["MetricName"], throttles["Statistic"], throttles["Threshold"]) == ("Throttles", "Sum", 1)
+    for alarm in (errors, throttles):
+        assert alarm["TreatMissingData"] == "notBreaching"
+        assert alarm["Namespace"] == "AWS/Lambda"
+
+
+def test_duration_alarm_is_p99_at_80_percent_of_the_function_timeout(mixed: Mixed) -> None:
+    alarms = _alarms(mixed.template)
+    api_handler = alarms["Mixed-ApiHandler-Duration"]
+    assert (api_handler["MetricName"], api_handler["ExtendedStatistic"]) == ("Duration", "p99")
+    assert api_handler["Threshold"] == 16000  # 80% of 20 s
+    assert alarms["Mixed-Scheduled-Duration"]["Threshold"] == 2400  # 80% of Lambda's default 3 s
+
+
+def test_asynchronous_functions_get_dead_letter_errors_and_event_age_alarms(mixed: Mixed) -> None:
+    alarms = _alarms(mixed.template)
+    for label in ("Worker", "Scheduled", "Notifier", "Subscriber"):
+        dead_letter = alarms[f"Mixed-{label}-DeadLetterErrors"]
+        age = alarms[f"Mixed-{label}-AsyncEventAge"]
+        assert (dead_letter["MetricName"], dead_letter["Statistic"], dead_letter["Threshold"]) == (
+            "DeadLetterErrors",
+            "Sum",
+            1,
+        )
+        assert (age["MetricName"], age["Statistic"], age["Threshold"]) == ("AsyncEventAge", "Maximum", 600000)
+    assert "Mixed-ApiHandler-DeadLetterErrors" not in alarms
+    assert "Mixed-ApiHandler-AsyncEventAge" not in alarms
+
+
+def test_dead_letter_queue_alarm_fires_on_any_visible_message_in_one_period(mixed: Mixed) -> None:
+    alarm = _alarms(mixed.template)["Mixed-WorkDlq-MessagesVisible"]
+    assert alarm["Namespace"] == "AWS/SQS"
+    assert alarm["MetricName"] == "ApproximateNumberOfMessagesVisible"
+    assert (alarm["Statistic"], alarm["Threshold"]) == ("Maximum", 1)
+    assert (alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (1, 1)
+    work_dlq_id = mixed.stack.resolve(mixed.work_dlq.node.default_child.logical_id)
+    assert alarm["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": [work_dlq_id, "QueueName"]}}]
+    assert "Mixed-Plain-MessagesVisible" not in _alarms(mixed.template)
+    assert "Mixed-Work-MessagesVisible" not in _alarms(mixed.template)
+
+
+def test_state_machine_alarms(mixed: Mixed) -> None:
+    alarms = _alarms(mixed.template)
+    for kind in ("ExecutionsFailed", "ExecutionsTimedOut", "ExecutionThrottled"):
+        alarm = alarms[f"Mixed-Machine-{kind}"]
+        assert (alarm["Namespace"], alarm["MetricName"], alarm["Statistic"]) == ("AWS/States", kind, "Sum")
+        assert alarm["Dimensions"][0]["Name"] == "StateMachineArn"
+        assert alarm["TreatMissingData"] == "notBreaching"
+
+
+def test_rest_api_server_error_rate_is_metric_math_and_latency_is_p99(mixed: Mixed) -> None:
+    alarms = _alarms(mixed.template)
+    rate = alarms["Mixed-Rest-prod-ServerErrorRate"]
+    by_id = {query["Id"]: query for query in rate["Metrics"]}
+    assert by_id["expr_1"]["Expression"] == "100 * server_errors / requests"
+    assert by_id["server_errors"]["MetricStat"]["Metric"]["MetricName"] == "5XXError"
+    assert by_id["requests"]["MetricStat"]["Metric"]["MetricName"] == "Count"
+    assert by_id["requests"]["MetricStat"]["Metric"]["Dimensions"] == [
+        {"Name": "ApiName", "Value": "orders-api"},
+        {"Name": "Stage", "Value": "prod"},
+    ]
+    assert rate["Threshold"] == 1
+    latency = alarms["Mixed-Rest-prod-LatencyP99"]
+    assert (latency["MetricName"], latency["ExtendedStatistic"], latency["Threshold"]) == ("Latency", "p99", 3000)
+
+
+def test_every_alarm_notifies_the_topic_and_no_ok_actions_by_default(mixed: Mixed) -> None:
+    for alarm in _alarms(mixed.template).values():
+        assert len(alarm["AlarmActions"]) == 1
+        assert alarm["AlarmActions"][0]["Ref"].startswith("AlarmsTopic")
+        assert "OKActions" not in alarm
+
+
+def test_topic_is_encrypted_with_a_rotated_key_cloudwatch_may_use(mixed: Mixed) -> None:
+    mixed.template.has_resource_properties(
+        "AWS::SNS::Topic",
+        {"KmsMasterKeyId": {"Fn::GetAtt": [Match.string_like_regexp("AlarmsTopicKey"), "Arn"]}},
+    )
+    mixed.template.has_resource_properties(
+        "AWS::KMS::Key",
+        {
+            "EnableKeyRotation": True,
+            "KeyPolicy": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {
+                                "Sid": "AllowCloudWatchAlarmsToPublish",
+                                "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                                "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                            }
+                        )
+                    ]
+                )
+            },
+        },
+    )
+    mixed.template.has_resource_properties(
+        "AWS::SNS::TopicPolicy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [Match.object_like({"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}})]
+                )
+            }
+        },
+    )
+
+
+def test_email_subscription(mixed: Mixed) -> None:
+    mixed.template.has_resource_properties(
+        "AWS::SNS::Subscription", {"Protocol": "email", "Endpoint": "ops@example.com"}
+    )
+
+
+def test_dashboard_has_an_alarm_status_widget_and_a_row_per_resource(mixed: Mixed) -> None:
+    [body] = _dashboard_bodies(mixed.template)
+    widgets = body["widgets"]
+    status = [widget for widget in widgets if widget["type"] == "alarm"]
+    assert len(status) == 1
+    assert len(status[0]["properties"]["alarms"]) == len(mixed.alarms.alarms)
+    titles = [widget["properties"].get("title", "") for widget in widgets if widget["type"] == "metric"]
+    assert "ApiHandler: invocations" in titles
+    assert "WorkDlq: dead-letter messages" in titles
+    assert "Machine: executions" in titles
+    assert "Rest/prod: latency" in titles
+    # 4 graphs per function, 2 per DLQ, 2 per state machine, 3 per API stage.
+    assert len(titles) == 5 * 4 + 4 * 2 + 2 + 3
+    rows = {widget["y"] for widget in widgets if widget["type"] == "metric"}
+    assert len(rows) == 5 + 4 + 1 + 1
+    for widget in widgets:
+        if widget["type"] == "metric":
+            assert len(widget["properties"]["metrics"]) <= 6  # 4 lines, plus hidden math inputs
+
+
+def test_no_compliance_finding_comes_from_the_alarms(mixed: Mixed) -> None:
+    # The scope's own plain L2s have findings (APIG*, SF1...); the construct must add none.
+    assert [finding for finding in nag_findings(mixed.stack) if "/Alarms/" in finding.location] == []
+
+
+def test_mixed_snapshot(mixed: Mixed, template_snapshot: Callable[[cdk.Stack], None]) -> None:
+    template_snapshot(mixed.stack)
+
+
+# --- Default options on a compliant scope ------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def default_stack() -> cdk.Stack:
+    stack = _stack()
+    handler = ServerlessFunction(stack, "Handler", entry=ECHO)
+    LambdaAlarms(stack, "Alarms", functions=[handler])
+    return stack
+
+
+def test_default_is_compliant(default_stack: cdk.Stack, compliant: Callable[[cdk.Stack], None]) -> None:
+    compliant(default_stack)
+
+
+def test_default_snapshot(default_stack: cdk.Stack, template_snapshot: Callable[[cdk.Stack], None]) -> None:
+    template_snapshot(default_stack)
+
+
+# --- Monitoring in a stack of its own, as in the article -------------------------------------
+
+
+@pytest.fixture(scope="module")
+def two_stacks() -> tuple[cdk.Stack, cdk.Stack, LambdaAlarms]:
+    app = cdk.App()
+    services = _stack("Services", app)
+    ServerlessFunction(services, "Orders", entry=ECHO, dead_letter_queue_enabled=True)
+    monitoring = _stack("Monitoring", app)
+    alarms = LambdaAlarms.for_scope(monitoring, "Alarms", services, dashboard_name="orders")
+    return services, monitoring, alarms
+
+
+def test_for_scope_watches_another_stack(two_stacks: tuple[cdk.Stack, cdk.Stack, LambdaAlarms]) -> None:
+    _services, monitoring, alarms = two_stacks
+    assert [watched.label for watched in alarms.functions] == ["Services/Orders"]
+    assert [watched.label for watched in alarms.dead_letter_queues] == ["Services/Orders/DeadLetterQueue"]
+    alarm = _alarms(Template.from_stack(monitoring))["Monitoring-Services-Orders-Errors"]
+    assert "Fn::ImportValue" in alarm["Dimensions"][0]["Value"]
+    Template.from_stack(monitoring).has_resource_properties("AWS::CloudWatch::Dashboard", {"DashboardName": "orders"})
+
+
+def test_monitoring_stack_is_compliant(
+    two_stacks: tuple[cdk.Stack, cdk.Stack, LambdaAlarms], compliant: Callable[[cdk.Stack], None]
+) -> None:
+    compliant(two_stacks[1])
+
+
+def test_monitoring_stack_snapshot(
+    two_stacks: tuple[cdk.Stack, cdk.Stack, LambdaAlarms], template_snapshot: Callable[[cdk.Stack], None]
+) -> None:
+    template_snapshot(two_stacks[1])
+
+
+# --- Options: per-target overrides, disabled kinds, OK actions, an existing topic ------------
+
+
+class Tuned:
+    def __init__(self) -> None:
+        self.stack = stack = _stack("Tuned")
+        self.checkout = ServerlessFunction(stack, "Checkout", entry=ECHO, timeout=cdk.Duration.seconds(10))
+        self.report = ServerlessFunction(stack, "Report", entry=ECHO, timeout=cdk.Duration.seconds(60))
+        self.fire_and_forget = ServerlessFunction(stack, "FireAndForget", entry=ECHO)
+        self.imported = lambda_.Function.from_function_name(stack, "Legacy", "legacy-function")
+        self.existing_topic = sns.Topic.from_topic_arn(
+            stack, "OpsTopic", "arn:aws:sns:eu-west-1:111111111111:ops-alarms"
+        )
+        self.alarms = LambdaAlarms(
+            stack,
+            "Alarms",
+            functions=[self.checkout, self.report, self.imported],
+            asynchronous_functions=[self.fire_and_forget],
+            alarm_options=AlarmOptions(errors=5, period=cdk.Duration.minutes(1), evaluation_periods=5),
+            overrides={
+                self.checkout: AlarmOptions(
+                    error_rate_percent=1, duration_percent_of_timeout=50, concurrent_executions=80
+                ),
+                self.report: AlarmOptions(disabled=("Errors", "Throttles"), datapoints_to_alarm=5),
+            },
+            alarm_name_prefix="shop",
+            topic=self.existing_topic,
+            ok_actions=True,
+            dashboard=False,
+        )
+        self.template = Template.from_stack(stack)
+
+
+@pytest.fixture(scope="module")
+def tuned() -> Tuned:
+    return Tuned()
+
+
+def test_options_for_all_apply_to_every_target(tuned: Tuned) -> None:
+    alarms = _alarms(tuned.template)
+    for label in ("Checkout", "Legacy", "FireAndForget"):
+        assert alarms[f"shop-{label}-Errors"]["Threshold"] == 5
+        assert alarms[f"shop-{label}-Errors"]["Period"] == 60
+        # Only evaluation_periods was given: the default "2 out of N" keeps its 2.
+        assert (
+            alarms[f"shop-{label}-Errors"]["EvaluationPeriods"],
+            alarms[f"shop-{label}-Errors"]["DatapointsToAlarm"],
+        ) == (5, 2)
+
+
+def test_overrides_apply_to_their_target_only(tuned: Tuned) -> None:
+    alarms = _alarms(tuned.template)
+    assert alarms["shop-Checkout-ErrorRate"]["Threshold"] == 1
+    assert alarms["shop-Report-ErrorRate"]["Threshold"] == 5
+    assert alarms["shop-Checkout-Duration"]["Threshold"] == 5000  # 50% of 10 s
+    assert alarms["shop-Report-Duration"]["Threshold"] == 48000  # default 80% of 60 s
+    concurrency = alarms["shop-Checkout-ConcurrentExecutions"]
+    assert (concurrency["MetricName"], concurrency["Statistic"], concurrency["Threshold"]) == (
+        "ConcurrentExecutions",
+        "Maximum",
+        80,
+    )
+    assert "shop-Report-ConcurrentExecutions" not in alarms
+    assert alarms["shop-Report-ErrorRate"]["DatapointsToAlarm"] == 5
+
+
+def test_disabled_alarm_kinds_are_not_defined(tuned: Tuned) -> None:
+    alarms = _alarms(tuned.template)
+    assert "shop-Report-Errors" not in alarms
+    assert "shop-Report-Throttles" not in alarms
+    assert "shop-Checkout-Errors" in alarms
+
+
+def test_asynchronous_functions_option_marks_a_function(tuned: Tuned) -> None:
+    reasons = {watched.label: watched.asynchronous_because for watched in tuned.alarms.functions}
+    assert reasons["FireAndForget"] == ("asynchronous_functions option",)
+    assert reasons["Checkout"] == ()
+    assert "shop-FireAndForget-AsyncEventAge" in _alarms(tuned.template)
+
+
+def test_imported_function_without_known_timeout_has_no_duration_alarm(tuned: Tuned) -> None:
+    [legacy] = [watched for watched in tuned.alarms.functions if watched.label == "Legacy"]
+    assert legacy.timeout_seconds is None
+    alarms = _alarms(tuned.template)
+    assert "shop-Legacy-Duration" not in alarms
+    [dimension] = alarms["shop-Legacy-Errors"]["Dimensions"]
+    assert dimension["Name"] == "FunctionName"
+    assert ":function:legacy-function" in json.dumps(dimension["Value"])
+
+
+def test_existing_topic_gets_alarm_and_ok_actions(tuned: Tuned) -> None:
+    tuned.template.resource_count_is("AWS::SNS::Topic", 0)
+    tuned.template.resource_count_is("AWS::KMS::Key", 0)
+    for alarm in _alarms(tuned.template).values():
+        assert alarm["AlarmActions"] == ["arn:aws:sns:eu-west-1:111111111111:ops-alarms"]
+        assert alarm["OKActions"] == ["arn:aws:sns:eu-west-1:111111111111:ops-alarms"]
+    assert tuned.alarms.topic is tuned.existing_topic
+    assert tuned.alarms.topic_key is None
+
+
+def test_dashboard_can_be_left_out(tuned: Tuned) -> None:
+    tuned.template.resource_count_is("AWS::CloudWatch::Dashboard", 0)
+    assert tuned.alarms.dashboards == []
+
+
+def test_tuned_snapshot(tuned: Tuned, template_snapshot: Callable[[cdk.Stack], None]) -> None:
+    template_snapshot(tuned.stack)
+
+
+# --- 130 functions: the dashboard splits at CloudWatch's 500 widgets ----------------------
+
+
+@pytest.fixture(scope="module")
+def many() -> tuple[LambdaAlarms, Template]:
+    app = cdk.App()
+    services = _stack("ManyFunctions", app)
+    role = iam.Role(services, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    for number in range(130):
+        # Hand-written L1 functions: discovery reads CloudFormation resources, whatever defined them.
+        lambda_.CfnFunction(
+            services,
+            f"Fn{number}",
+            code=lambda_.CfnFunction.CodeProperty(zip_file="def handler(event, context):\n    return event\n"),
+            role=role.role_arn,
+            handler="index.handler",
+            runtime="python3.14",
+            timeout=30,
+        )
+    monitoring = _stack("ManyMonitoring", app)
+    # One alarm per function keeps the monitoring stack under CloudFormation's 500 resources.
+    only_errors = tuple(kind for kind in ALARM_KINDS if kind != "Errors")
+    alarms = LambdaAlarms.for_scope(monitoring, "Alarms", services, alarm_options=AlarmOptions(disabled=only_errors))
+    return alarms, Template.from_stack(monitoring)
+
+
+def test_discovery_finds_hand_written_l1_functions(many: tuple[LambdaAlarms, Template]) -> None:
+    alarms, template = many
+    assert len(alarms.functions) == 130
+    assert {watched.timeout_seconds for watched in alarms.functions} == {30}
+    template.resource_count_is("AWS::CloudWatch::Alarm", 130)
+
+
+def test_dashboard_splits_within_cloudwatch_limits(many: tuple[LambdaAlarms, Template]) -> None:
+    alarms, template = many
+    bodies = _dashboard_bodies(template)
+    assert len(bodies) == len(alarms.dashboards) == 2
+    counts = [len(body["widgets"]) for body in bodies]
+    assert all(count <= 500 for count in counts)
+    graphs = sum(1 for body in bodies for widget in body["widgets"] if widget["type"] == "metric")
+    assert graphs == 130 * 4
+    status = [widget for body in bodies for widget in body["widgets"] if widget["type"] == "alarm"]
+    assert all(len(widget["properties"]["alarms"]) <= 100 for widget in status)
+    assert sum(len(widget["properties"]["alarms"]) for widget in status) == 130
+
+
+# --- A scope that holds every construct of the library ---------------------------------------
+
+
+class Library:
+    """Every construct of the library that has landed, each defined with its default options."""
+
+    def __init__(self) -> None:
+        self.stack = stack = _stack("Library")
+        self.function = ServerlessFunction(stack, "Function", entry=ECHO)
+        self.queue_processor = QueueProcessor(stack, "Ingest", entry=ECHO)
+        self.alarms = LambdaAlarms.for_scope(stack, "Alarms", stack)
+        self.template = Template.from_stack(stack)
+
+
+@pytest.fixture(scope="module")
+def library() -> Library:
+    return Library()
+
+
+def test_discovery_finds_exactly_the_resources_of_the_library_constructs(library: Library) -> None:
+    found = library.alarms
+    assert [(watched.label, watched.asynchronous) for watched in found.functions] == [
+        ("Function", False),
+        ("Ingest/Function", False),  # polled by an event source mapping: synchronous
+    ]
+    assert [(watched.label, watched.dead_letter_of) for watched in found.dead_letter_queues] == [
+        ("Ingest/DeadLetterQueue", ("Ingest/Queue",))
+    ]
+    assert found.state_machines == []
+    assert found.rest_apis == []
+
+
+def test_library_scope_is_compliant(library: Library, compliant: Callable[[cdk.Stack], None]) -> None:
+    compliant(library.stack)
+
+
+def test_library_snapshot(library: Library, template_snapshot: Callable[[cdk.Stack], None]) -> None:
+    template_snapshot(library.stack)

@@ -1,0 +1,178 @@
+"""LambdaAlarms: one test per option rule; each bad value raises the library's ValidationError at synth."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sqs as sqs
+
+from serverless_patterns import ValidationError
+from serverless_patterns.lambda_alarms import AlarmOptions, LambdaAlarms
+
+
+def _function(stack: cdk.Stack, id: str = "Fn", **options: Any) -> lambda_.Function:
+    return lambda_.Function(
+        stack,
+        id,
+        code=lambda_.Code.from_inline("def handler(event, context):\n    return event\n"),
+        handler="index.handler",
+        runtime=lambda_.Runtime.PYTHON_3_14,
+        **options,
+    )
+
+
+def _fails(message: str, **options: Any) -> ValidationError:
+    stack = cdk.Stack(cdk.App(), "Test")
+    function = _function(stack)
+    options.setdefault("functions", [function])
+    with pytest.raises(ValidationError) as raised:
+        LambdaAlarms(stack, "Alarms", **options)
+    assert message in str(raised.value)
+    assert raised.value.construct_path == "Test/Alarms"
+    return raised.value
+
+
+def test_valid_options_pass() -> None:
+    stack = cdk.Stack(cdk.App(), "Test")
+    LambdaAlarms(stack, "Alarms", functions=[_function(stack)], emails=["ops@example.com"])
+
+
+def test_fails_when_nothing_to_watch() -> None:
+    stack = cdk.Stack(cdk.App(), "Test")
+    sqs.Queue(stack, "NotADeadLetterQueue")
+    with pytest.raises(ValidationError, match="nothing to watch"):
+        LambdaAlarms.for_scope(stack, "Alarms", stack)
+
+
+def test_fails_when_an_email_is_invalid() -> None:
+    _fails(
+        "emails must be an e-mail address like ops@example.com, got 'ops-at-example.com'", emails=["ops-at-example.com"]
+    )
+
+
+def test_fails_when_an_email_is_given_twice() -> None:
+    _fails("emails must be unique, got duplicates 'ops@example.com'", emails=["ops@example.com", "ops@example.com"])
+
+
+def test_fails_when_a_count_threshold_is_negative() -> None:
+    _fails("errors must be at least 1, got -1", alarm_options=AlarmOptions(errors=-1))
+
+
+def test_fails_when_an_error_rate_is_over_100_percent() -> None:
+    _fails(
+        "error_rate_percent must be above 0 and at most 100, got 150",
+        alarm_options=AlarmOptions(error_rate_percent=150),
+    )
+
+
+def test_fails_when_a_server_error_rate_is_zero() -> None:
+    _fails(
+        "server_error_rate_percent must be above 0 and at most 100, got 0",
+        alarm_options=AlarmOptions(server_error_rate_percent=0),
+    )
+
+
+def test_fails_when_a_duration_percentage_is_over_100() -> None:
+    _fails(
+        "duration_percent_of_timeout must be between 1 and 100, got 120",
+        alarm_options=AlarmOptions(duration_percent_of_timeout=120),
+    )
+
+
+def test_fails_when_a_duration_percentage_is_asked_for_a_function_without_known_timeout() -> None:
+    stack = cdk.Stack(cdk.App(), "Test")
+    imported = lambda_.Function.from_function_name(stack, "Legacy", "legacy-function")
+    with pytest.raises(ValidationError, match="duration_percent_of_timeout needs a known function timeout"):
+        LambdaAlarms(
+            stack, "Alarms", functions=[imported], overrides={imported: AlarmOptions(duration_percent_of_timeout=70)}
+        )
+
+
+def test_default_duration_percentage_skips_a_function_without_known_timeout() -> None:
+    stack = cdk.Stack(cdk.App(), "Test")
+    imported = lambda_.Function.from_function_name(stack, "Legacy", "legacy-function")
+    alarms = LambdaAlarms(stack, "Alarms", functions=[imported])
+    assert "Test-Legacy-Duration" not in alarms.alarms
+    assert "Test-Legacy-Errors" in alarms.alarms
+
+
+def test_fails_when_the_period_is_not_supported() -> None:
+    _fails(
+        "period must be 10 seconds, 30 seconds or a multiple of 60 seconds, got 45 seconds",
+        alarm_options=AlarmOptions(period=cdk.Duration.seconds(45)),
+    )
+
+
+def test_fails_when_evaluation_periods_is_zero() -> None:
+    _fails("evaluation_periods must be at least 1, got 0", alarm_options=AlarmOptions(evaluation_periods=0))
+
+
+def test_fails_when_datapoints_to_alarm_is_zero() -> None:
+    _fails("datapoints_to_alarm must be at least 1, got 0", alarm_options=AlarmOptions(datapoints_to_alarm=0))
+
+
+def test_fails_when_datapoints_to_alarm_exceeds_evaluation_periods() -> None:
+    _fails(
+        "datapoints_to_alarm must be at most evaluation_periods (3) for Fn, got 4",
+        alarm_options=AlarmOptions(datapoints_to_alarm=4),
+    )
+
+
+def test_fails_when_evaluation_spans_more_than_a_day() -> None:
+    _fails(
+        "period times evaluation_periods must be at most one day for Fn, got 90000 seconds",
+        alarm_options=AlarmOptions(period=cdk.Duration.hours(1), evaluation_periods=25, datapoints_to_alarm=1),
+    )
+
+
+def test_fails_when_async_event_age_is_out_of_range() -> None:
+    _fails(
+        "async_event_age must be between 60 and 21600 seconds, got 30",
+        alarm_options=AlarmOptions(async_event_age=cdk.Duration.seconds(30)),
+    )
+
+
+def test_fails_when_latency_is_out_of_range() -> None:
+    _fails(
+        "latency_p99 must be between 0.01 and 300 seconds, got 600",
+        alarm_options=AlarmOptions(latency_p99=cdk.Duration.minutes(10)),
+    )
+
+
+def test_fails_when_a_disabled_alarm_kind_is_unknown() -> None:
+    _fails("disabled must be one of ErrorRate, Errors", alarm_options=AlarmOptions(disabled=("Error",)))
+
+
+def test_fails_when_an_override_value_is_out_of_range() -> None:
+    stack = cdk.Stack(cdk.App(), "Test")
+    function = _function(stack)
+    with pytest.raises(ValidationError, match=r"overrides\[Fn\]\.throttles must be at least 1, got 0"):
+        LambdaAlarms(stack, "Alarms", functions=[function], overrides={function: AlarmOptions(throttles=0)})
+
+
+def test_fails_when_an_override_key_contains_no_watched_resource() -> None:
+    stack = cdk.Stack(cdk.App(), "Test")
+    watched, other = _function(stack, "Watched"), _function(stack, "Other")
+    with pytest.raises(ValidationError, match="overrides key Test/Other contains no watched resource"):
+        LambdaAlarms(stack, "Alarms", functions=[watched], overrides={other: AlarmOptions(errors=3)})
+
+
+def test_fails_when_the_alarm_name_prefix_is_invalid() -> None:
+    _fails(
+        "alarm_name_prefix must be 1 to 100 letters, digits, spaces or . _ - /, got 'shop:prod'",
+        alarm_name_prefix="shop:prod",
+    )
+
+
+def test_fails_when_the_dashboard_name_is_invalid() -> None:
+    _fails(
+        "dashboard_name must be 1 to 200 letters, digits, - or _, got 'shop dashboard'", dashboard_name="shop dashboard"
+    )
+
+
+def test_every_broken_rule_is_reported_at_once() -> None:
+    error = _fails("errors must be at least 1", alarm_options=AlarmOptions(errors=0, throttles=0), emails=["x"])
+    assert len(error.problems) == 3
