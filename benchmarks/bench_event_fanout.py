@@ -131,14 +131,15 @@ def run() -> str:
     )
     return (
         f"{table}\n\n"
-        "Both sides route to the same user-defined targets (N Python functions sharing one role on the\n"
-        "order-placed route, the alert topic on the high-value route); cdk-nag counts exclude those targets, so the\n"
-        "columns compare the routing infrastructure only. The hand-written side is the article's stack,\n"
-        "with the order-placed rule repeated every 5 targets (EventBridge's limit per rule).\n\n"
+        "Both sides route to the same user-defined targets (N Python functions sharing one role on\n"
+        "the order-placed route, the alert topic on the high-value route); cdk-nag counts exclude those\n"
+        "targets, so the columns compare the routing infrastructure only. The hand-written side is the\n"
+        "article's stack, with the order-placed rule repeated every 5 targets (EventBridge's limit per\n"
+        "rule); its 2 findings are the shared DLQ's SQS3 and SQS4 (no TLS-only policy).\n\n"
         f"{marginal}\n\n"
         "What the library adds per route: its own DLQ (encrypted, TLS-only) with a resource policy that\n"
-        "admits only that route's rules (`aws:SourceArn`); the article shares one unencrypted DLQ across\n"
-        "all rules and gives the SNS target neither DLQ nor retry policy. Per Lambda target: an\n"
+        "admits only that route's rules (`aws:SourceArn`); the article shares one DLQ across all rules\n"
+        "and gives the SNS target neither DLQ nor retry policy. Per Lambda target: an\n"
         "`EventInvokeConfig` (and, once per execution role, a policy) that sends failures inside the\n"
         "function to the route's DLQ; in the article such an event is lost once Lambda has accepted it.\n"
     )
