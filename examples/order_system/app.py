@@ -1,49 +1,148 @@
 """The reference article's order system, composed from serverless-patterns constructs.
 
-cdk synth            # with the npm aws-cdk CLI (cdk.json runs this file)
-python app.py        # synthesizes into ./cdk.out
+    cdk synth            # with the npm aws-cdk CLI (cdk.json runs this file)
+    python app.py        # synthesizes into ./cdk.out
+
+What it composes: bulk order ingestion (QueueProcessor) into the orders table; an order events
+bus (EventFanout) whose "order placed" route reaches the e-mail, inventory and warehouse
+functions and starts the order saga, and whose "high value" route (amount over 1000) reaches
+an alert topic; the order saga (SagaWorkflow: validate, payment, reserve inventory, notify;
+refund and release as compensations); and alarms over the whole stack (LambdaAlarms).
 """
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_events as events
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from serverless_patterns import QueueProcessor, ServerlessFunction
+from serverless_patterns import (
+    EventFanout,
+    FanoutRoute,
+    LambdaAlarms,
+    QueueProcessor,
+    SagaStep,
+    SagaWorkflow,
+    ServerlessFunction,
+)
 
-HANDLERS = Path(__file__).resolve().parent / "handlers"
+HANDLERS = str(Path(__file__).resolve().parent / "handlers")
+ORDER_SOURCE = "shop.orders"
+ORDER_PLACED = "OrderPlaced"
+
+
+def _table(scope: Construct, id: str, partition_key: str) -> dynamodb.TableV2:
+    return dynamodb.TableV2(
+        scope,
+        id,
+        partition_key=dynamodb.Attribute(name=partition_key, type=dynamodb.AttributeType.STRING),
+        point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+            point_in_time_recovery_enabled=True
+        ),
+        deletion_protection=True,
+        removal_policy=cdk.RemovalPolicy.RETAIN,
+    )
 
 
 class OrderSystemStack(cdk.Stack):
-    """Orders: bulk ingestion through a queue into the orders table."""
+    """The order system: ingestion, order events, the order saga and alarms."""
 
-    def __init__(self, scope: Construct, id: str, **kwargs: object) -> None:
-        super().__init__(scope, id, **kwargs)  # type: ignore[arg-type]
-        orders = dynamodb.TableV2(
-            self,
-            "Orders",
-            partition_key=dynamodb.Attribute(name="id", type=dynamodb.AttributeType.STRING),
-            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
-                point_in_time_recovery_enabled=True
-            ),
-            deletion_protection=True,
-            removal_policy=cdk.RemovalPolicy.RETAIN,
-        )
+    def __init__(self, scope: Construct, id: str, **kwargs: Any) -> None:
+        super().__init__(scope, id, **kwargs)
+        orders = _table(self, "Orders", "id")
+        workflow_table = _table(self, "WorkflowState", "pk")
+
+        def workflow_function(id: str, handler: str, *actions: str) -> ServerlessFunction:
+            function = ServerlessFunction(
+                self,
+                id,
+                entry=HANDLERS,
+                handler=f"orders.{handler}",
+                environment={"WORKFLOW_TABLE": workflow_table.table_name},
+            )
+            if actions:
+                workflow_table.grant(function.function, *actions)
+            return function
+
+        # Bulk ingestion: one SQS record per order, stored once.
         ingest_function = ServerlessFunction(
             self,
             "IngestFunction",
-            entry=str(HANDLERS),
+            entry=HANDLERS,
             handler="ingest.index.handler",
             environment={"ORDERS_TABLE": orders.table_name},
         )
         orders.grant(ingest_function.function, "dynamodb:PutItem")
         self.ingest = QueueProcessor(self, "Ingest", function=ingest_function)
+
+        # The order saga; the state machine input is the order-placed event (detail = order).
+        validate = workflow_function("ValidateOrder", "validate.handler")
+        charge = workflow_function("ChargePayment", "payment.charge", "dynamodb:PutItem")
+        refund = workflow_function("RefundPayment", "payment.refund", "dynamodb:UpdateItem")
+        reserve = workflow_function(
+            "ReserveInventory", "inventory.reserve", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:PutItem"
+        )
+        release = workflow_function("ReleaseInventory", "inventory.release", "dynamodb:GetItem", "dynamodb:UpdateItem")
+        notify = workflow_function("NotifyCustomer", "notify.send_confirmation", "dynamodb:UpdateItem")
+        self.saga = SagaWorkflow(
+            self,
+            "OrderSaga",
+            steps=[
+                SagaStep(
+                    name="validate",
+                    function=validate,
+                    guard=sfn.Condition.boolean_equals("$.results.validate.valid", True),
+                    guard_error="OrderInvalid",
+                ),
+                SagaStep(name="payment", function=charge, compensation=refund),
+                SagaStep(name="inventory", function=reserve, compensation=release),
+                SagaStep(name="notify", function=notify),
+            ],
+        )
+
+        # Order events: fan-out to the event handlers, the saga and, for high values, an alert topic.
+        alert_key = kms.Key(self, "AlertTopicKey", enable_key_rotation=True, description="High-value order alerts")
+        self.alert_topic = sns.Topic(self, "HighValueAlerts", master_key=alert_key, enforce_ssl=True)
+        email = workflow_function("SendOrderEmail", "events.send_email", "dynamodb:PutItem")
+        inventory = workflow_function("UpdateInventory", "events.update_inventory", "dynamodb:PutItem")
+        warehouse = workflow_function("NotifyWarehouse", "events.notify_warehouse", "dynamodb:PutItem")
+        self.order_events = EventFanout(
+            self,
+            "OrderEvents",
+            archive=True,
+            routes=[
+                FanoutRoute(
+                    name="OrderPlaced",
+                    event_pattern=events.EventPattern(source=[ORDER_SOURCE], detail_type=[ORDER_PLACED]),
+                    targets=[email, inventory, warehouse, self.saga.state_machine],
+                ),
+                FanoutRoute(
+                    name="HighValueOrder",
+                    event_pattern=events.EventPattern(
+                        source=[ORDER_SOURCE],
+                        detail_type=[ORDER_PLACED],
+                        detail={"amount": events.Match.greater_than(1000)},
+                    ),
+                    targets=[self.alert_topic],
+                ),
+            ],
+        )
+
+        # Alarms over everything above, e-mailed to the operations team.
+        self.alarms = LambdaAlarms.for_scope(self, "Alarms", self, emails=["ops-team@example.com"])
+
         cdk.CfnOutput(self, "IngestQueueUrl", value=self.ingest.queue.queue_url)
         cdk.CfnOutput(self, "OrdersTableName", value=orders.table_name)
+        cdk.CfnOutput(self, "WorkflowTableName", value=workflow_table.table_name)
+        cdk.CfnOutput(self, "OrderSagaArn", value=self.saga.state_machine.state_machine_arn)
 
 
 def build_app(outdir: str | None = None) -> cdk.App:
