@@ -45,19 +45,22 @@ def _run(*command: str | Path) -> None:
         sys.exit(result.returncode)
 
 
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def setup() -> None:
-    """Create ``.venv`` and install the package with its development dependencies, when needed."""
-    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
-    if STAMP.exists() and STAMP.read_text() == wanted and NODE_STAMP.exists():
-        return
-    if not PYTHON.exists():
-        print("+ creating .venv", flush=True)
-        venv.EnvBuilder(with_pip=True).create(VENV)
-    _run(PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip>=25.1")
-    # Dependency groups (PEP 735) need pip 25.1 or newer, installed just above.
-    _run(PYTHON, "-m", "pip", "install", "--quiet", "-e", ".", "--group", "dev")
-    STAMP.write_text(wanted)
-    node_wanted = hashlib.sha256((ROOT / "package-lock.json").read_bytes()).hexdigest()
+    """Create ``.venv`` and install what the project needs, each part only when its lock changed."""
+    python_wanted = _digest(ROOT / "pyproject.toml")
+    if not STAMP.exists() or STAMP.read_text() != python_wanted:
+        if not PYTHON.exists():
+            print("+ creating .venv", flush=True)
+            venv.EnvBuilder(with_pip=True).create(VENV)
+        _run(PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip>=25.1")
+        # Dependency groups (PEP 735) need pip 25.1 or newer, installed just above.
+        _run(PYTHON, "-m", "pip", "install", "--quiet", "-e", ".", "--group", "dev")
+        STAMP.write_text(python_wanted)
+    node_wanted = _digest(ROOT / "package-lock.json")
     if not NODE_STAMP.exists() or NODE_STAMP.read_text() != node_wanted:
         # Node tools (asl-validator, the cdk CLI, publib) run on the venv's Node 24 and its npm.
         _run(BIN / "npm", "ci", "--no-audit", "--no-fund", "--loglevel=error")
