@@ -1,0 +1,223 @@
+"""The OpenAPI 3 document of a CrudApi REST API, generated from the same item schemas as its models."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from serverless_patterns.crud_api.schema import item_schema, request_schema, to_openapi
+
+ERROR_STATUSES = {
+    "400": "Malformed JSON, a bad query parameter or cursor, or a body the API Gateway model rejects",
+    "403": "Not authorized",
+    "404": "No such item or route",
+    "409": "A request with the same Idempotency-Key is still in progress",
+    "412": "If-Match does not name the current version",
+    "413": "Body over 256 KB",
+    "415": "Content-Type is not application/json",
+    "422": "The body breaks the schema, or the Idempotency-Key was used with another body",
+    "428": "If-Match is required",
+    "429": "Throttled",
+}
+
+
+@dataclass(frozen=True)
+class ResourceSpec:
+    """What the OpenAPI document needs to know about one CrudApi resource."""
+
+    name: str
+    id_attribute: str
+    schema: Mapping[str, Any]
+    operations: tuple[str, ...]
+    allow_unknown_fields: bool
+    security: str  # "iam", "cognito", "custom" or "none"
+
+
+def openapi_document(title: str, stage_name: str, resources: Sequence[ResourceSpec]) -> dict[str, Any]:
+    """An OpenAPI 3.0.3 document for ``resources``.
+
+    Examples
+    --------
+    >>> spec = ResourceSpec("users", "id", {"type": "object"}, ("get",), False, "iam")
+    >>> sorted(openapi_document("Users", "prod", [spec])["paths"])
+    ['/users/{id}']
+    """
+    paths: dict[str, Any] = {}
+    schemas: dict[str, Any] = {"Error": _error_schema()}
+    for spec in resources:
+        model = _pascal(spec.name)
+        schemas[f"{model}Item"] = to_openapi(item_schema(spec.schema, spec.id_attribute))
+        schemas[f"{model}Input"] = to_openapi(
+            request_schema(spec.schema, spec.id_attribute, allow_unknown_fields=spec.allow_unknown_fields)
+        )
+        schemas[f"{model}Page"] = {
+            "type": "object",
+            "required": ["items", "next"],
+            "properties": {
+                "items": {"type": "array", "items": {"$ref": f"#/components/schemas/{model}Item"}},
+                "next": {"type": "string", "nullable": True, "description": "Opaque cursor of the next page."},
+            },
+        }
+        security = _security(spec.security)
+        collection: dict[str, Any] = {}
+        item: dict[str, Any] = {}
+        item_ref = {"$ref": f"#/components/schemas/{model}Item"}
+        input_body = {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{model}Input"}}},
+        }
+        if "list" in spec.operations:
+            collection["get"] = _operation(
+                f"list{model}",
+                f"A page of {spec.name}",
+                security,
+                {"200": _json("A page of items", {"$ref": f"#/components/schemas/{model}Page"})},
+                ["400"],
+                parameters=[
+                    {
+                        "name": "limit",
+                        "in": "query",
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 25},
+                    },
+                    {"name": "next", "in": "query", "schema": {"type": "string"}},
+                ],
+            )
+        if "create" in spec.operations:
+            collection["post"] = _operation(
+                f"create{model}",
+                f"Create one of {spec.name}",
+                security,
+                {"201": _json("Created", item_ref, {"Location": _header(), "ETag": _header()})},
+                ["400", "409", "413", "415", "422"],
+                parameters=[
+                    {"name": "Idempotency-Key", "in": "header", "schema": {"type": "string", "maxLength": 255}}
+                ],
+                body=input_body,
+            )
+        id_parameter = {"name": spec.id_attribute, "in": "path", "required": True, "schema": {"type": "string"}}
+        if "get" in spec.operations:
+            item["get"] = _operation(
+                f"get{model}",
+                f"One of {spec.name}",
+                security,
+                {"200": _json("The item", item_ref, {"ETag": _header()})},
+                ["404"],
+                parameters=[id_parameter],
+            )
+        if "update" in spec.operations:
+            item["put"] = _operation(
+                f"replace{model}",
+                f"Replace one of {spec.name}",
+                security,
+                {"200": _json("The updated item", item_ref, {"ETag": _header()})},
+                ["400", "404", "412", "413", "415", "422", "428"],
+                parameters=[
+                    id_parameter,
+                    {"name": "If-Match", "in": "header", "required": True, "schema": {"type": "string"}},
+                ],
+                body=input_body,
+            )
+        if "delete" in spec.operations:
+            item["delete"] = _operation(
+                f"delete{model}",
+                f"Delete one of {spec.name}",
+                security,
+                {"204": {"description": "Deleted"}},
+                ["404", "412"],
+                parameters=[id_parameter, {"name": "If-Match", "in": "header", "schema": {"type": "string"}}],
+            )
+        if collection:
+            paths[f"/{spec.name}"] = collection
+        if item:
+            paths[f"/{spec.name}/{{{spec.id_attribute}}}"] = item
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": title, "version": "1.0.0"},
+        "servers": [
+            {
+                "url": "https://{restApiId}.execute-api.{region}.amazonaws.com/{stage}",
+                "variables": {
+                    "restApiId": {"default": "restApiId"},
+                    "region": {"default": "us-east-1"},
+                    "stage": {"default": stage_name},
+                },
+            }
+        ],
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                "sigv4": {
+                    "type": "apiKey",
+                    "name": "Authorization",
+                    "in": "header",
+                    "x-amazon-apigateway-authtype": "awsSigv4",
+                },
+                "authorizer": {"type": "apiKey", "name": "Authorization", "in": "header"},
+            },
+        },
+    }
+
+
+def _operation(
+    operation_id: str,
+    summary: str,
+    security: list[dict[str, list[str]]],
+    responses: dict[str, Any],
+    errors: list[str],
+    *,
+    parameters: list[dict[str, Any]] | None = None,
+    body: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    all_responses = dict(responses)
+    for status in sorted({*errors, "403", "429"}):
+        all_responses[status] = _json(ERROR_STATUSES[status], {"$ref": "#/components/schemas/Error"})
+    operation: dict[str, Any] = {"operationId": operation_id, "summary": summary, "security": security}
+    if parameters:
+        operation["parameters"] = parameters
+    if body:
+        operation["requestBody"] = body
+    operation["responses"] = all_responses
+    return operation
+
+
+def _security(kind: str) -> list[dict[str, list[str]]]:
+    if kind == "iam":
+        return [{"sigv4": []}]
+    if kind == "none":
+        return []
+    return [{"authorizer": []}]
+
+
+def _json(description: str, schema: dict[str, Any], headers: dict[str, Any] | None = None) -> dict[str, Any]:
+    response: dict[str, Any] = {"description": description, "content": {"application/json": {"schema": schema}}}
+    if headers:
+        response["headers"] = headers
+    return response
+
+
+def _header() -> dict[str, Any]:
+    return {"schema": {"type": "string"}}
+
+
+def _error_schema() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message", "details"],
+                "properties": {
+                    "code": {"type": "string"},
+                    "message": {"type": "string"},
+                    "details": {"type": "array", "items": {"type": "object"}},
+                },
+            }
+        },
+    }
+
+
+def _pascal(name: str) -> str:
+    return "".join(part.capitalize() for part in name.replace("_", "-").split("-"))
