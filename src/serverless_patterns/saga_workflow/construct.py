@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Annotations, Duration, RemovalPolicy
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
@@ -112,7 +112,7 @@ class SagaWorkflow(Construct):
     Examples
     --------
     >>> from aws_cdk import App, Stack, aws_lambda as lambda_, aws_stepfunctions as sfn
-    >>> from serverless_patterns import SagaStep, SagaWorkflow
+    >>> from serverless_patterns.saga_workflow import SagaStep, SagaWorkflow
     >>> stack = Stack(App(), "Docs")
     >>> fn = {name: lambda_.Function.from_function_name(stack, name, name) for name in ["pay", "refund", "ship"]}
     >>> saga = SagaWorkflow(
@@ -174,6 +174,12 @@ class SagaWorkflow(Construct):
         else:
             rules.check(trigger_event_bus is None, "trigger_event_bus needs trigger_event_pattern")
         rules.raise_if_broken(self)
+        if steps[-1].compensation is not None:
+            Annotations.of(self).add_warning_v2(
+                "serverless-patterns:saga-last-compensation",
+                f"the compensation of the last step {steps[-1].name!r} never runs: a step's own failure "
+                "compensates only the steps before it",
+            )
 
         self.steps: tuple[SagaStep, ...] = tuple(steps)
         self.log_group = logs.LogGroup(self, "LogGroup", retention=log_retention, removal_policy=log_removal_policy)
@@ -342,6 +348,14 @@ def _validate_steps(rules: Rules, steps: list[SagaStep]) -> None:
                 not step.guard_error.startswith("States."),
                 f"{label} guard_error must not start with 'States.' (reserved), got {step.guard_error!r}",
             )
+        for role, state in (("task", step.task), ("compensation task", step.compensation)):
+            if isinstance(state, sfn.TaskStateBase):
+                result_path = state.to_state_json().get("ResultPath", "$")
+                rules.check(
+                    result_path != "$",
+                    f"{label} {role} must set result_path (for example '$.results.{step.name}' or "
+                    f"JsonPath.DISCARD) so that it keeps the saga state, got {result_path!r}",
+                )
         rules.check(
             step.guard_error is None or step.guard is not None,
             f"{label} guard_error needs a guard",
@@ -391,11 +405,12 @@ class _SagaDefinition:
         # nearest earlier step that has one, or straight to "Saga failed".
         after_failure: list[sfn.IChainable] = []
         undo: sfn.IChainable = saga_failed
-        for step in steps:
+        for step in steps[:-1]:  # the last step's compensation could never run: nothing follows it
             after_failure.append(undo)
             if step.compensation is not None:
                 undo = self._compensation(step, undo, compensation_failed)
 
+        after_failure.append(undo)
         following: sfn.IChainable = sfn.Succeed(scope, "Saga succeeded")
         for index in range(len(steps) - 1, -1, -1):
             step = steps[index]

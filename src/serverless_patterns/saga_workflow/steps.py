@@ -78,12 +78,13 @@ class SagaStep:
         Give ``function`` or ``task``.
     task
         Any Step Functions task state instead (for example ``tasks.DynamoPutItem``). It keeps
-        its own state name and its own ``result_path``: set ``result_path="$.results.<name>"``
-        (or ``JsonPath.DISCARD``) so that it overwrites nothing. Its IAM permissions are added
-        to the saga's role by aws-cdk-lib.
+        its own state name and must set ``result_path`` (``"$.results.<name>"`` or
+        ``JsonPath.DISCARD``) so that it overwrites nothing. aws-cdk-lib adds its IAM
+        permissions to the saga's role.
     compensation
         What undoes the step: a function (invoked with the saga state, the error included, at
-        ``$.saga``) or a task. It runs when a later step fails. Default: - nothing to undo.
+        ``$.saga``; its result is kept at ``$.saga.compensations.<name>``) or a task, which
+        must set ``result_path``. It runs when a later step fails. Default: - nothing to undo.
     retry
         Retry policy of the step and of its compensation. Default: ``SagaRetry()``: the Lambda
         service's transient errors, 3 retries from 2 seconds with backoff 2.0 and full jitter.
