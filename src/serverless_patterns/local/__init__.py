@@ -1,15 +1,38 @@
 """The local cloud: deploy a synthesized CDK app offline on moto's server and run its real handlers.
 
 Needs the ``local`` extra: ``pip install "serverless-patterns[local]"`` (moto server, boto3,
-Powertools). See ``docs/local.md`` for what is emulated and what is not.
+Powertools, jsonschema). See ``docs/local.md`` for what is emulated and what is not.
 
 Examples
 --------
->>> from serverless_patterns.local import LambdaRuntime
->>> runtime = LambdaRuntime("http://127.0.0.1:5000")
->>> runtime.close()
+>>> from serverless_patterns.local import LocalCloud
+>>> with LocalCloud() as cloud:  # doctest: +SKIP
+...     deployment = cloud.deploy("cdk.out")
+...     print(deployment.api_url())
 """
 
+from serverless_patterns.local.cloud import (
+    SUPPORTED_MOTO,
+    DeployedStack,
+    Deployment,
+    LocalCloud,
+    check_moto_version,
+    find_assembly,
+)
+from serverless_patterns.local.errors import LocalCloudError
+from serverless_patterns.local.resolve import DeployedResource
 from serverless_patterns.local.runtime import FunctionSpec, Invocation, LambdaRuntime
 
-__all__ = ["FunctionSpec", "Invocation", "LambdaRuntime"]
+__all__ = [
+    "SUPPORTED_MOTO",
+    "DeployedResource",
+    "DeployedStack",
+    "Deployment",
+    "FunctionSpec",
+    "Invocation",
+    "LambdaRuntime",
+    "LocalCloud",
+    "LocalCloudError",
+    "check_moto_version",
+    "find_assembly",
+]

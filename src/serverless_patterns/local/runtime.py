@@ -311,6 +311,8 @@ class LambdaRuntime:
         self._work_dir = tempfile.mkdtemp(prefix="serverless-patterns-local-")
         self._pools: dict[str, _Pool] = {}
         self._lock = threading.Lock()
+        self.log_groups: dict[str, str] = {}
+        """Function name to the log group its ``LoggingConfig`` names (filled by the deploy)."""
         self.invocations: deque[tuple[str, Invocation]] = deque(maxlen=10_000)
         """The latest invocations as ``(function name, Invocation)``, oldest first."""
 
@@ -361,12 +363,27 @@ class LambdaRuntime:
             with suppress(ValueError):
                 event = json.loads(event)
         invocation = self.invoke(self.spec_for(function), event)
+        self.record_logs(function, invocation.logs)
+        return json.dumps(invocation.payload), invocation.errored, invocation.logs
+
+    def record_logs(self, function: Any, logs: str) -> None:
+        """Write an invocation's log lines to the function's CloudWatch log group in moto.
+
+        The group is the one named in the function's ``LoggingConfig`` when the deploy registered
+        it in :attr:`log_groups`, else ``/aws/lambda/<function name>``.
+        """
+        group = self.log_groups.get(function.function_name, function.logs_group_name)
         try:
-            function.logs_backend.ensure_log_group(function.logs_group_name)
-            function.save_logs(invocation.logs)
+            backend = function.logs_backend
+            backend.ensure_log_group(group)
+            stream = f"{time.strftime('%Y/%m/%d')}/[$LATEST]{uuid.uuid4().hex}"
+            backend.create_log_stream(group, stream)
+            now = int(time.time() * 1000)
+            events = [{"timestamp": now, "message": line} for line in logs.splitlines() if line.strip()]
+            if events:
+                backend.put_log_events(group, stream, events)
         except Exception:  # writing logs must never fail an invocation
             pass
-        return json.dumps(invocation.payload), invocation.errored, invocation.logs
 
     def warm(self, spec: FunctionSpec) -> None:
         """Start one worker of ``spec`` now (imports the handler), so the first call is warm."""

@@ -1,0 +1,550 @@
+"""API Gateway REST APIs served on a localhost HTTP port, with the Lambda proxy event shape.
+
+moto stores REST APIs but has no execute-api endpoint. The router here reads each API's
+resources, methods, request validators and models from the synthesized template and serves
+``http://127.0.0.1:<port>/<rest api id>/<stage>/<path>``:
+
+* the most specific resource wins: a literal path part, then ``{param}``, then ``{proxy+}``;
+  the method, else ``ANY``; no match: ``403 {"message": "Missing Authentication Token"}``;
+* a request validator checks required query strings and headers
+  (``400 Missing required request parameters: [...]``) and the body against the method's JSON
+  schema model (``400 Invalid request body``);
+* ``AWS_PROXY`` integrations with a Lambda function get the REST proxy event; a handler error
+  or a malformed response gives ``502 {"message": "Internal server error"}``, as in AWS;
+  ``MOCK`` integrations answer from their integration responses.
+
+Not enforced: authorization (``AWS_IAM``, Cognito, Lambda authorizers), API keys, usage plans,
+throttling, WAF. Non-proxy ``AWS``/``HTTP`` integrations answer ``501``.
+"""
+
+from __future__ import annotations
+
+import base64
+import importlib
+import json
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+if TYPE_CHECKING:
+    from serverless_patterns.local.resolve import StackScope
+    from serverless_patterns.local.runtime import LambdaRuntime
+
+
+@dataclass
+class Method:
+    """One method of a resource."""
+
+    http_method: str
+    integration_type: str
+    function_logical_id: str | None = None
+    function_name: str | None = None
+    validate_body: bool = False
+    validate_parameters: bool = False
+    models: dict[str, dict[str, Any]] = field(default_factory=dict)
+    required_parameters: dict[str, bool] = field(default_factory=dict)
+    authorization: str = "NONE"
+    mock_responses: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class Resource:
+    """A resource of the API tree: its full path template (``/items/{id}``) and methods."""
+
+    path: str
+    resource_id: str
+    methods: dict[str, Method] = field(default_factory=dict)
+
+
+@dataclass
+class RestApi:
+    """A deployed REST API: id, name, stages and resources.
+
+    Examples
+    --------
+    >>> api = RestApi(api_id="abc", name="Api", logical_id="Api1", stages=["prod"])
+    >>> api.match("GET", "/nothing")
+    (None, {})
+    """
+
+    api_id: str
+    name: str
+    logical_id: str
+    stages: list[str]
+    resources: list[Resource] = field(default_factory=list)
+    path: str = ""
+
+    def match(self, http_method: str, path: str) -> tuple[tuple[Resource, Method] | None, dict[str, str]]:
+        """The resource and method for a request path, and the path parameters."""
+        segments = [unquote(part) for part in path.strip("/").split("/") if part]
+        best: tuple[int, Resource, dict[str, str]] | None = None
+        for resource in self.resources:
+            score_params = _match_path(resource.path, segments)
+            if score_params is None:
+                continue
+            score, params = score_params
+            if best is None or score > best[0]:
+                best = (score, resource, params)
+        if best is None:
+            return None, {}
+        _, resource, params = best
+        method = resource.methods.get(http_method) or resource.methods.get("ANY")
+        if method is None:
+            return None, {}
+        return (resource, method), params
+
+
+def _match_path(template: str, segments: list[str]) -> tuple[int, dict[str, str]] | None:
+    parts = [part for part in template.strip("/").split("/") if part]
+    params: dict[str, str] = {}
+    score = 0
+    for index, part in enumerate(parts):
+        if part.startswith("{") and part.endswith("+}"):
+            rest = segments[index:]
+            if not rest:
+                return None
+            params[part[1:-2]] = "/".join(rest)
+            return score * 3 + 0, params
+        if index >= len(segments):
+            return None
+        if part.startswith("{") and part.endswith("}"):
+            params[part[1:-1]] = segments[index]
+            score = score * 3 + 1
+        elif part == segments[index]:
+            score = score * 3 + 2
+        else:
+            return None
+    if len(parts) != len(segments):
+        return None
+    return score * 3 + 2, params
+
+
+def read_rest_apis(template: dict[str, Any], scope: StackScope) -> list[RestApi]:
+    """The REST APIs a deployed stack defines, read from its original template."""
+    resources = template.get("Resources", {})
+    apis: dict[str, RestApi] = {}
+    for logical_id, resource in resources.items():
+        if resource.get("Type") == "AWS::ApiGateway::RestApi":
+            deployed = scope.resources.get(logical_id)
+            if deployed is None:
+                continue
+            apis[logical_id] = RestApi(
+                api_id=deployed.physical_id,
+                name=str(resource.get("Properties", {}).get("Name", logical_id)),
+                logical_id=logical_id,
+                stages=[],
+                path=deployed.path,
+            )
+    if not apis:
+        return []
+
+    def api_of(value: Any) -> str | None:
+        ids = scope.referenced_ids(value)
+        return ids[0] if ids and ids[0] in apis else None
+
+    # Resource tree: logical id -> (parent logical id or None for root, path part)
+    tree: dict[str, tuple[str | None, str, str]] = {}
+    for logical_id, resource in resources.items():
+        if resource.get("Type") == "AWS::ApiGateway::Resource":
+            properties = resource.get("Properties", {})
+            api_id = api_of(properties.get("RestApiId"))
+            parent = properties.get("ParentId")
+            parent_ids = scope.referenced_ids(parent)
+            parent_id = parent_ids[0] if parent_ids and parent_ids[0] != api_id else None
+            if api_id is not None:
+                tree[logical_id] = (parent_id, str(properties.get("PathPart", "")), api_id)
+
+    def full_path(logical_id: str | None) -> str:
+        if logical_id is None or logical_id not in tree:
+            return "/"
+        parent, part, _ = tree[logical_id]
+        base = full_path(parent)
+        return base.rstrip("/") + "/" + part
+
+    by_path: dict[tuple[str, str], Resource] = {}
+
+    def resource_for(api_logical_id: str, logical_id: str | None) -> Resource:
+        path = full_path(logical_id)
+        key = (api_logical_id, path)
+        if key not in by_path:
+            deployed = scope.resources.get(logical_id) if logical_id else None
+            rid = deployed.physical_id if deployed is not None else "root"
+            by_path[key] = Resource(path=path, resource_id=rid)
+            apis[api_logical_id].resources.append(by_path[key])
+        return by_path[key]
+
+    for logical_id in tree:
+        resource_for(tree[logical_id][2], logical_id)
+    for api_logical_id in apis:
+        resource_for(api_logical_id, None)
+
+    validators = {
+        logical_id: resource.get("Properties", {})
+        for logical_id, resource in resources.items()
+        if resource.get("Type") == "AWS::ApiGateway::RequestValidator"
+    }
+    models = {
+        logical_id: resource.get("Properties", {})
+        for logical_id, resource in resources.items()
+        if resource.get("Type") == "AWS::ApiGateway::Model"
+    }
+    for resource in resources.values():
+        properties = resource.get("Properties", {})
+        kind = resource.get("Type")
+        if kind in {"AWS::ApiGateway::Stage", "AWS::ApiGateway::Deployment"}:
+            owner = api_of(properties.get("RestApiId"))
+            if owner is not None and isinstance(properties.get("StageName"), str):
+                apis[owner].stages.append(properties["StageName"])
+        elif kind == "AWS::ApiGateway::Method":
+            owner = api_of(properties.get("RestApiId"))
+            if owner is None:
+                continue
+            parent_ids = [i for i in scope.referenced_ids(properties.get("ResourceId")) if i in tree]
+            target = resource_for(owner, parent_ids[0] if parent_ids else None)
+            integration = properties.get("Integration") or {}
+            method = Method(
+                http_method=str(properties.get("HttpMethod", "ANY")).upper(),
+                integration_type=str(integration.get("Type", "MOCK")).upper(),
+                authorization=str(properties.get("AuthorizationType", "NONE")),
+                required_parameters={
+                    key: bool(value) for key, value in (properties.get("RequestParameters") or {}).items()
+                },
+                mock_responses=list(integration.get("IntegrationResponses") or []),
+            )
+            functions = [
+                i
+                for i in scope.referenced_ids(integration.get("Uri"))
+                if scope.resources[i].type == "AWS::Lambda::Function"
+            ]
+            if functions:
+                method.function_logical_id = functions[0]
+                method.function_name = scope.resources[functions[0]].name
+            validator_ids = scope.referenced_ids(properties.get("RequestValidatorId"))
+            validator = validators.get(validator_ids[0]) if validator_ids else None
+            if validator is None:
+                validator_ids = [i for i in _ref_ids(properties.get("RequestValidatorId")) if i in validators]
+                validator = validators.get(validator_ids[0]) if validator_ids else None
+            if validator is not None:
+                method.validate_body = bool(validator.get("ValidateRequestBody"))
+                method.validate_parameters = bool(validator.get("ValidateRequestParameters"))
+            for content_type, model_ref in (properties.get("RequestModels") or {}).items():
+                model_ids = [i for i in _ref_ids(model_ref) if i in models]
+                if model_ids:
+                    method.models[content_type.lower()] = models[model_ids[0]].get("Schema") or {}
+            target.methods[method.http_method] = method
+    for api in apis.values():
+        if not api.stages:
+            api.stages.append("prod")
+        api.resources.sort(key=lambda item: item.path)
+    return list(apis.values())
+
+
+def _ref_ids(value: Any) -> list[str]:
+    if isinstance(value, dict) and isinstance(value.get("Ref"), str):
+        return [value["Ref"]]
+    return []
+
+
+class ApiGatewayServer:
+    """Serves every deployed REST API on one localhost port.
+
+    Parameters
+    ----------
+    runtime
+        Runs the Lambda proxy integrations.
+    host, port
+        Where to listen. Default: ``127.0.0.1`` and a free port.
+    account_id, region
+        For the event's ``requestContext``.
+
+    Examples
+    --------
+    >>> from serverless_patterns.local import LambdaRuntime
+    >>> server = ApiGatewayServer(LambdaRuntime("http://127.0.0.1:5000"))
+    >>> server.start().startswith("http://127.0.0.1:")
+    True
+    >>> server.stop()
+    """
+
+    def __init__(
+        self,
+        runtime: LambdaRuntime,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        account_id: str = "123456789012",
+        region: str = "us-east-1",
+    ) -> None:
+        self.runtime = runtime
+        self.host = host
+        self.port = port
+        self.account_id = account_id
+        self.region = region
+        self.apis: dict[str, RestApi] = {}
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        """``http://host:port``."""
+        return f"http://{self.host}:{self.port}"
+
+    def url(self, api: RestApi, stage: str | None = None) -> str:
+        """The local invoke URL of an API stage, ending with ``/``."""
+        return f"{self.base_url}/{api.api_id}/{stage or api.stages[0]}/"
+
+    def add(self, api: RestApi) -> None:
+        """Serve one more API."""
+        self.apis[api.api_id] = api
+
+    def start(self) -> str:
+        """Start serving in a background thread; return the base URL."""
+        if self._server is None:
+            server = ThreadingHTTPServer((self.host, self.port), _handler_class(self))
+            server.daemon_threads = True
+            self._server = server
+            self.port = server.server_address[1]
+            self._thread = threading.Thread(target=server.serve_forever, name="local-apigateway", daemon=True)
+            self._thread.start()
+        return self.base_url
+
+    def stop(self) -> None:
+        """Stop serving."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    # -- request handling -------------------------------------------------------------------
+    def handle(  # noqa: PLR0911 - one return per API Gateway outcome
+        self, http_method: str, raw_path: str, headers: list[tuple[str, str]], body: bytes
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
+        """Route one request; return status, headers and body."""
+        parts = urlsplit(raw_path)
+        segments = parts.path.lstrip("/").split("/", 2)
+        api = self.apis.get(segments[0]) if segments else None
+        if api is None or len(segments) < 2 or segments[1] not in api.stages:
+            return _json(403, {"message": "Missing Authentication Token"})
+        stage = segments[1]
+        path = "/" + (segments[2] if len(segments) > 2 else "")
+        found, path_params = api.match(http_method, path)
+        if found is None:
+            return _json(403, {"message": "Missing Authentication Token"})
+        resource, method = found
+        query = parse_qsl(parts.query, keep_blank_values=True)
+        header_map = {name.lower(): value for name, value in headers}
+        if method.validate_parameters:
+            missing = _missing_parameters(method, dict(query), header_map, path_params)
+            if missing:
+                return _json(400, {"message": f"Missing required request parameters: [{', '.join(missing)}]"})
+        if method.validate_body and method.models:
+            problem = _invalid_body(method, header_map, body)
+            if problem:
+                return _json(400, {"message": "Invalid request body"})
+        if method.integration_type == "MOCK":
+            return _mock(method)
+        if method.integration_type != "AWS_PROXY" or method.function_name is None:
+            return _json(501, {"message": f"{method.integration_type} integrations are not emulated locally"})
+        event = self._event(api, stage, resource, http_method, path, path_params, query, headers, body)
+        return self._invoke(method.function_name, event)
+
+    def _event(  # noqa: PLR0917 - the parts of one request
+        self,
+        api: RestApi,
+        stage: str,
+        resource: Resource,
+        http_method: str,
+        path: str,
+        path_params: dict[str, str],
+        query: list[tuple[str, str]],
+        headers: list[tuple[str, str]],
+        body: bytes,
+    ) -> dict[str, Any]:
+        single_headers: dict[str, str] = {}
+        multi_headers: dict[str, list[str]] = {}
+        for name, value in headers:
+            single_headers[name] = value
+            multi_headers.setdefault(name, []).append(value)
+        single_query: dict[str, str] = {}
+        multi_query: dict[str, list[str]] = {}
+        for name, value in query:
+            single_query[name] = value
+            multi_query.setdefault(name, []).append(value)
+        text: str | None
+        encoded = False
+        if not body:
+            text = None
+        else:
+            try:
+                text = body.decode("utf-8")
+            except UnicodeDecodeError:
+                text, encoded = base64.b64encode(body).decode(), True
+        now = time.time()
+        request_id = str(uuid.uuid4())
+        return {
+            "resource": resource.path,
+            "path": path,
+            "httpMethod": http_method,
+            "headers": single_headers or None,
+            "multiValueHeaders": multi_headers or None,
+            "queryStringParameters": single_query or None,
+            "multiValueQueryStringParameters": multi_query or None,
+            "pathParameters": path_params or None,
+            "stageVariables": None,
+            "requestContext": {
+                "accountId": self.account_id,
+                "apiId": api.api_id,
+                "domainName": f"{self.host}:{self.port}",
+                "domainPrefix": api.api_id,
+                "extendedRequestId": request_id,
+                "httpMethod": http_method,
+                "identity": {
+                    "sourceIp": "127.0.0.1",
+                    "userAgent": single_headers.get("User-Agent"),
+                    "accountId": None,
+                    "caller": None,
+                    "user": None,
+                    "userArn": None,
+                    "accessKey": None,
+                    "cognitoIdentityId": None,
+                    "cognitoIdentityPoolId": None,
+                    "cognitoAuthenticationProvider": None,
+                    "cognitoAuthenticationType": None,
+                },
+                "path": f"/{stage}{path}",
+                "protocol": "HTTP/1.1",
+                "requestId": request_id,
+                "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
+                "requestTimeEpoch": int(now * 1000),
+                "resourceId": resource.resource_id,
+                "resourcePath": resource.path,
+                "stage": stage,
+            },
+            "body": text,
+            "isBase64Encoded": encoded,
+        }
+
+    def _invoke(self, function_name: str, event: dict[str, Any]) -> tuple[int, list[tuple[str, str]], bytes]:
+        from moto.awslambda.models import lambda_backends
+
+        try:
+            function = lambda_backends[self.account_id][self.region].get_function(function_name)
+        except Exception:  # a missing function is API Gateway's 500 configuration error
+            return _json(500, {"message": "Internal server error"})
+        invocation = self.runtime.invoke(self.runtime.spec_for(function), event)
+        self.runtime.record_logs(function, invocation.logs)
+        result = invocation.payload
+        if invocation.errored or not isinstance(result, dict):
+            return _json(502, {"message": "Internal server error"})
+        try:
+            status = int(result.get("statusCode", 200))
+        except (TypeError, ValueError):
+            return _json(502, {"message": "Internal server error"})
+        response_headers: list[tuple[str, str]] = []
+        for name, value in (result.get("headers") or {}).items():
+            response_headers.append((str(name), str(value)))
+        for name, values in (result.get("multiValueHeaders") or {}).items():
+            response_headers.extend((str(name), str(value)) for value in values)
+        raw = result.get("body")
+        if raw is None:
+            payload = b""
+        elif result.get("isBase64Encoded"):
+            payload = base64.b64decode(raw)
+        else:
+            payload = str(raw).encode("utf-8")
+        if not any(name.lower() == "content-type" for name, _ in response_headers):
+            response_headers.append(("Content-Type", "application/json"))
+        return status, response_headers, payload
+
+
+def _json(status: int, body: dict[str, Any]) -> tuple[int, list[tuple[str, str]], bytes]:
+    return (
+        status,
+        [("Content-Type", "application/json"), ("x-amzn-ErrorType", _error_type(status))],
+        json.dumps(body).encode(),
+    )
+
+
+def _error_type(status: int) -> str:
+    return {
+        400: "BadRequestException",
+        403: "MissingAuthenticationTokenException",
+        501: "NotImplemented",
+        502: "InternalServerErrorException",
+    }.get(status, "InternalServerErrorException")
+
+
+def _mock(method: Method) -> tuple[int, list[tuple[str, str]], bytes]:
+    response = method.mock_responses[0] if method.mock_responses else {}
+    status = int(response.get("StatusCode", 200))
+    headers: list[tuple[str, str]] = []
+    for key, value in (response.get("ResponseParameters") or {}).items():
+        if key.startswith("method.response.header.") and isinstance(value, str):
+            headers.append((key.removeprefix("method.response.header."), value.strip("'")))
+    templates = response.get("ResponseTemplates") or {}
+    body = next(iter(templates.values()), "") if templates else ""
+    return status, headers, str(body).encode()
+
+
+def _missing_parameters(
+    method: Method, query: dict[str, str], headers: dict[str, str], path_params: dict[str, str]
+) -> list[str]:
+    missing: list[str] = []
+    for key, required in method.required_parameters.items():
+        if not required:
+            continue
+        location, _, name = key.removeprefix("method.request.").partition(".")
+        present = {
+            "querystring": name in query,
+            "header": name.lower() in headers,
+            "path": name in path_params,
+        }.get(location, True)
+        if not present:
+            missing.append(name)
+    return missing
+
+
+def _invalid_body(method: Method, headers: dict[str, str], body: bytes) -> str | None:
+    content_type = headers.get("content-type", "application/json").split(";")[0].strip().lower()
+    schema = method.models.get(content_type)
+    if schema is None:
+        schema = method.models.get("$default")
+    if schema is None:
+        return None
+    try:
+        document = json.loads(body or b"null")
+    except ValueError:
+        return "body is not JSON"
+    jsonschema = importlib.import_module("jsonschema")
+    validator_class = jsonschema.validators.validator_for(schema, default=jsonschema.Draft4Validator)
+    errors = sorted(validator_class(schema).iter_errors(document), key=lambda error: list(error.path))
+    return errors[0].message if errors else None
+
+
+def _handler_class(server: ApiGatewayServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _serve(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            status, headers, payload = server.handle(self.command, self.path, list(self.headers.items()), body)
+            self.send_response(status)
+            for name, value in headers:
+                if name.lower() != "content-length":
+                    self.send_header(name, value)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(payload)
+
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve  # noqa: N815
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+    return Handler

@@ -1,0 +1,326 @@
+"""EventBridge delivery to Lambda, SNS and Step Functions targets, and Lambda's asynchronous invocation.
+
+moto matches events to rules and delivers to SQS, log group and event bus targets itself; for
+Lambda and SNS targets it raises ``NotImplementedError`` in ``Rule.send_to_targets``. The
+delivery here takes those targets (and Step Functions) over:
+
+* EventBridge hands the event to the target asynchronously. When the target cannot be reached
+  (for example a missing function), delivery is retried up to the target's ``RetryPolicy``
+  (attempts and maximum event age), then the event goes to the target's dead-letter queue with
+  EventBridge's ``ERROR_CODE``/``ERROR_MESSAGE``/``RULE_ARN``/``TARGET_ARN`` attributes.
+* A Lambda target is invoked asynchronously, as in AWS: an error *raised by the handler* is
+  retried by Lambda (the function's ``MaximumRetryAttempts``, default 2, and maximum event age),
+  then sent to the function's dead-letter queue or ``OnFailure`` destination. The rule's target
+  DLQ does not see handler errors, in AWS or here.
+
+Retries happen after ``retry_delay_seconds`` instead of AWS's back-off of minutes.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:
+    from serverless_patterns.local.runtime import LambdaRuntime
+
+
+@dataclass(frozen=True)
+class AsyncConfig:
+    """A function's asynchronous invocation settings (``EventInvokeConfig`` and ``DeadLetterConfig``).
+
+    Examples
+    --------
+    >>> AsyncConfig().max_retry_attempts
+    2
+    """
+
+    max_retry_attempts: int = 2
+    max_event_age_seconds: int = 21600
+    dead_letter_arn: str | None = None
+    on_failure_arn: str | None = None
+    on_success_arn: str | None = None
+
+
+class EventDelivery:
+    """Delivers matched EventBridge events to Lambda, SNS and Step Functions targets.
+
+    Parameters
+    ----------
+    runtime
+        Runs Lambda targets.
+    client
+        ``client(service)`` returns a boto3 client bound to moto's endpoint.
+    retry_delay_seconds
+        Pause between retries. Default: 0.05.
+
+    Examples
+    --------
+    >>> from serverless_patterns.local import LambdaRuntime
+    >>> delivery = EventDelivery(LambdaRuntime("http://127.0.0.1:5000"), client=lambda service: None)
+    >>> delivery.async_configs
+    {}
+    """
+
+    HANDLED_SERVICES = frozenset({"lambda", "sns", "states"})
+
+    def __init__(
+        self, runtime: LambdaRuntime, *, client: Callable[[str], Any], retry_delay_seconds: float = 0.05
+    ) -> None:
+        self.runtime = runtime
+        self.client = client
+        self.retry_delay_seconds = retry_delay_seconds
+        self.async_configs: dict[str, AsyncConfig] = {}
+        """Function name to its asynchronous invocation settings (filled by the deploy)."""
+        self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="local-events")
+        self._pending: set[Future[None]] = set()
+        self._lock = threading.Lock()
+        self._original: Any = None
+
+    def install(self) -> None:
+        """Replace moto's ``Rule.send_to_targets`` so that every target type is delivered."""
+        from moto.events.models import Rule
+
+        if self._original is not None:
+            return
+        original = Rule.send_to_targets
+        self._original = original
+        delivery = self
+
+        def send_to_targets(rule: Any, original_event: Any, transform_input: bool = True) -> None:
+            if not rule.event_pattern.matches_event(original_event):
+                return
+            ours = [t for t in rule.targets if _service(t["Arn"]) in delivery.HANDLED_SERVICES]
+            theirs = [t for t in rule.targets if _service(t["Arn"]) not in delivery.HANDLED_SERVICES]
+            if theirs:
+                import copy
+
+                view = copy.copy(rule)
+                view.targets = theirs
+                original(view, original_event, transform_input)
+            for target in ours:
+                event = _target_input(target, original_event) if transform_input else dict(original_event)
+                delivery.submit(rule.arn, target, event)
+
+        setattr(Rule, "send_to_targets", send_to_targets)  # noqa: B010 - a patch of moto, not an attribute
+
+    def uninstall(self) -> None:
+        """Give moto back its own ``send_to_targets`` and stop delivering."""
+        from moto.events.models import Rule
+
+        if self._original is not None:
+            setattr(Rule, "send_to_targets", self._original)  # noqa: B010 - undoing the patch
+            self._original = None
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def submit(self, rule_arn: str, target: dict[str, Any], event: Any) -> None:
+        """Deliver ``event`` to ``target`` in the background (EventBridge delivery is asynchronous)."""
+        future = self._pool.submit(self._deliver, rule_arn, target, event, time.monotonic())
+        with self._lock:
+            self._pending.add(future)
+        future.add_done_callback(self._done)
+
+    def _done(self, future: Future[None]) -> None:
+        with self._lock:
+            self._pending.discard(future)
+
+    def wait_until_idle(self, timeout: float = 30.0) -> bool:
+        """Wait until every event handed over so far is delivered or dead-lettered."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if not self._pending:
+                    return True
+            time.sleep(0.01)
+        return False
+
+    # -- delivery ---------------------------------------------------------------------------
+    def _deliver(self, rule_arn: str, target: dict[str, Any], event: Any, started: float) -> None:
+        policy = target.get("RetryPolicy") or {}
+        attempts = 1 + int(policy.get("MaximumRetryAttempts", 185))
+        max_age = float(policy.get("MaximumEventAgeInSeconds", 86400))
+        error: tuple[str, str] = ("", "")
+        for attempt in range(attempts):
+            if attempt and time.monotonic() - started > max_age:
+                break
+            try:
+                self._hand_over(target["Arn"], event)
+                return
+            except _DeliveryError as failure:
+                error = (failure.code, failure.message)
+            if attempt + 1 < attempts:
+                time.sleep(self.retry_delay_seconds)
+        dlq = (target.get("DeadLetterConfig") or {}).get("Arn")
+        if dlq:
+            self._send_sqs(
+                dlq,
+                json.dumps(event),
+                {
+                    "RULE_ARN": rule_arn,
+                    "TARGET_ARN": target["Arn"],
+                    "ERROR_CODE": error[0],
+                    "ERROR_MESSAGE": error[1],
+                },
+            )
+
+    def _hand_over(self, arn: str, event: Any) -> None:
+        service = _service(arn)
+        try:
+            if service == "lambda":
+                self._invoke_async(arn, event)
+            elif service == "sns":
+                self.client("sns").publish(TopicArn=arn, Message=json.dumps(event))
+            elif service == "states":
+                name = f"events-{uuid.uuid4().hex}"
+                self.client("stepfunctions").start_execution(stateMachineArn=arn, name=name, input=json.dumps(event))
+        except _DeliveryError:
+            raise
+        except Exception as error:  # any failure to reach the target is a delivery failure
+            code = getattr(error, "response", {}).get("Error", {}).get("Code") or type(error).__name__
+            raise _DeliveryError(str(code), str(error)) from error
+
+    def _function(self, arn: str) -> Any:
+        from moto.awslambda.models import lambda_backends
+
+        parts = arn.split(":")
+        backend = lambda_backends[parts[4]][parts[3]]
+        try:
+            return backend.get_function(arn)
+        except Exception as error:
+            raise _DeliveryError("ResourceNotFoundException", f"Function not found: {arn}") from error
+
+    def _invoke_async(self, arn: str, event: Any) -> None:
+        """Lambda's asynchronous invocation: accepted now, run and retried in the background."""
+        function = self._function(arn)
+        self.invoke_async(function, event)
+
+    def invoke_async(self, function: Any, event: Any) -> None:
+        """Run ``function`` with ``event`` in the background with Lambda's asynchronous retries."""
+        future = self._pool.submit(self._run_async, function, event, time.monotonic())
+        with self._lock:
+            self._pending.add(future)
+        future.add_done_callback(self._done)
+
+    def _run_async(self, function: Any, event: Any, started: float) -> None:
+        config = self.async_configs.get(function.function_name, AsyncConfig())
+        spec = self.runtime.spec_for(function)
+        attempts = 0
+        invocation = None
+        for attempt in range(1 + config.max_retry_attempts):
+            if attempt and time.monotonic() - started > config.max_event_age_seconds:
+                break
+            attempts += 1
+            invocation = self.runtime.invoke(spec, event)
+            self.runtime.record_logs(function, invocation.logs)
+            if not invocation.errored:
+                if config.on_success_arn:
+                    self._destination(config.on_success_arn, function, event, invocation, attempts, "Success")
+                return
+            if attempt < config.max_retry_attempts:
+                time.sleep(self.retry_delay_seconds)
+        assert invocation is not None
+        if config.on_failure_arn:
+            self._destination(config.on_failure_arn, function, event, invocation, attempts, "RetriesExhausted")
+        if config.dead_letter_arn:
+            error = invocation.payload if isinstance(invocation.payload, dict) else {}
+            attributes = {
+                "RequestID": invocation.request_id,
+                "ErrorCode": "200",
+                "ErrorMessage": str(error.get("errorMessage", ""))[:255],
+            }
+            if _service(config.dead_letter_arn) == "sns":
+                self.client("sns").publish(TopicArn=config.dead_letter_arn, Message=json.dumps(event))
+            else:
+                self._send_sqs(config.dead_letter_arn, json.dumps(event), attributes)
+
+    def _destination(  # noqa: PLR0917 - the parts of one invocation record
+        self, arn: str, function: Any, event: Any, invocation: Any, attempts: int, condition: str
+    ) -> None:
+        record = {
+            "version": "1.0",
+            "timestamp": datetime.now(timezone.utc).isoformat(),
+            "requestContext": {
+                "requestId": invocation.request_id,
+                "functionArn": f"{function.function_arn}:$LATEST",
+                "condition": condition,
+                "approximateInvokeCount": attempts,
+            },
+            "requestPayload": event,
+            "responseContext": {"statusCode": 200, "executedVersion": "$LATEST"},
+            "responsePayload": invocation.payload,
+        }
+        if invocation.errored:
+            record["responseContext"]["functionError"] = "Unhandled"
+        service = _service(arn)
+        body = json.dumps(record)
+        if service == "sqs":
+            self._send_sqs(arn, body, {})
+        elif service == "sns":
+            self.client("sns").publish(TopicArn=arn, Message=body)
+        elif service == "lambda":
+            self.invoke_async(self._function(arn), record)
+        elif service == "events":
+            outcome = "Success" if condition == "Success" else "Failure"
+            self.client("events").put_events(
+                Entries=[
+                    {
+                        "Source": "lambda",
+                        "DetailType": f"Lambda Function Invocation Result - {outcome}",
+                        "Detail": body,
+                        "EventBusName": arn,
+                    }
+                ]
+            )
+
+    def _send_sqs(self, arn: str, body: str, attributes: dict[str, str]) -> None:
+        parts = arn.split(":")
+        sqs = self.client("sqs")
+        url = sqs.get_queue_url(QueueName=parts[5], QueueOwnerAWSAccountId=parts[4])["QueueUrl"]
+        message_attributes = {
+            name: {"DataType": "String", "StringValue": value} for name, value in attributes.items() if value
+        }
+        sqs.send_message(QueueUrl=url, MessageBody=body, MessageAttributes=message_attributes)
+
+
+class _DeliveryError(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def _service(arn: str) -> str:
+    parts = arn.split(":")
+    return parts[2] if len(parts) > 2 else ""
+
+
+def _target_input(target: dict[str, Any], event: dict[str, Any]) -> Any:
+    """What a target receives: the event (time as ISO 8601), ``Input``, ``InputPath`` or ``InputTransformer``."""
+    clean = {key: value for key, value in event.items() if key != "ingestion-time"}
+    if isinstance(clean.get("time"), (int, float)):
+        moment = datetime.fromtimestamp(clean["time"], tz=timezone.utc)
+        clean["time"] = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if "Input" in target:
+        return json.loads(target["Input"])
+    if "InputPath" in target:
+        from jsonpath_ng.ext import parse  # type: ignore[attr-defined]
+
+        matches = parse(target["InputPath"]).find(clean)
+        return matches[0].value if matches else None
+    transformer = target.get("InputTransformer")
+    if transformer:
+        from moto.events.utils import EventTemplateParser
+
+        return EventTemplateParser.parse(
+            input_template=transformer.get("InputTemplate"),
+            input_paths_map=transformer.get("InputPathsMap", {}),
+            event=cast("Any", {**clean, "ingestion-time": event.get("ingestion-time", 0)}),
+        )
+    return clean

@@ -1,0 +1,142 @@
+"""Template pre-processing: what moto's CloudFormation needs changed before it deploys a CDK template.
+
+Every rewrite here is listed in ``docs/local.md``. The template is copied, never changed in place.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+# Resource types moto's CloudFormation does not implement and that have no runtime behaviour the
+# local cloud emulates: they are removed (with every DependsOn on them) and reported as skipped.
+SKIPPED_TYPES = frozenset(
+    {
+        "AWS::ApiGateway::Account",
+        "AWS::CDK::Metadata",
+        "AWS::Lambda::EventInvokeConfig",
+        "AWS::CloudWatch::Dashboard",
+        "AWS::XRay::Group",
+        "AWS::XRay::SamplingRule",
+        "AWS::WAFv2::WebACL",
+        "AWS::WAFv2::WebACLAssociation",
+        "AWS::Lambda::Url",
+        # IAM is not enforced locally: resource policies have nothing to do.
+        "AWS::SQS::QueuePolicy",
+        "AWS::SNS::TopicPolicy",
+        "AWS::Events::EventBusPolicy",
+        # Served by the local API Gateway router, which reads them from the original template.
+        "AWS::ApiGateway::Stage",
+        "AWS::ApiGateway::Model",
+        "AWS::ApiGateway::RequestValidator",
+        "AWS::ApiGateway::GatewayResponse",
+    }
+)
+_ROUTER_TYPES = frozenset({"AWS::ApiGateway::Stage", "AWS::ApiGateway::Model", "AWS::ApiGateway::RequestValidator"})
+
+_GLOBAL_TABLE_KEEP = (
+    "TableName",
+    "KeySchema",
+    "AttributeDefinitions",
+    "BillingMode",
+    "GlobalSecondaryIndexes",
+    "LocalSecondaryIndexes",
+    "StreamSpecification",
+    "TimeToLiveSpecification",
+)
+
+
+def prepare_template(template: dict[str, Any], stack_name: str = "Stack") -> tuple[dict[str, Any], list[str]]:
+    """Rewrite a synthesized template into one moto's CloudFormation deploys; return it and notes.
+
+    Examples
+    --------
+    >>> template = {"Resources": {"Meta": {"Type": "AWS::CDK::Metadata", "Properties": {}}}}
+    >>> prepare_template(template)[0]["Resources"]
+    {}
+    """
+    result = copy.deepcopy(template)
+    notes: list[str] = []
+    _drop_bootstrap_check(result)
+    resources: dict[str, Any] = result.setdefault("Resources", {})
+    removed = [logical_id for logical_id, resource in resources.items() if resource.get("Type") in SKIPPED_TYPES]
+    # A reference to a removed resource becomes a placeholder; a stage's becomes its name, as in AWS.
+    placeholders: dict[str, Any] = {}
+    for logical_id in removed:
+        resource = resources[logical_id]
+        stage_name = resource.get("Properties", {}).get("StageName")
+        is_stage = resource["Type"] == "AWS::ApiGateway::Stage" and isinstance(stage_name, str)
+        placeholders[logical_id] = stage_name if is_stage else f"local-skipped-{logical_id}"
+    for logical_id in removed:
+        resource_type = resources.pop(logical_id)["Type"]
+        if resource_type not in _ROUTER_TYPES and resource_type != "AWS::CDK::Metadata":
+            notes.append(f"{logical_id} ({resource_type}) skipped: not emulated locally")
+    result["Resources"] = resources = _replace_refs(resources, placeholders)
+    if "Outputs" in result:
+        result["Outputs"] = _replace_refs(result["Outputs"], placeholders)
+    for resource in resources.values():
+        depends = resource.get("DependsOn")
+        if isinstance(depends, str):
+            depends = [depends]
+        if depends:
+            kept = [name for name in depends if name not in removed]
+            if kept:
+                resource["DependsOn"] = kept
+            else:
+                resource.pop("DependsOn")
+    bus_names: dict[str, Any] = {}
+    for logical_id, resource in resources.items():
+        if resource.get("Type") == "AWS::Events::EventBus":
+            properties = resource.setdefault("Properties", {})
+            properties.setdefault("Name", f"{stack_name}-{logical_id}")
+            bus_names[logical_id] = properties["Name"]
+    if bus_names:
+        # moto 5.2 returns its EventBus object, not the bus name, for a Ref to an EventBus.
+        result["Resources"] = resources = _replace_refs(resources, bus_names)
+        result["Outputs"] = _replace_refs(result.get("Outputs", {}), bus_names)
+    for logical_id, resource in resources.items():
+        if resource.get("Type") == "AWS::DynamoDB::GlobalTable":
+            _global_table_to_table(resource)
+            notes.append(f"{logical_id} (AWS::DynamoDB::GlobalTable) deployed as one AWS::DynamoDB::Table")
+    return result, notes
+
+
+def _replace_refs(value: Any, replacements: dict[str, Any]) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {"Ref"} and value["Ref"] in replacements:
+            return copy.deepcopy(replacements[value["Ref"]])
+        if set(value) == {"Fn::GetAtt"} and value["Fn::GetAtt"][0] in replacements:
+            return copy.deepcopy(replacements[value["Fn::GetAtt"][0]])
+        return {key: _replace_refs(item, replacements) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_replace_refs(item, replacements) for item in value]
+    return value
+
+
+def _drop_bootstrap_check(template: dict[str, Any]) -> None:
+    """The bootstrap-version parameter and rule check the CDK bootstrap stack, which is not deployed."""
+    parameters = template.get("Parameters", {})
+    parameters.pop("BootstrapVersion", None)
+    if not parameters:
+        template.pop("Parameters", None)
+    rules = template.get("Rules", {})
+    rules.pop("CheckBootstrapVersion", None)
+    if not rules:
+        template.pop("Rules", None)
+
+
+def _global_table_to_table(resource: dict[str, Any]) -> None:
+    properties = resource.get("Properties", {})
+    table = {key: properties[key] for key in _GLOBAL_TABLE_KEEP if key in properties}
+    stream = table.get("StreamSpecification")
+    if stream is not None:
+        table["StreamSpecification"] = {"StreamViewType": stream.get("StreamViewType", "NEW_AND_OLD_IMAGES")}
+    if table.get("BillingMode", "PAY_PER_REQUEST") == "PROVISIONED":
+        table["ProvisionedThroughput"] = {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}
+    else:
+        table["BillingMode"] = "PAY_PER_REQUEST"
+    for index in table.get("GlobalSecondaryIndexes", []):
+        for key in ("ReadProvisionedThroughputSettings", "WriteProvisionedThroughputSettings"):
+            index.pop(key, None)
+    resource["Type"] = "AWS::DynamoDB::Table"
+    resource["Properties"] = table
