@@ -132,7 +132,8 @@ def test_queue_batch_processes_each_record_once_and_poison_reaches_the_dlq(
     dead = sqs.receive_message(QueueUrl=deployment.queue_url("WorkDlq"), MaxNumberOfMessages=10)["Messages"]
     assert [message["Body"] for message in dead] == ["poison"]
     worker = deployment.function_name("Worker")
-    invocations = [invocation for name, invocation in local.runtime.invocations if name == worker] if local.runtime else []
+    assert local.runtime is not None
+    invocations = [invocation for name, invocation in local.runtime.invocations if name == worker]
     # 8 records in batches of up to 5, then the poison record alone until maxReceiveCount (2).
     assert 2 <= len(invocations) <= 4
 
@@ -155,9 +156,9 @@ def test_event_reaches_lambda_and_sqs_targets(cloud: tuple[LocalCloud, Deploymen
     local, deployment = cloud
     _put(local, deployment, "test.app", {"id": 7})
     assert local.wait_until_idle()
-    item = local.client("dynamodb").get_item(
-        TableName=deployment.table_name("Table"), Key={"id": {"S": "event-7"}}
-    )["Item"]
+    item = local.client("dynamodb").get_item(TableName=deployment.table_name("Table"), Key={"id": {"S": "event-7"}})[
+        "Item"
+    ]
     assert json.loads(item["detail"]["S"]) == {"id": 7}
     copies = local.client("sqs").receive_message(QueueUrl=deployment.queue_url("CopyQueue"), MaxNumberOfMessages=10)
     assert [json.loads(message["Body"])["detail"] for message in copies["Messages"]] == [{"id": 7}]

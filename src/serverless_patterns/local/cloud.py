@@ -80,8 +80,8 @@ class Deployment:
 
     An identifier is matched against, in order: the logical id, the construct path
     (``Stack/Orders/Resource``) or the path without trailing ``/Resource`` parts
-    (``Stack/Orders``), the same without the stack name (``Orders``), and the physical id or name. Lookups raise :class:`LocalCloudError` when
-    nothing or more than one resource matches.
+    (``Stack/Orders``), the same without the stack name (``Orders``), and the physical id or name.
+    Lookups raise :class:`LocalCloudError` when nothing or more than one resource matches.
 
     Examples
     --------
