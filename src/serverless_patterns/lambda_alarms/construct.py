@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from aws_cdk import Annotations, Aws, RemovalPolicy, Stack
+from aws_cdk import Annotations, Aws, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
@@ -91,6 +91,28 @@ class WatchedRestApi:
     construct: IConstruct
     api_name: str
     stage_name: str
+
+
+@dataclass(frozen=True)
+class _Spec:
+    """A metric known on the Python side, so alarms and graph lines are made without jsii round trips."""
+
+    namespace: str
+    name: str
+    dimensions: Mapping[str, str]
+    statistic: str
+    period: Duration | None
+
+    def metric(self, *, labelled: bool = False) -> cloudwatch.Metric:
+        """The metric; alarms use it unlabelled (a simpler template), graph lines labelled."""
+        return cloudwatch.Metric(
+            namespace=self.namespace,
+            metric_name=self.name,
+            dimensions_map=dict(self.dimensions),
+            statistic=self.statistic,
+            period=self.period,
+            label=f"{self.name} ({self.statistic})" if labelled else None,
+        )
 
 
 @dataclass
@@ -526,7 +548,7 @@ class LambdaAlarms(Construct):
         group: Construct,
         label: str,
         kind: str,
-        metric: cloudwatch.IMetric,
+        metric: cloudwatch.IMetric | _Spec,
         threshold: float,
         options: AlarmOptions,
         description: str,
@@ -541,7 +563,7 @@ class LambdaAlarms(Construct):
             kind,
             alarm_name=name,
             alarm_description=description,
-            metric=metric,
+            metric=metric.metric() if isinstance(metric, _Spec) else metric,
             threshold=threshold,
             evaluation_periods=1 if single_period else (options.evaluation_periods or 1),
             datapoints_to_alarm=1 if single_period else options.datapoints_to_alarm,
@@ -565,14 +587,8 @@ class LambdaAlarms(Construct):
         group = self._group("Function", function.label)
         label = function.label
 
-        def metric(name: str, statistic: str) -> cloudwatch.Metric:
-            return cloudwatch.Metric(
-                namespace="AWS/Lambda",
-                metric_name=name,
-                dimensions_map=dimensions,
-                statistic=statistic,
-                period=period,
-            )
+        def metric(name: str, statistic: str) -> _Spec:
+            return _Spec("AWS/Lambda", name, dimensions, statistic, period)
 
         invocations, errors, throttles = (
             metric("Invocations", "Sum"),
@@ -581,7 +597,7 @@ class LambdaAlarms(Construct):
         )
         error_rate = cloudwatch.MathExpression(
             expression="100 * errors / invocations",
-            using_metrics={"errors": errors, "invocations": invocations},
+            using_metrics={"errors": errors.metric(), "invocations": invocations.metric()},
             period=period,
             label="Error rate (%)",
         )
@@ -632,7 +648,7 @@ class LambdaAlarms(Construct):
                 )
             )
             duration_annotations.append(cloudwatch.HorizontalAnnotation(value=timeout_ms, label="timeout"))
-        async_metrics: list[cloudwatch.IMetric] = []
+        async_metrics: list[_Spec] = []
         if function.asynchronous:
             dead_letter_errors = metric("DeadLetterErrors", "Sum")
             event_age = metric("AsyncEventAge", "Maximum")
@@ -692,20 +708,8 @@ class LambdaAlarms(Construct):
         period = options.period or DEFAULTS.period
         label = queue.label
         dimensions = {"QueueName": queue.queue_name}
-        visible = cloudwatch.Metric(
-            namespace="AWS/SQS",
-            metric_name="ApproximateNumberOfMessagesVisible",
-            dimensions_map=dimensions,
-            statistic="Maximum",
-            period=period,
-        )
-        oldest = cloudwatch.Metric(
-            namespace="AWS/SQS",
-            metric_name="ApproximateAgeOfOldestMessage",
-            dimensions_map=dimensions,
-            statistic="Maximum",
-            period=period,
-        )
+        visible = _Spec("AWS/SQS", "ApproximateNumberOfMessagesVisible", dimensions, "Maximum", period)
+        oldest = _Spec("AWS/SQS", "ApproximateAgeOfOldestMessage", dimensions, "Maximum", period)
         feeders = f" (dead-letter queue of {', '.join(queue.dead_letter_of)})" if queue.dead_letter_of else ""
         alarm = self._alarm(
             self._group("Queue", label),
@@ -729,14 +733,8 @@ class LambdaAlarms(Construct):
         label = machine.label
         group = self._group("StateMachine", label)
 
-        def metric(name: str, statistic: str = "Sum") -> cloudwatch.Metric:
-            return cloudwatch.Metric(
-                namespace="AWS/States",
-                metric_name=name,
-                dimensions_map={"StateMachineArn": machine.state_machine_arn},
-                statistic=statistic,
-                period=period,
-            )
+        def metric(name: str, statistic: str = "Sum") -> _Spec:
+            return _Spec("AWS/States", name, {"StateMachineArn": machine.state_machine_arn}, statistic, period)
 
         failed, timed_out, throttled = (
             metric("ExecutionsFailed"),
@@ -790,14 +788,8 @@ class LambdaAlarms(Construct):
         label = api.label
         group = self._group("RestApi", label)
 
-        def metric(name: str, statistic: str) -> cloudwatch.Metric:
-            return cloudwatch.Metric(
-                namespace="AWS/ApiGateway",
-                metric_name=name,
-                dimensions_map={"ApiName": api.api_name, "Stage": api.stage_name},
-                statistic=statistic,
-                period=period,
-            )
+        def metric(name: str, statistic: str) -> _Spec:
+            return _Spec("AWS/ApiGateway", name, {"ApiName": api.api_name, "Stage": api.stage_name}, statistic, period)
 
         count, server_errors, client_errors = (
             metric("Count", "Sum"),
@@ -806,7 +798,7 @@ class LambdaAlarms(Construct):
         )
         server_error_rate = cloudwatch.MathExpression(
             expression="100 * server_errors / requests",
-            using_metrics={"server_errors": server_errors, "requests": count},
+            using_metrics={"server_errors": server_errors.metric(), "requests": count.metric()},
             period=period,
             label="5XX rate (%)",
         )
@@ -879,9 +871,9 @@ class LambdaAlarms(Construct):
 
 def _graph(
     title: str,
-    left: Sequence[cloudwatch.IMetric],
+    left: Sequence[cloudwatch.IMetric | _Spec],
     *,
-    right: Sequence[cloudwatch.IMetric] = (),
+    right: Sequence[cloudwatch.IMetric | _Spec] = (),
     width: int = 6,
     annotations: Sequence[cloudwatch.HorizontalAnnotation] = (),
 ) -> cloudwatch.GraphWidget:
@@ -896,11 +888,8 @@ def _graph(
     )
 
 
-def _labelled(metric: cloudwatch.IMetric) -> cloudwatch.IMetric:
-    """A graph line labelled ``MetricName (statistic)``; alarms use unlabelled metrics (a simpler template)."""
-    if isinstance(metric, cloudwatch.Metric) and not metric.label:
-        return metric.with_(label=f"{metric.metric_name} ({metric.statistic})")
-    return metric
+def _labelled(metric: cloudwatch.IMetric | _Spec) -> cloudwatch.IMetric:
+    return metric.metric(labelled=True) if isinstance(metric, _Spec) else metric
 
 
 def _as_function(function: lambda_.IFunction | ServerlessFunction) -> lambda_.IFunction:

@@ -1,0 +1,176 @@
+"""LambdaAlarms next to the article's hand-written MonitoringStack, for 1, 20 and 100 functions."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk.assertions import Template
+
+from benchmarks.baseline import lambda_alarms as baseline
+from benchmarks.common import markdown_table, ratio, resource_count
+from serverless_patterns.lambda_alarms import LambdaAlarms
+from serverless_patterns.testing import nag_findings
+
+TITLE = "LambdaAlarms: alarms and dashboards for 1, 20 and 100 functions"
+COUNTS = (1, 20, 100)
+REPEATS = 3
+ENV = cdk.Environment(account="111111111111", region="eu-west-1")
+
+Monitor = Callable[[cdk.Stack, cdk.Stack, list[lambda_.Function]], object]
+
+
+def _services(app: cdk.App, count: int) -> tuple[cdk.Stack, list[lambda_.Function]]:
+    """``count`` plain functions (inline code, 10 s timeout) in a stack of their own."""
+    stack = cdk.Stack(app, "Services", env=ENV)
+    functions = [
+        lambda_.Function(
+            stack,
+            f"Fn{index}",
+            code=lambda_.Code.from_inline("def handler(event, context):\n    return event\n"),
+            handler="index.handler",
+            runtime=lambda_.Runtime.PYTHON_3_14,
+            timeout=cdk.Duration.seconds(10),
+        )
+        for index in range(count)
+    ]
+    return stack, functions
+
+
+def _ours(monitoring: cdk.Stack, services: cdk.Stack, functions: list[lambda_.Function]) -> object:
+    return LambdaAlarms.for_scope(monitoring, "Alarms", services, emails=["ops-team@example.com"])
+
+
+def _theirs(monitoring: cdk.Stack, services: cdk.Stack, functions: list[lambda_.Function]) -> object:
+    return baseline.monitoring(monitoring, functions)
+
+
+def _none(monitoring: cdk.Stack, services: cdk.Stack, functions: list[lambda_.Function]) -> object:
+    return None
+
+
+def _build(count: int, monitor: Monitor) -> tuple[float, cdk.Stack]:
+    """Build the app (services + monitoring stack) and synthesize it; return (seconds, monitoring stack)."""
+    start = time.perf_counter()
+    app = cdk.App()
+    services, functions = _services(app, count)
+    monitoring = cdk.Stack(app, "Monitoring", env=ENV)
+    monitor(monitoring, services, functions)
+    app.synth()
+    return time.perf_counter() - start, monitoring
+
+
+def _seconds(count: int, monitor: Monitor) -> float:
+    return statistics.median(_build(count, monitor)[0] for _ in range(REPEATS))
+
+
+def _dashboards(template: dict[str, Any]) -> list[dict[str, Any]]:
+    bodies = []
+    for resource in template["Resources"].values():
+        if resource["Type"] == "AWS::CloudWatch::Dashboard":
+            body = resource["Properties"]["DashboardBody"]
+            if isinstance(body, dict):
+                body = "".join(part if isinstance(part, str) else "<ref>" for part in body["Fn::Join"][1])
+            bodies.append(json.loads(body))
+    return bodies
+
+
+def _facts(count: int, monitor: Monitor) -> dict[str, Any]:
+    _, monitoring = _build(count, monitor)
+    template: dict[str, Any] = dict(Template.from_stack(monitoring).to_json())
+    dashboards = _dashboards(template)
+    widgets = [len(body["widgets"]) for body in dashboards]
+    metrics = [sum(len(widget["properties"].get("metrics", [])) for widget in body["widgets"]) for body in dashboards]
+    per_graph = max(
+        (len(widget["properties"].get("metrics", [])) for body in dashboards for widget in body["widgets"]),
+        default=0,
+    )
+    alarm_types = {
+        json.dumps(resource["Properties"].get("MetricName") or "metric math")
+        for resource in template["Resources"].values()
+        if resource["Type"] == "AWS::CloudWatch::Alarm"
+    }
+    return {
+        "alarms": sum(1 for r in template["Resources"].values() if r["Type"] == "AWS::CloudWatch::Alarm"),
+        "alarm_metrics": len(alarm_types),
+        "resources": resource_count(template),
+        "dashboards": len(dashboards),
+        "widgets": max(widgets, default=0),
+        "metrics": max(metrics, default=0),
+        "per_graph": per_graph,
+        "nag": ", ".join(sorted({finding.rule for finding in nag_findings(monitoring)})) or "none",
+    }
+
+
+def run() -> str:
+    # Warm jsii and aws-cdk-lib's lazily loaded modules so the first measured case pays no start-up cost.
+    for monitor in (_none, _ours, _theirs):
+        _build(1, monitor)
+    rows = []
+    for count in COUNTS:
+        services_only = _seconds(count, _none)
+        ours_seconds, theirs_seconds = _seconds(count, _ours), _seconds(count, _theirs)
+        ours, theirs = _facts(count, _ours), _facts(count, _theirs)
+        for name, facts, seconds in (("LambdaAlarms", ours, ours_seconds), ("article", theirs, theirs_seconds)):
+            rows.append(
+                [
+                    count,
+                    name,
+                    facts["alarms"],
+                    facts["alarm_metrics"],
+                    facts["resources"],
+                    f"{seconds:.2f}",
+                    f"{seconds - services_only:.2f}",
+                    facts["dashboards"],
+                    facts["widgets"],
+                    facts["metrics"],
+                    facts["per_graph"],
+                    facts["nag"],
+                ]
+            )
+        rows.append(
+            [
+                count,
+                "ratio",
+                ratio(ours["alarms"], theirs["alarms"]),
+                "",
+                "",
+                ratio(ours_seconds, theirs_seconds),
+                ratio(ours_seconds - services_only, theirs_seconds - services_only),
+                "",
+                "",
+                "",
+                "",
+                "",
+            ]
+        )
+    table = markdown_table(
+        [
+            "functions",
+            "monitoring",
+            "alarms",
+            "alarm metrics",
+            "resources",
+            "app synth s",
+            "monitoring share s",
+            "dashboards",
+            "widgets (max per dashboard)",
+            "metrics (max per dashboard)",
+            "metrics (max per graph)",
+            "cdk-nag rules failed",
+        ],
+        rows,
+    )
+    return (
+        "Functions in a `Services` stack, monitoring in a `Monitoring` stack (as the article does), built and\n"
+        f"synthesized together, median of {REPEATS}. *Monitoring share* subtracts the same app with the services\n"
+        "stack alone. LambdaAlarms watches the services stack with discovery (`for_scope`); the article's\n"
+        "MonitoringStack is repeated per function. CloudWatch's limits: 500 widgets and 2,500 metrics per\n"
+        "dashboard, 100 alarms per alarm status widget. *Alarm metrics* counts distinct alarmed metrics\n"
+        "(error rate math, errors, throttles, p99 duration vs. errors, average duration, throttles).\n\n" + table
+    )
