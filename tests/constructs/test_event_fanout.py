@@ -407,6 +407,18 @@ def test_functions_with_their_own_dlq_are_left_alone(handler_dir: str) -> None:
     Template.from_stack(stack).resource_count_is("AWS::Lambda::EventInvokeConfig", 0)
 
 
+def test_functions_with_an_alias_are_invoked_and_configured_through_it(handler_dir: str) -> None:
+    stack = _stack()
+    fn = ServerlessFunction(stack, "Fn", entry=handler_dir, snap_start=True)
+    EventFanout(stack, "Fanout", routes=[FanoutRoute(name="A", event_pattern=ORDER_PLACED, targets=[fn])])
+    template = Template.from_stack(stack)
+    alias_id = _logical_id(stack, fn.alias)
+    template.has_resource_properties("AWS::Events::Rule", {"Targets": [Match.object_like({"Arn": {"Ref": alias_id}})]})
+    (config,) = template.find_resources("AWS::Lambda::EventInvokeConfig").values()
+    assert alias_id in json.dumps(config["Properties"]["Qualifier"])  # the alias's name, not $LATEST
+    template.has_resource_properties("AWS::Lambda::Permission", {"FunctionName": {"Ref": alias_id}})
+
+
 def test_configure_function_failures_can_be_turned_off(handler_dir: str) -> None:
     stack = _stack()
     fn = ServerlessFunction(stack, "Fn", entry=handler_dir)

@@ -50,7 +50,8 @@ class EventFanout(Construct):
     resource policy lets only the route's rules send to it. Every target gets the route's retry
     policy (2 retries, events at most 2 hours old) unless a :class:`FanoutTarget` overrides it.
 
-    EventBridge invokes Lambda functions asynchronously: once Lambda has accepted the event,
+    A ``ServerlessFunction`` with an alias (SnapStart, provisioned concurrency) is invoked through
+    its alias. EventBridge invokes Lambda functions asynchronously: once Lambda has accepted the event,
     a failure inside the function is no delivery failure and never reaches the rule's DLQ. So,
     for every Lambda target defined in the same stack whose asynchronous failures go nowhere
     yet (no function DLQ, no asynchronous invocation config), the construct sets the route's
@@ -101,6 +102,8 @@ class EventFanout(Construct):
         Route name to the route's DLQ.
     archive
         The ``events.Archive`` when ``archive`` is on, else ``None``.
+    schemas
+        The detail schemas, as shipped in :attr:`publisher_layer`.
 
     Examples
     --------
@@ -302,8 +305,10 @@ class EventFanout(Construct):
         kind = _kind(destination)
         if kind == "serverless_function":
             assert isinstance(destination, ServerlessFunction)
-            self._send_function_failures(destination.function, dead_letter_queue)
-            return targets.LambdaFunction(destination.function, **common)
+            # Its alias (SnapStart, provisioned concurrency) is what should receive events.
+            invoked: lambda_.IFunction = destination.alias or destination.function
+            self._send_function_failures(invoked, dead_letter_queue)
+            return targets.LambdaFunction(invoked, **common)
         if kind == "function":
             function: lambda_.IFunction = destination  # type: ignore[assignment]
             self._send_function_failures(function, dead_letter_queue)
@@ -318,22 +323,26 @@ class EventFanout(Construct):
         """Make the route's DLQ the function's asynchronous on-failure destination when nothing catches them."""
         if not self._configure_function_failures:
             return
-        if isinstance(function, lambda_.Function):
-            if function.dead_letter_queue is not None:
-                return  # the function's own DLQ already keeps its failed asynchronous events
-            if function.node.try_find_child("EventInvokeConfig") is not None:
-                return  # configured by the user or by an earlier route: leave that choice alone
-        if not isinstance(function, lambda_.Function) or Stack.of(function) is not Stack.of(self):
+        configurable: lambda_.Function | lambda_.Alias | None = None
+        if isinstance(function, (lambda_.Function, lambda_.Alias)) and Stack.of(function) is Stack.of(self):
+            configurable = function
+        if configurable is None:
             Annotations.of(self).add_warning_v2(
                 "serverless-patterns:event-fanout-function-failures",
-                f"{function.node.path}: failures inside this function are not sent to a DLQ by "
-                "EventFanout (imported or in another stack): give it an on-failure destination or a DLQ",
+                f"{function.node.path}: EventFanout can configure only a Function or Alias defined in its own "
+                "stack, so failures inside this function are not sent to a DLQ: give it an on-failure "
+                "destination or a DLQ",
             )
             return
-        function.configure_async_invoke(on_failure=destinations.SqsDestination(dead_letter_queue))
+        underlying = configurable.version.lambda_ if isinstance(configurable, lambda_.Alias) else configurable
+        if isinstance(underlying, lambda_.Function) and underlying.dead_letter_queue is not None:
+            return  # the function's own DLQ already keeps its failed asynchronous events
+        if configurable.node.try_find_child("EventInvokeConfig") is not None:
+            return  # configured by the user or by an earlier route: leave that choice alone
+        configurable.configure_async_invoke(on_failure=destinations.SqsDestination(dead_letter_queue))
         # Lambda checks at deploy time that the role may send to the destination.
-        config = function.node.try_find_child("EventInvokeConfig")
-        policy = function.role.node.try_find_child("DefaultPolicy") if function.role else None
+        config = configurable.node.try_find_child("EventInvokeConfig")
+        policy = configurable.role.node.try_find_child("DefaultPolicy") if configurable.role else None
         if config is not None and policy is not None:
             config.node.add_dependency(policy)
 
