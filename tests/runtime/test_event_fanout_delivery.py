@@ -17,7 +17,7 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk.assertions import Template
 
 from serverless_patterns.event_fanout import EventFanout, FanoutRoute
-from serverless_patterns.runtime.event_publisher import Event, EventPublisher
+from serverless_patterns.runtime.event_publisher import Event, EventPublisher, publish
 
 
 @pytest.fixture(scope="module")
@@ -87,11 +87,16 @@ def test_amount_over_1000_routes_1500_and_not_1000_or_500(moto: str, high_value_
     assert delivered[0]["id"] == ids[0]
 
 
-def test_publisher_delivers_every_event_of_a_large_batch(moto: str) -> None:
+def test_publish_delivers_every_event_of_a_large_batch(moto: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The module-level ``publish`` a handler calls: default client, bus given per call."""
+    from serverless_patterns.runtime.event_publisher import publisher as module
+
+    monkeypatch.setattr(module, "_default", None)
+    monkeypatch.delenv("EVENT_BUS_NAME", raising=False)
     sqs_client, queue_url = _bus_with_queue_target("audit-events", json.dumps({"source": ["audit"]}))
-    publisher = EventPublisher(event_bus_name="audit-events", schemas={})
-    ids = publisher.publish(
-        [Event(source="audit", detail_type="Audited", detail={"sequence": number}) for number in range(25)]
+    ids = publish(
+        [Event(source="audit", detail_type="Audited", detail={"sequence": number}) for number in range(25)],
+        event_bus_name="audit-events",
     )
     assert len(set(ids)) == 25
     delivered = _drain(sqs_client, queue_url)

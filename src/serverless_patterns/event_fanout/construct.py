@@ -351,7 +351,13 @@ class EventFanout(Construct):
 
         Examples
         --------
-        >>> fanout.dead_letter_queue("HighValue").queue_name  # doctest: +SKIP
+        >>> from aws_cdk import App, Stack, aws_events as events, aws_sqs as sqs
+        >>> stack = Stack(App(), "Docs")
+        >>> pattern = events.EventPattern(source=["order.service"])
+        >>> route = FanoutRoute(name="HighValue", event_pattern=pattern, targets=[sqs.Queue(stack, "Review")])
+        >>> fanout = EventFanout(stack, "Orders", routes=[route])
+        >>> fanout.dead_letter_queue("HighValue").node.path
+        'Docs/Orders/HighValue/DeadLetterQueue'
         """
         return self.dead_letter_queues[route_name]
 
@@ -360,7 +366,15 @@ class EventFanout(Construct):
 
         Examples
         --------
-        >>> fanout.grant_put_events(order_api.function)  # doctest: +SKIP
+        >>> from aws_cdk import App, Stack, aws_events as events, aws_sqs as sqs
+        >>> stack = Stack(App(), "Docs")
+        >>> pattern = events.EventPattern(source=["order.service"])
+        >>> route = FanoutRoute(name="HighValue", event_pattern=pattern, targets=[sqs.Queue(stack, "Review")])
+        >>> fanout = EventFanout(stack, "Orders", routes=[route])
+        >>> from aws_cdk import aws_iam as iam
+        >>> publisher = iam.Role(stack, "Publisher", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+        >>> fanout.grant_put_events(publisher).success
+        True
         """
         return self.event_bus.grant_put_events_to(grantee)
 
@@ -373,7 +387,13 @@ class EventFanout(Construct):
 
         Examples
         --------
-        >>> metric = fanout.metric_dead_letter_messages("HighValue")  # doctest: +SKIP
+        >>> from aws_cdk import App, Stack, aws_events as events, aws_sqs as sqs
+        >>> stack = Stack(App(), "Docs")
+        >>> pattern = events.EventPattern(source=["order.service"])
+        >>> route = FanoutRoute(name="HighValue", event_pattern=pattern, targets=[sqs.Queue(stack, "Review")])
+        >>> fanout = EventFanout(stack, "Orders", routes=[route])
+        >>> fanout.metric_dead_letter_messages("HighValue").metric_name
+        'ApproximateNumberOfMessagesVisible'
         """
         return self.dead_letter_queues[route_name].metric_approximate_number_of_messages_visible(
             period=period or Duration.minutes(1), statistic=statistic
@@ -384,7 +404,13 @@ class EventFanout(Construct):
 
         Examples
         --------
-        >>> metric = fanout.metric_oldest_dead_letter_age("HighValue")  # doctest: +SKIP
+        >>> from aws_cdk import App, Stack, aws_events as events, aws_sqs as sqs
+        >>> stack = Stack(App(), "Docs")
+        >>> pattern = events.EventPattern(source=["order.service"])
+        >>> route = FanoutRoute(name="HighValue", event_pattern=pattern, targets=[sqs.Queue(stack, "Review")])
+        >>> fanout = EventFanout(stack, "Orders", routes=[route])
+        >>> fanout.metric_oldest_dead_letter_age("HighValue").metric_name
+        'ApproximateAgeOfOldestMessage'
         """
         return self.dead_letter_queues[route_name].metric_approximate_age_of_oldest_message(
             period=period or Duration.minutes(1), statistic="Maximum"
@@ -406,7 +432,13 @@ class EventFanout(Construct):
 
         Examples
         --------
-        >>> fn.add_layers(fanout.publisher_layer)  # doctest: +SKIP
+        >>> from aws_cdk import App, Stack, aws_events as events, aws_sqs as sqs
+        >>> stack = Stack(App(), "Docs")
+        >>> pattern = events.EventPattern(source=["order.service"])
+        >>> route = FanoutRoute(name="HighValue", event_pattern=pattern, targets=[sqs.Queue(stack, "Review")])
+        >>> fanout = EventFanout(stack, "Orders", routes=[route])
+        >>> fanout.publisher_layer.node.path
+        'Docs/Orders/PublisherLayer'
         """
         if self._publisher_layer is None:
             self._publisher_layer = lambda_.LayerVersion(
@@ -425,7 +457,17 @@ class EventFanout(Construct):
 
         Examples
         --------
-        >>> fanout.attach_publisher(order_api)  # doctest: +SKIP
+        >>> from aws_cdk import App, Stack, aws_events as events, aws_sqs as sqs
+        >>> stack = Stack(App(), "Docs")
+        >>> pattern = events.EventPattern(source=["order.service"])
+        >>> route = FanoutRoute(name="HighValue", event_pattern=pattern, targets=[sqs.Queue(stack, "Review")])
+        >>> fanout = EventFanout(stack, "Orders", routes=[route])
+        >>> from aws_cdk import aws_lambda as lambda_
+        >>> api = lambda_.Function(
+        ...     stack, "Api", runtime=lambda_.Runtime.PYTHON_3_14, handler="index.handler",
+        ...     code=lambda_.Code.from_inline("def handler(event, context): pass"),
+        ... )
+        >>> fanout.attach_publisher(api)
         """
         target = function.function if isinstance(function, ServerlessFunction) else function
         target.add_layers(self.publisher_layer)

@@ -8,6 +8,7 @@ jitter, bounded by a deadline) and raises :class:`PublishError` with the ones th
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import json
 import os
@@ -348,7 +349,7 @@ def publish(events: Iterable[Event | Mapping[str, Any]], *, event_bus_name: str 
 
 def _with_bus(event: Event | Mapping[str, Any], event_bus_name: str) -> Event | Mapping[str, Any]:
     if isinstance(event, Event):
-        return event if event.event_bus_name else Event(**{**event.__dict__, "event_bus_name": event_bus_name})
+        return event if event.event_bus_name else dataclasses.replace(event, event_bus_name=event_bus_name)
     return {"EventBusName": event_bus_name, **event}
 
 
