@@ -104,3 +104,16 @@ def build_everything_app(outdir: str) -> str:
     CfnOutput(stack, "BusName", value=bus.event_bus_name)
     app.synth()
     return outdir
+
+
+def build_small_app(outdir: str) -> str:
+    """Synthesize a small app: a REST API in front of one function, and a queue."""
+    app = App(outdir=outdir)
+    stack = Stack(app, "LocalSmall")
+    echo = ServerlessFunction(stack, "Echo", entry=str(HANDLERS / "api"))
+    api = apigateway.RestApi(stack, "Api", deploy_options=apigateway.StageOptions(stage_name="prod"))
+    api.root.add_resource("items").add_resource("{id}").add_method("GET", apigateway.LambdaIntegration(echo.function))
+    sqs.Queue(stack, "Jobs")
+    CfnOutput(stack, "ApiUrl", value=api.url)
+    app.synth()
+    return outdir

@@ -1,0 +1,300 @@
+"""``serverless-patterns local``: run an app on the local cloud and talk to it.
+
+``up`` runs in the foreground: it synthesizes the app when given an app folder (its ``cdk.json``
+``app`` command), deploys, serves, and writes a state file (default
+``.serverless-patterns-local.json`` in the current folder) with moto's endpoint, the API URLs and
+the deployed resources. ``invoke``, ``send``, ``put-events``, ``start-execution`` and ``logs``
+read that file and act on the running instance through moto's endpoint. Ctrl-C stops ``up``
+cleanly and removes the state file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from serverless_patterns.local.errors import LocalCloudError
+
+STATE_FILE = ".serverless-patterns-local.json"
+"""Default state file of a running ``up``, in the current folder."""
+
+
+def register(subparsers: Any) -> None:
+    """Add ``local`` and its subcommands to the ``serverless-patterns`` parser.
+
+    Examples
+    --------
+    >>> import argparse
+    >>> parser = argparse.ArgumentParser()
+    >>> register(parser.add_subparsers())
+    >>> parser.parse_args(["local", "logs", "Orders"]).function
+    'Orders'
+    """
+    local = subparsers.add_parser("local", help="deploy a synthesized app offline and run it")
+    commands = local.add_subparsers(dest="command", required=True, metavar="<subcommand>")
+
+    def state_option(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument(
+            "--state", default=os.environ.get("SERVERLESS_PATTERNS_LOCAL_STATE", STATE_FILE), help="state file"
+        )
+
+    up = commands.add_parser("up", help="synthesize if needed, deploy, serve until Ctrl-C")
+    up.add_argument("app", help="an app folder with cdk.json, or a cdk.out folder")
+    up.add_argument("--api-port", type=int, default=0, help="port of the local API Gateway (default: a free one)")
+    up.add_argument("--no-synth", action="store_true", help="use the app's existing cdk.out")
+    state_option(up)
+    up.set_defaults(handler=_up)
+
+    invoke = commands.add_parser("invoke", help="invoke a function and print its result")
+    invoke.add_argument("function", help="construct path, logical id or name")
+    invoke.add_argument("--payload", default="{}", help="JSON event (default: {})")
+    state_option(invoke)
+    invoke.set_defaults(handler=_invoke)
+
+    send = commands.add_parser("send", help="send a message to a queue")
+    send.add_argument("queue", help="construct path, logical id or name")
+    send.add_argument("body", help="message body")
+    state_option(send)
+    send.set_defaults(handler=_send)
+
+    put = commands.add_parser("put-events", help="put one event on a bus")
+    put.add_argument("--source", required=True)
+    put.add_argument("--detail-type", required=True)
+    put.add_argument("--detail", default="{}", help="JSON detail (default: {})")
+    put.add_argument(
+        "--bus", default=None, help="bus construct path or name (default: the only custom bus, else default)"
+    )
+    state_option(put)
+    put.set_defaults(handler=_put_events)
+
+    start = commands.add_parser("start-execution", help="start a state machine execution and wait for it")
+    start.add_argument("state_machine", help="construct path, logical id or name")
+    start.add_argument("--input", default="{}", help="JSON input (default: {})")
+    start.add_argument("--no-wait", action="store_true", help="print the execution ARN and return")
+    state_option(start)
+    start.set_defaults(handler=_start_execution)
+
+    logs = commands.add_parser("logs", help="print a function's log lines")
+    logs.add_argument("function", help="construct path, logical id or name")
+    state_option(logs)
+    logs.set_defaults(handler=_logs)
+
+
+# -- up ----------------------------------------------------------------------------------------
+def synthesize(app_dir: Path, progress: Any = print) -> Path:
+    """Run the ``app`` command of ``app_dir/cdk.json`` with ``CDK_OUTDIR``; return the assembly folder.
+
+    Examples
+    --------
+    >>> try:
+    ...     synthesize(Path("/no/such/app"))
+    ... except LocalCloudError as error:
+    ...     print(error)
+    /no/such/app/cdk.json not found
+    """
+    cdk_json = app_dir / "cdk.json"
+    if not cdk_json.is_file():
+        raise LocalCloudError(f"{cdk_json} not found")
+    try:
+        command = json.loads(cdk_json.read_text())["app"]
+    except (ValueError, KeyError) as error:
+        raise LocalCloudError(f"{cdk_json} has no app command") from error
+    out_dir = app_dir / (json.loads(cdk_json.read_text()).get("output") or "cdk.out")
+    env = dict(os.environ)
+    env["CDK_OUTDIR"] = str(out_dir)
+    env["CDK_DISABLE_CLI_TELEMETRY"] = "true"
+    # The app runs with this interpreter's environment first on PATH ("python" is this venv's).
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    progress(f"synthesizing: {command}")
+    started = time.perf_counter()
+    result = subprocess.run(  # the app command of cdk.json, run as the CDK CLI runs it
+        command, shell=True, cwd=app_dir, env=env, capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        last = (result.stderr or result.stdout).strip().splitlines()
+        detail = last[-1] if last else f"exit status {result.returncode}"
+        raise LocalCloudError(f"synthesis failed ({command}): {detail}")
+    progress(f"synthesized in {time.perf_counter() - started:.1f} s")
+    return out_dir
+
+
+def _up(arguments: argparse.Namespace) -> int:
+    from serverless_patterns.local.cloud import LocalCloud, find_assembly
+
+    target = Path(arguments.app)
+    if not target.exists():
+        raise LocalCloudError(f"{target} does not exist")
+    if (target / "cdk.json").is_file() and not arguments.no_synth:
+        assembly = synthesize(target)
+    else:
+        assembly = find_assembly(target)
+    stop = threading.Event()
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+    state_path = Path(arguments.state)
+    cloud = LocalCloud(api_port=arguments.api_port)
+    try:
+        cloud.start()
+        print(f"moto server: {cloud.endpoint_url}", flush=True)
+        deployment = cloud.deploy(assembly, warm=True, progress=lambda line: print(line, flush=True))
+        for line in deployment.summary():
+            print(line)
+        state = {
+            "pid": os.getpid(),
+            "endpoint_url": cloud.endpoint_url,
+            "region": cloud.region,
+            "api_urls": deployment.api_urls,
+            "log_groups": dict(cloud.runtime.log_groups) if cloud.runtime else {},
+            "outputs": deployment.outputs,
+            "resources": [vars(resource) for resource in deployment.resources()],
+        }
+        state_path.write_text(json.dumps(state, indent=2))
+        print(f"state: {state_path}   (Ctrl-C to stop)", flush=True)
+        while not stop.wait(0.5):
+            pass
+        print("stopping", flush=True)
+    finally:
+        cloud.close()
+        if state_path.is_file():
+            try:
+                if json.loads(state_path.read_text()).get("pid") == os.getpid():
+                    state_path.unlink()
+            except ValueError:
+                pass
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 0
+
+
+# -- the other subcommands -----------------------------------------------------------------
+class _Running:
+    """A running ``up`` instance, from its state file."""
+
+    def __init__(self, state_file: str) -> None:
+        from serverless_patterns.local.cloud import DeployedStack, Deployment
+        from serverless_patterns.local.resolve import DeployedResource
+
+        path = Path(state_file)
+        if not path.is_file():
+            raise LocalCloudError(
+                f"no local cloud is running (no state file {path}): start one with `serverless-patterns local up <app>`"
+            )
+        state = json.loads(path.read_text())
+        self.endpoint_url: str = state["endpoint_url"]
+        self.region: str = state.get("region", "us-east-1")
+        self.log_groups: dict[str, str] = state.get("log_groups", {})
+        try:
+            urllib.request.urlopen(f"{self.endpoint_url}/moto-api/", timeout=5).close()
+        except (urllib.error.URLError, OSError) as error:
+            raise LocalCloudError(
+                f"the local cloud in {path} does not answer at {self.endpoint_url}: is `local up` still running?"
+            ) from error
+        resources = [DeployedResource(**item) for item in state.get("resources", [])]
+        stacks: dict[str, dict[str, DeployedResource]] = {}
+        for resource in resources:
+            stacks.setdefault(resource.stack, {})[resource.logical_id] = resource
+        self.deployment = Deployment(
+            [DeployedStack(name, state.get("outputs", {}), items, []) for name, items in stacks.items()],
+            api_urls=state.get("api_urls", {}),
+        )
+
+    def client(self, service: str) -> Any:
+        import boto3
+
+        return boto3.client(
+            service,  # type: ignore[call-overload]
+            endpoint_url=self.endpoint_url,
+            region_name=self.region,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+
+
+def _json_argument(name: str, text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError as error:
+        raise LocalCloudError(f"{name} is not valid JSON: {error}") from error
+
+
+def _invoke(arguments: argparse.Namespace) -> int:
+    payload = _json_argument("--payload", arguments.payload)
+    running = _Running(arguments.state)
+    name = running.deployment.function_name(arguments.function)
+    response = running.client("lambda").invoke(FunctionName=name, Payload=json.dumps(payload))
+    print(response["Payload"].read().decode())
+    return 1 if response.get("FunctionError") else 0
+
+
+def _send(arguments: argparse.Namespace) -> int:
+    running = _Running(arguments.state)
+    url = running.deployment.queue_url(arguments.queue)
+    response = running.client("sqs").send_message(QueueUrl=url, MessageBody=arguments.body)
+    print(response["MessageId"])
+    return 0
+
+
+def _put_events(arguments: argparse.Namespace) -> int:
+    detail = _json_argument("--detail", arguments.detail)
+    running = _Running(arguments.state)
+    if arguments.bus is not None:
+        bus = arguments.bus if arguments.bus == "default" else running.deployment.event_bus_name(arguments.bus)
+    else:
+        buses = running.deployment.resources("AWS::Events::EventBus")
+        bus = buses[0].name if len(buses) == 1 else "default"
+    response = running.client("events").put_events(
+        Entries=[
+            {
+                "Source": arguments.source,
+                "DetailType": arguments.detail_type,
+                "Detail": json.dumps(detail),
+                "EventBusName": bus,
+            }
+        ]
+    )
+    print(json.dumps(response["Entries"]))
+    return 1 if response.get("FailedEntryCount") else 0
+
+
+def _start_execution(arguments: argparse.Namespace) -> int:
+    payload = _json_argument("--input", arguments.input)
+    running = _Running(arguments.state)
+    arn = running.deployment.state_machine_arn(arguments.state_machine)
+    sfn = running.client("stepfunctions")
+    execution = sfn.start_execution(stateMachineArn=arn, name=f"cli-{time.time_ns()}", input=json.dumps(payload))
+    if arguments.no_wait:
+        print(execution["executionArn"])
+        return 0
+    deadline = time.monotonic() + 900
+    while time.monotonic() < deadline:
+        described = sfn.describe_execution(executionArn=execution["executionArn"])
+        if described["status"] != "RUNNING":
+            result = {key: described.get(key) for key in ("status", "output", "error", "cause") if described.get(key)}
+            print(json.dumps(result))
+            return 0 if described["status"] == "SUCCEEDED" else 1
+        time.sleep(0.1)
+    raise LocalCloudError("the execution did not finish within 15 minutes")
+
+
+def _logs(arguments: argparse.Namespace) -> int:
+    running = _Running(arguments.state)
+    name = running.deployment.function_name(arguments.function)
+    group = running.log_groups.get(name, f"/aws/lambda/{name}")
+    logs = running.client("logs")
+    try:
+        pages = logs.get_paginator("filter_log_events").paginate(logGroupName=group)
+        for page in pages:
+            for event in page["events"]:
+                print(event["message"])
+    except logs.exceptions.ResourceNotFoundException:
+        print(f"(no logs yet in {group})", file=sys.stderr)
+    return 0

@@ -1,0 +1,146 @@
+"""``serverless-patterns local``: bad input exits 2 with one line; ``up`` serves an app the other commands reach."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from serverless_patterns.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
+
+APP = """
+import os
+import sys
+
+sys.path.insert(0, {repo!r})
+from tests.local.apps import build_small_app
+
+build_small_app(os.environ["CDK_OUTDIR"])
+"""
+
+
+def _error_line(capsys: pytest.CaptureFixture[str]) -> str:
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    return err[0]
+
+
+def test_fails_when_the_app_folder_does_not_exist(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["local", "up", "/no/such/app"]) == 2
+    assert _error_line(capsys) == "serverless-patterns: error: /no/such/app does not exist"
+
+
+def test_fails_when_the_folder_holds_no_assembly(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["local", "up", str(tmp_path)]) == 2
+    assert "no cloud assembly at" in _error_line(capsys)
+
+
+def test_fails_when_no_instance_is_running(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["local", "invoke", "Echo", "--state", str(tmp_path / "state.json")]) == 2
+    assert "no local cloud is running" in _error_line(capsys)
+
+
+def test_fails_when_the_synthesis_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "cdk.json").write_text(json.dumps({"app": "python -c 'raise SystemExit(\"broken app\")'"}))
+    assert main(["local", "up", str(tmp_path)]) == 2
+    assert (
+        _error_line(capsys)
+        == "serverless-patterns: error: synthesis failed (python -c 'raise SystemExit(\"broken app\")'): broken app"
+    )
+
+
+@pytest.fixture(scope="module")
+def running_up(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[subprocess.Popen[str], Path]]:
+    app_dir = tmp_path_factory.mktemp("small-app")
+    (app_dir / "app.py").write_text(APP.format(repo=str(REPO)))
+    (app_dir / "cdk.json").write_text(json.dumps({"app": "python app.py"}))
+    state = app_dir / "state.json"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "serverless_patterns.cli", "local", "up", str(app_dir), "--state", str(state)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO / "src")},
+    )
+    deadline = time.monotonic() + 120
+    while not state.is_file() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if not state.is_file():
+        process.kill()
+        output = process.communicate()[0]
+        pytest.fail(f"local up did not come up:\n{output}")
+    yield process, state
+    if process.poll() is None:
+        process.kill()
+        process.wait()
+
+
+def _state_args(state: Path) -> list[str]:
+    return ["--state", str(state)]
+
+
+def test_invoke_prints_the_result(
+    running_up: tuple[subprocess.Popen[str], Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, state = running_up
+    event = {"resource": "/", "path": "/x", "httpMethod": "GET", "requestContext": {"stage": "cli"}}
+    assert main(["local", "invoke", "Echo", "--payload", json.dumps(event), *_state_args(state)]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["statusCode"] == 200
+    assert json.loads(result["body"])["stage"] == "cli"
+
+
+def test_invoke_of_an_unknown_function_exits_2(
+    running_up: tuple[subprocess.Popen[str], Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, state = running_up
+    assert main(["local", "invoke", "Nope", *_state_args(state)]) == 2
+    assert "no AWS::Lambda::Function matches 'Nope'" in _error_line(capsys)
+
+
+def test_invoke_with_bad_json_exits_2(
+    running_up: tuple[subprocess.Popen[str], Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, state = running_up
+    assert main(["local", "invoke", "Echo", "--payload", "{nope", *_state_args(state)]) == 2
+    assert "--payload is not valid JSON" in _error_line(capsys)
+
+
+def test_the_api_is_served_and_logs_show_its_invocations(
+    running_up: tuple[subprocess.Popen[str], Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, state = running_up
+    api_url = json.loads(state.read_text())["outputs"]["ApiUrl"]
+    with urllib.request.urlopen(api_url + "items/7", timeout=30) as response:
+        assert json.loads(response.read())["pathParameters"] == {"id": "7"}
+    capsys.readouterr()
+    assert main(["local", "logs", "Echo", *_state_args(state)]) == 0
+    assert "REPORT RequestId" in capsys.readouterr().out
+
+
+def test_send_puts_a_message_on_the_queue(
+    running_up: tuple[subprocess.Popen[str], Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, state = running_up
+    assert main(["local", "send", "Jobs", "hello", *_state_args(state)]) == 0
+    assert len(capsys.readouterr().out.strip()) == 36
+
+
+def test_ctrl_c_stops_up_cleanly(running_up: tuple[subprocess.Popen[str], Path]) -> None:
+    process, state = running_up
+    process.send_signal(signal.SIGINT)
+    output, _ = process.communicate(timeout=30)
+    assert process.returncode == 0
+    assert "function" in output and "Echo" in output
+    assert "stopping" in output
+    assert not state.exists()
