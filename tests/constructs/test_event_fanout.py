@@ -512,3 +512,58 @@ def test_attach_publisher_adds_layer_bus_name_and_grant(handler_dir: str, tmp_pa
     assert module_file.startswith(str(layer_python))
     assert schemas == SCHEMAS
     assert not cdk_imported and not library_imported
+
+
+def test_lambda_alarms_discover_the_route_dead_letter_queues(handler_dir: str) -> None:
+    from serverless_patterns import LambdaAlarms
+
+    app = cdk.App()
+    services = cdk.Stack(app, "Services", env=cdk.Environment(account="111111111111", region="eu-west-1"))
+    fn = ServerlessFunction(services, "Email", entry=handler_dir)
+    EventFanout(
+        services,
+        "Orders",
+        routes=[
+            FanoutRoute(name="OrderPlaced", event_pattern=ORDER_PLACED, targets=[fn]),
+            FanoutRoute(name="HighValue", event_pattern=HIGH_VALUE, targets=[_queue(services, "Review")]),
+        ],
+    )
+    monitoring = cdk.Stack(app, "Monitoring", env=cdk.Environment(account="111111111111", region="eu-west-1"))
+    alarms = LambdaAlarms.for_scope(monitoring, "Alarms", services)
+    feeders = {queue.construct.node.path: queue.dead_letter_of for queue in alarms.dead_letter_queues}
+    assert "Services/Orders/OrderPlaced/DeadLetterQueue/Resource" in feeders
+    assert "Services/Orders/HighValue/DeadLetterQueue/Resource" in feeders
+    # Fed by the route's rule and by the function's on-failure destination.
+    assert len(feeders["Services/Orders/OrderPlaced/DeadLetterQueue/Resource"]) == 2
+
+
+def test_a_function_in_another_stack_is_not_configured_but_warned_about(handler_dir: str) -> None:
+    app = cdk.App()
+    env = cdk.Environment(account="111111111111", region="eu-west-1")
+    services = cdk.Stack(app, "Functions", env=env)
+    fn = ServerlessFunction(services, "Email", entry=handler_dir)
+    routing = cdk.Stack(app, "Routing", env=env)
+    EventFanout(routing, "Fanout", routes=[FanoutRoute(name="A", event_pattern=ORDER_PLACED, targets=[fn])])
+    Template.from_stack(services).resource_count_is("AWS::Lambda::EventInvokeConfig", 0)
+    warnings = Annotations.from_stack(routing).find_warning("/Routing/Fanout", Match.string_like_regexp("Email"))
+    assert len(warnings) == 1
+
+
+def test_a_function_shared_by_routes_sends_failures_to_the_first_route_dlq(handler_dir: str) -> None:
+    stack = _stack()
+    fn = ServerlessFunction(stack, "Fn", entry=handler_dir)
+    fanout = EventFanout(
+        stack,
+        "Fanout",
+        routes=[
+            FanoutRoute(name="First", event_pattern=ORDER_PLACED, targets=[fn]),
+            FanoutRoute(name="Second", event_pattern=HIGH_VALUE, targets=[fn]),
+        ],
+    )
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::Lambda::EventInvokeConfig", 1)
+    first_dlq = _logical_id(stack, fanout.dead_letter_queue("First"))
+    template.has_resource_properties(
+        "AWS::Lambda::EventInvokeConfig",
+        {"DestinationConfig": {"OnFailure": {"Destination": {"Fn::GetAtt": [first_dlq, "Arn"]}}}},
+    )
