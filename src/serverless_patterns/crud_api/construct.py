@@ -41,6 +41,15 @@ _RESOURCE_NAME = r"[a-z][a-z0-9-]{0,62}"
 _ATTRIBUTE_NAME = r"[A-Za-z_][A-Za-z0-9_]{0,63}"
 _WEB_ACL_ARN = r"arn:aws[a-z-]*:wafv2:[a-z0-9-]+:\d{12}:regional/webacl/.+"
 _ORIGIN = r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?"
+# COG4 asks every method for a Cognito authorizer; these methods are authorized another way, by choice.
+_COG4_REASONS = {
+    apigateway.AuthorizationType.IAM: (
+        "The method uses IAM (SigV4) authorization, the library's default; COG4 accepts only Cognito."
+    ),
+    apigateway.AuthorizationType.CUSTOM: (
+        "The method uses the Lambda authorizer the user chose; COG4 accepts only Cognito."
+    ),
+}
 _CORS_HEADERS = [
     "Content-Type",
     "Authorization",
@@ -208,7 +217,7 @@ class CrudRestApi(Construct):
             description=description,
             endpoint_types=[apigateway.EndpointType.REGIONAL],
             cloud_watch_role=cloud_watch_role,
-            cloud_watch_role_removal_policy=RemovalPolicy.RETAIN,
+            cloud_watch_role_removal_policy=RemovalPolicy.RETAIN if cloud_watch_role else None,
             deploy_options=apigateway.StageOptions(
                 stage_name=stage_name,
                 access_log_destination=apigateway.LogGroupLogDestination(self.access_log_group),
@@ -789,12 +798,10 @@ class CrudApi(Construct):
             target = self.collection if kind in (Operation.LIST, Operation.CREATE) else self.item
             self.methods[operation] = target.add_method(_HTTP_METHODS[kind], integration, **options)
 
-        if authorization_type == apigateway.AuthorizationType.IAM:
-            acknowledge(
-                self,
-                "AwsSolutions-COG4",
-                "The methods use IAM (SigV4) authorization, chosen as the default; COG4 asks for Cognito only.",
-            )
+        reason = _COG4_REASONS.get(authorization_type)
+        if reason is not None:
+            for method in self.methods.values():
+                acknowledge(method, "AwsSolutions-COG4", reason)
         CfnOutput(self, "TableName", value=table.table_name, description=f"DynamoDB table of /{resource_name}")
 
     def openapi(self, title: str | None = None) -> dict[str, Any]:

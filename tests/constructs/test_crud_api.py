@@ -1,0 +1,542 @@
+"""CrudApi: routes, auth, validator and model, grants, shared functions, outputs, compliance and snapshots."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_apigateway as apigateway
+from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_kms as kms
+from aws_cdk.assertions import Match, Template
+
+from serverless_patterns.crud_api import CrudApi, CrudRestApi, Operation
+from serverless_patterns.function import ServerlessFunction
+from serverless_patterns.testing import nag_findings
+
+ECHO = str(Path(__file__).parent / "handlers" / "echo")
+USER_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["email", "name"],
+    "properties": {
+        "email": {"type": "string", "format": "email"},
+        "name": {"type": "string", "minLength": 1, "maxLength": 100},
+        "age": {"type": "integer", "minimum": 0, "maximum": 150},
+    },
+}
+ORDER_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["total"],
+    "properties": {"total": {"type": "number", "minimum": 0}, "status": {"type": "string", "enum": ["open", "paid"]}},
+}
+WRITE_ACTIONS = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
+
+
+def _stack() -> cdk.Stack:
+    return cdk.Stack(cdk.App(), "Test", env=cdk.Environment(account="111111111111", region="eu-west-1"))
+
+
+@pytest.fixture(scope="module")
+def default_stack() -> tuple[cdk.Stack, CrudApi]:
+    stack = _stack()
+    users = CrudApi(stack, "Users", resource_name="users", id_attribute="userId", schema=USER_SCHEMA)
+    return stack, users
+
+
+@pytest.fixture(scope="module")
+def default_template(default_stack: tuple[cdk.Stack, CrudApi]) -> Template:
+    return Template.from_stack(default_stack[0])
+
+
+@pytest.fixture(scope="module")
+def shared_stack() -> tuple[cdk.Stack, CrudRestApi, CrudApi, CrudApi]:
+    stack = _stack()
+    api = CrudRestApi(stack, "Shop", stage_name="v1", throttling_rate_limit=50, throttling_burst_limit=100)
+    users = CrudApi(
+        stack,
+        "Users",
+        api=api,
+        resource_name="users",
+        id_attribute="userId",
+        schema=USER_SCHEMA,
+        cors_origins=["https://app.example.com"],
+    )
+    key = kms.Key(stack, "OrdersKey", enable_key_rotation=True)
+    orders = CrudApi(
+        stack,
+        "Orders",
+        api=api,
+        resource_name="orders",
+        schema=ORDER_SCHEMA,
+        operations=[Operation.GET, Operation.LIST],
+        encryption_key=key,
+        time_to_live_attribute="expiresAt",
+    )
+    return stack, api, users, orders
+
+
+@pytest.fixture(scope="module")
+def shared_template(shared_stack: tuple[cdk.Stack, CrudRestApi, CrudApi, CrudApi]) -> Template:
+    return Template.from_stack(shared_stack[0])
+
+
+@pytest.fixture(scope="module")
+def auth_stack() -> tuple[cdk.Stack, CrudApi, CrudApi]:
+    stack = _stack()
+    api = CrudRestApi(stack, "Api", cloud_watch_role=False)
+    pool = cognito.UserPool.from_user_pool_id(stack, "Pool", "eu-west-1_AbCdEfGhI")
+    cognito_authorizer = apigateway.CognitoUserPoolsAuthorizer(stack, "CognitoAuthorizer", cognito_user_pools=[pool])
+    members = CrudApi(
+        stack,
+        "Members",
+        api=api,
+        resource_name="members",
+        schema=USER_SCHEMA,
+        authorizer=cognito_authorizer,
+        authorization_scopes=["members/write"],
+    )
+    check = ServerlessFunction(stack, "TokenCheck", entry=ECHO)
+    token_authorizer = apigateway.TokenAuthorizer(stack, "TokenAuthorizer", handler=check.function)
+    # Imported table: the caller owns it.
+    existing = dynamodb.Table.from_table_arn(
+        stack, "Existing", "arn:aws:dynamodb:eu-west-1:111111111111:table/legacy-notes"
+    )
+    notes = CrudApi(
+        stack,
+        "Notes",
+        api=api,
+        resource_name="notes",
+        schema={"type": "object", "properties": {"text": {"type": "string"}}},
+        table=existing,
+        authorizer=token_authorizer,
+        allow_unknown_fields=True,
+    )
+    return stack, members, notes
+
+
+@pytest.fixture(scope="module")
+def auth_template(auth_stack: tuple[cdk.Stack, CrudApi, CrudApi]) -> Template:
+    return Template.from_stack(auth_stack[0])
+
+
+def _policy_statements(template: Template, role_fragment: str) -> list[dict[str, Any]]:
+    policies = template.find_resources("AWS::IAM::Policy")
+    statements: list[dict[str, Any]] = []
+    for logical_id, policy in policies.items():
+        if role_fragment in logical_id:
+            statements += policy["Properties"]["PolicyDocument"]["Statement"]
+    assert statements, f"no policy matching {role_fragment}"
+    return statements
+
+
+def _actions(statements: list[dict[str, Any]]) -> set[str]:
+    actions: set[str] = set()
+    for statement in statements:
+        value = statement["Action"]
+        actions.update([value] if isinstance(value, str) else value)
+    return actions
+
+
+def _methods(template: Template) -> dict[tuple[str, str], dict[str, Any]]:
+    """``(path part ref, HTTP method) -> properties`` of every method."""
+    found = {}
+    for logical_id, method in template.find_resources("AWS::ApiGateway::Method").items():
+        found[(logical_id, method["Properties"]["HttpMethod"])] = method["Properties"]
+    return found
+
+
+# Routes, validator and model
+
+
+def test_defines_the_five_routes(default_template: Template) -> None:
+    default_template.has_resource_properties("AWS::ApiGateway::Resource", {"PathPart": "users"})
+    default_template.has_resource_properties("AWS::ApiGateway::Resource", {"PathPart": "{userId}"})
+    methods = sorted(method for (_, method) in _methods(default_template))
+    assert methods == ["DELETE", "GET", "GET", "POST", "PUT"]
+
+
+def test_every_method_uses_iam_auth_and_the_validator(default_template: Template) -> None:
+    validators = default_template.find_resources(
+        "AWS::ApiGateway::RequestValidator",
+        {"Properties": {"ValidateRequestBody": True, "ValidateRequestParameters": True}},
+    )
+    assert len(validators) == 1
+    (validator_id,) = validators
+    for properties in _methods(default_template).values():
+        assert properties["AuthorizationType"] == "AWS_IAM"
+        assert properties["RequestValidatorId"] == {"Ref": validator_id}
+
+
+def test_post_and_put_use_the_generated_model(default_template: Template) -> None:
+    models = default_template.find_resources("AWS::ApiGateway::Model")
+    (model_id,) = models
+    schema = models[model_id]["Properties"]["Schema"]
+    assert schema["$schema"] == "http://json-schema.org/draft-04/schema#"
+    assert schema["required"] == ["email", "name"]
+    assert schema["additionalProperties"] is False
+    assert schema["properties"]["name"] == {"type": "string", "minLength": 1, "maxLength": 100}
+    # Read-only server fields are accepted (clients send back what they read) and ignored.
+    assert {"userId", "createdAt", "updatedAt", "version"} <= set(schema["properties"])
+    for (_, http_method), properties in _methods(default_template).items():
+        if http_method in {"POST", "PUT"}:
+            assert properties["RequestModels"] == {"application/json": {"Ref": model_id}}
+        else:
+            assert "RequestModels" not in properties
+
+
+def test_item_methods_require_the_path_parameter(default_template: Template) -> None:
+    for (_, http_method), properties in _methods(default_template).items():
+        if http_method in {"PUT", "DELETE"}:
+            assert properties["RequestParameters"] == {"method.request.path.userId": True}
+
+
+def test_integrations_are_lambda_proxy_to_two_shared_functions(default_template: Template) -> None:
+    functions = default_template.find_resources("AWS::Lambda::Function")
+    assert len(functions) == 2
+    targets = set()
+    for properties in _methods(default_template).values():
+        assert properties["Integration"]["Type"] == "AWS_PROXY"
+        uri = json.dumps(properties["Integration"]["Uri"])
+        targets.update(logical_id for logical_id in functions if logical_id in uri)
+    assert len(targets) == 2
+    # One invoke permission per function for the whole API, not two per method.
+    default_template.resource_count_is("AWS::Lambda::Permission", 2)
+
+
+def test_gateway_errors_use_the_error_envelope(default_template: Template) -> None:
+    default_template.has_resource_properties(
+        "AWS::ApiGateway::GatewayResponse",
+        {
+            "ResponseType": "BAD_REQUEST_BODY",
+            "ResponseTemplates": {
+                "application/json": Match.string_like_regexp(r'\{"error":\{"code":"BAD_REQUEST_BODY"')
+            },
+        },
+    )
+    default_template.resource_count_is("AWS::ApiGateway::GatewayResponse", 3)
+
+
+# Grants
+
+
+def test_read_function_has_no_write_action(default_template: Template) -> None:
+    actions = _actions(_policy_statements(default_template, "ReadFunction"))
+    assert not actions & WRITE_ACTIONS
+    assert {action for action in actions if action.startswith("dynamodb:")} == {"dynamodb:GetItem", "dynamodb:Scan"}
+
+
+def test_write_function_gets_only_the_write_actions_it_uses(default_template: Template) -> None:
+    statements = _policy_statements(default_template, "WriteFunction")
+    table_statements = [s for s in statements if "UsersTable" in json.dumps(s["Resource"])]
+    assert _actions(table_statements) == {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}
+    assert all("*" not in action for action in _actions(statements))
+
+
+def test_no_wildcard_actions_anywhere(shared_template: Template) -> None:
+    for policy in shared_template.find_resources("AWS::IAM::Policy").values():
+        for action in _actions(policy["Properties"]["PolicyDocument"]["Statement"]):
+            assert "*" not in action, action
+
+
+def test_read_only_resource_grants_nothing_to_the_writer(shared_template: Template) -> None:
+    writer = _policy_statements(shared_template, "WriteFunction")
+    assert not any("OrdersTable" in json.dumps(statement["Resource"]) for statement in writer)
+    reader = _policy_statements(shared_template, "ReadFunction")
+    orders = [s for s in reader if "OrdersTable" in json.dumps(s["Resource"])]
+    assert _actions(orders) == {"dynamodb:GetItem", "dynamodb:Scan"}
+
+
+def test_customer_key_grants_decrypt_to_the_reader(shared_template: Template) -> None:
+    reader = _policy_statements(shared_template, "ReadFunction")
+    kms_statements = [s for s in reader if any(a.startswith("kms:") for a in _actions([s]))]
+    assert _actions(kms_statements) == {"kms:Decrypt", "kms:DescribeKey"}
+
+
+# Table
+
+
+def test_table_defaults(default_template: Template) -> None:
+    default_template.has_resource(
+        "AWS::DynamoDB::Table",
+        {
+            "Properties": {
+                "KeySchema": [{"AttributeName": "userId", "KeyType": "HASH"}],
+                "BillingMode": "PAY_PER_REQUEST",
+                "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+                "DeletionProtectionEnabled": True,
+                "SSESpecification": {"SSEEnabled": True},
+            },
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+        },
+    )
+
+
+def test_customer_key_and_ttl(shared_template: Template) -> None:
+    shared_template.has_resource_properties(
+        "AWS::DynamoDB::Table",
+        {
+            "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+            "SSESpecification": {"SSEEnabled": True, "SSEType": "KMS", "KMSMasterKeyId": Match.any_value()},
+            "TimeToLiveSpecification": {"AttributeName": "expiresAt", "Enabled": True},
+        },
+    )
+
+
+def test_existing_table_defines_no_table(
+    auth_template: Template, auth_stack: tuple[cdk.Stack, CrudApi, CrudApi]
+) -> None:
+    # The idempotency table and the members table only.
+    auth_template.resource_count_is("AWS::DynamoDB::Table", 2)
+    assert auth_stack[2].table.table_name == "legacy-notes"
+
+
+# Stage
+
+
+def test_stage_logs_json_at_error_without_data_trace_with_metrics_and_xray(shared_template: Template) -> None:
+    shared_template.has_resource_properties(
+        "AWS::ApiGateway::Stage",
+        {
+            "StageName": "v1",
+            "TracingEnabled": True,
+            "AccessLogSetting": {
+                "DestinationArn": Match.any_value(),
+                "Format": Match.string_like_regexp('"requestId":"\\$context.requestId"'),
+            },
+            "MethodSettings": [
+                {
+                    "DataTraceEnabled": False,
+                    "LoggingLevel": "ERROR",
+                    "MetricsEnabled": True,
+                    "ThrottlingRateLimit": 50,
+                    "ThrottlingBurstLimit": 100,
+                    "HttpMethod": "*",
+                    "ResourcePath": "/*",
+                }
+            ],
+        },
+    )
+
+
+def test_access_log_group_has_retention_and_is_retained(default_template: Template) -> None:
+    default_template.has_resource(
+        "AWS::Logs::LogGroup",
+        {"Properties": {"RetentionInDays": 30}, "DeletionPolicy": "Retain"},
+    )
+
+
+def test_account_cloud_watch_role_is_defined_and_retained(default_template: Template) -> None:
+    default_template.resource_count_is("AWS::ApiGateway::Account", 1)
+    default_template.has_resource(
+        "AWS::IAM::Role",
+        {
+            "Properties": {
+                "AssumeRolePolicyDocument": Match.object_like(
+                    {"Statement": [Match.object_like({"Principal": {"Service": "apigateway.amazonaws.com"}})]}
+                )
+            },
+            "DeletionPolicy": "Retain",
+        },
+    )
+
+
+def test_account_cloud_watch_role_can_be_left_out(auth_template: Template) -> None:
+    auth_template.resource_count_is("AWS::ApiGateway::Account", 0)
+
+
+def test_stage_is_protected_by_a_web_acl(default_template: Template) -> None:
+    default_template.has_resource_properties(
+        "AWS::WAFv2::WebACL",
+        {
+            "Scope": "REGIONAL",
+            "Rules": Match.array_with([Match.object_like({"Name": "AWSManagedRulesCommonRuleSet"})]),
+        },
+    )
+    default_template.resource_count_is("AWS::WAFv2::WebACLAssociation", 1)
+
+
+# Sharing one API
+
+
+def test_resources_share_one_api_and_two_functions(shared_template: Template) -> None:
+    shared_template.resource_count_is("AWS::ApiGateway::RestApi", 1)
+    shared_template.resource_count_is("AWS::Lambda::Function", 2)
+    shared_template.resource_count_is("AWS::Lambda::Permission", 2)
+    paths = {r["Properties"]["PathPart"] for r in shared_template.find_resources("AWS::ApiGateway::Resource").values()}
+    assert paths == {"users", "{userId}", "orders", "{id}"}
+
+
+def test_read_only_resource_has_only_get_methods(
+    shared_stack: tuple[cdk.Stack, CrudRestApi, CrudApi, CrudApi], shared_template: Template
+) -> None:
+    orders = shared_stack[3]
+    assert sorted(orders.methods) == ["get", "list"]
+
+
+def test_each_function_learns_the_tables_from_its_environment(shared_template: Template) -> None:
+    functions = shared_template.find_resources("AWS::Lambda::Function")
+    for logical_id, function in functions.items():
+        variables = function["Properties"]["Environment"]["Variables"]
+        if "Read" in logical_id:
+            assert {"CRUD_TABLE_USERS", "CRUD_TABLE_ORDERS"} <= set(variables)
+        else:
+            assert "CRUD_TABLE_USERS" in variables
+            assert "CRUD_TABLE_ORDERS" not in variables
+            assert "CRUD_IDEMPOTENCY_TABLE" in variables
+
+
+def test_code_asset_holds_every_resource_configuration(
+    shared_stack: tuple[cdk.Stack, CrudRestApi, CrudApi, CrudApi], shared_template: Template
+) -> None:
+    api = shared_stack[1]
+    asset = api.node.find_child("Code")
+    staged = Path(cdk.Stage.of(api).outdir) / asset.asset_path  # type: ignore[attr-defined]
+    config = json.loads((staged / "crud_api" / "config.json").read_text())
+    assert sorted(config["resources"]) == ["orders", "users"]
+    assert config["resources"]["orders"]["operations"] == ["get", "list"]
+    assert config["resources"]["users"]["schema"]["additionalProperties"] is False
+    assert config["resources"]["users"]["corsOrigins"] == ["https://app.example.com"]
+    assert (staged / "crud_api" / "write.py").exists()
+    handlers = {f["Properties"]["Handler"] for f in shared_template.find_resources("AWS::Lambda::Function").values()}
+    assert handlers == {"crud_api.read.handler", "crud_api.write.handler"}
+
+
+def test_cors_preflight_only_for_the_resource_that_asked(shared_template: Template) -> None:
+    options = shared_template.find_resources("AWS::ApiGateway::Method", {"Properties": {"HttpMethod": "OPTIONS"}})
+    assert len(options) == 2
+    for method in options.values():
+        headers = method["Properties"]["Integration"]["IntegrationResponses"][0]["ResponseParameters"]
+        assert headers["method.response.header.Access-Control-Allow-Origin"] == "'https://app.example.com'"
+
+
+def test_an_added_resource_costs_at_most_ten_cloudformation_resources(
+    default_template: Template, shared_template: Template
+) -> None:
+    def count(template: Template) -> int:
+        return len(template.to_json()["Resources"])
+
+    # shared = default + orders (table, 2 API resources, 2 methods, model) + the orders key + users' 2 CORS methods
+    assert count(shared_template) - count(default_template) - 1 - 2 <= 10
+
+
+# Auth
+
+
+def test_cognito_authorizer_with_scopes(auth_template: Template) -> None:
+    auth_template.has_resource_properties(
+        "AWS::ApiGateway::Method",
+        {
+            "AuthorizationType": "COGNITO_USER_POOLS",
+            "AuthorizerId": Match.any_value(),
+            "AuthorizationScopes": ["members/write"],
+        },
+    )
+
+
+def test_lambda_authorizer(auth_template: Template) -> None:
+    auth_template.has_resource_properties("AWS::ApiGateway::Method", {"AuthorizationType": "CUSTOM"})
+
+
+def test_public_only_when_asked_and_then_reported_by_cdk_nag() -> None:
+    stack = _stack()
+    CrudApi(stack, "Open", resource_name="open", schema={"type": "object"}, public=True)
+    template = Template.from_stack(stack)
+    for method in template.find_resources("AWS::ApiGateway::Method").values():
+        assert method["Properties"]["AuthorizationType"] == "NONE"
+    rules = {finding.rule for finding in nag_findings(stack)}
+    assert "AwsSolutions-APIG4" in rules
+
+
+def test_iam_default_acknowledges_cog4_with_reason(default_stack: tuple[cdk.Stack, CrudApi]) -> None:
+    from serverless_patterns.testing import acknowledgments
+
+    found = acknowledgments(default_stack[0])
+    reasons = [reason for key, reason in found.items() if key.endswith("AwsSolutions-COG4")]
+    assert reasons and "IAM" in reasons[0]
+
+
+def test_grant_invoke_scopes_execute_api_to_the_resource(default_stack: tuple[cdk.Stack, CrudApi]) -> None:
+    stack = _stack()
+    users = CrudApi(stack, "Users", resource_name="users", schema={"type": "object"})
+    from aws_cdk import aws_iam as iam
+
+    role = iam.Role(stack, "Client", assumed_by=iam.AccountRootPrincipal())
+    users.grant_invoke(role)
+    statements = _policy_statements(Template.from_stack(stack), "Client")
+    assert _actions(statements) == {"execute-api:Invoke"}
+    assert "/users/*" in json.dumps(statements[0]["Resource"])
+
+
+# Outputs and OpenAPI
+
+
+def test_outputs_api_url_and_table_name(default_template: Template) -> None:
+    outputs = default_template.to_json()["Outputs"]
+    assert any("Url" in key for key in outputs)
+    table_outputs = [value for key, value in outputs.items() if "TableName" in key]
+    assert table_outputs and "Ref" in table_outputs[0]["Value"]
+
+
+def test_openapi_document_matches_the_model(
+    shared_stack: tuple[cdk.Stack, CrudRestApi, CrudApi, CrudApi], shared_template: Template
+) -> None:
+    document = shared_stack[2].openapi()
+    assert document["openapi"] == "3.0.3"
+    assert set(document["paths"]) == {"/users", "/users/{userId}", "/orders", "/orders/{id}"}
+    assert set(document["paths"]["/orders"]) == {"get"}
+    assert set(document["paths"]["/users/{userId}"]) == {"get", "put", "delete"}
+    put = document["paths"]["/users/{userId}"]["put"]
+    assert {"412", "428", "422"} <= set(put["responses"])
+    assert put["security"] == [{"sigv4": []}]
+    model = next(
+        m["Properties"]["Schema"]
+        for m in shared_template.find_resources("AWS::ApiGateway::Model").values()
+        if "email" in m["Properties"]["Schema"]["properties"]
+    )
+    openapi_input = document["components"]["schemas"]["UsersInput"]
+    assert openapi_input["properties"] == model["properties"]
+    assert openapi_input["required"] == model["required"]
+    json.dumps(document)  # a plain JSON document, no tokens
+
+
+# Compliance and snapshots
+
+
+def test_default_is_compliant(default_stack: tuple[cdk.Stack, CrudApi], compliant: Callable[[cdk.Stack], None]) -> None:
+    compliant(default_stack[0])
+
+
+def test_shared_api_is_compliant(
+    shared_stack: tuple[cdk.Stack, CrudRestApi, CrudApi, CrudApi], compliant: Callable[[cdk.Stack], None]
+) -> None:
+    compliant(shared_stack[0])
+
+
+def test_authorizers_are_compliant(
+    auth_stack: tuple[cdk.Stack, CrudApi, CrudApi], compliant: Callable[[cdk.Stack], None]
+) -> None:
+    compliant(auth_stack[0])
+
+
+def test_default_snapshot(
+    default_stack: tuple[cdk.Stack, CrudApi], template_snapshot: Callable[[cdk.Stack], None]
+) -> None:
+    template_snapshot(default_stack[0])
+
+
+def test_shared_snapshot(
+    shared_stack: tuple[cdk.Stack, CrudRestApi, CrudApi, CrudApi], template_snapshot: Callable[[cdk.Stack], None]
+) -> None:
+    template_snapshot(shared_stack[0])
+
+
+def test_auth_snapshot(
+    auth_stack: tuple[cdk.Stack, CrudApi, CrudApi], template_snapshot: Callable[[cdk.Stack], None]
+) -> None:
+    template_snapshot(auth_stack[0])
