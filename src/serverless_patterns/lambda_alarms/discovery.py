@@ -150,6 +150,9 @@ def rest_api_of(stage: apigateway.CfnStage) -> tuple[apigateway.CfnRestApi | Non
     return None, None
 
 
+_REFERENCE_TARGETS = (sqs.CfnQueue, lambda_.CfnFunction, apigateway.CfnRestApi)
+
+
 class _LogicalIdIndex:
     """Map the ``Ref``/``Fn::GetAtt`` logical ids of a resolved value back to the resources."""
 
@@ -157,7 +160,9 @@ class _LogicalIdIndex:
         self._by_stack: dict[tuple[str, str], CfnResource] = {}
         self._by_id: dict[str, list[CfnResource]] = {}
         for construct in constructs:
-            if isinstance(construct, CfnResource):
+            # Only what a reference can point at that discovery cares about: resolving every
+            # logical id of a large tree costs a jsii round trip each.
+            if isinstance(construct, _REFERENCE_TARGETS):
                 stack = Stack.of(construct)
                 logical_id = stack.resolve(construct.logical_id)
                 self._by_stack[(stack.node.path, logical_id)] = construct
