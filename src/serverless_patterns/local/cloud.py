@@ -380,6 +380,7 @@ class LocalCloud:
         cdk_out: str | os.PathLike[str],
         *,
         warm: bool = False,
+        replace: bool = False,
         progress: Callable[[str], None] | None = None,
     ) -> Deployment:
         """Deploy every stack of a synthesized cloud assembly; return what was deployed.
@@ -391,6 +392,8 @@ class LocalCloud:
         warm
             Start one worker per function during the deploy, so that first calls are warm.
             Default: ``False``.
+        replace
+            Delete a stack of the same name first instead of failing. Default: ``False``.
         progress
             Called with a line of text per step. Default: - silent.
 
@@ -405,7 +408,7 @@ class LocalCloud:
         artifacts = read_assembly(cdk_out, account=DEFAULT_ACCOUNT, region=self.region)
         if not artifacts:
             raise LocalCloudError(f"the cloud assembly at {cdk_out} defines no stack")
-        stacks = [self._deploy_stack(artifact, report) for artifact in artifacts]
+        stacks = [self._deploy_stack(artifact, report, replace=replace) for artifact in artifacts]
         api_urls: dict[str, str] = {}
         assert self.apis is not None
         for stack in stacks:
@@ -421,7 +424,9 @@ class LocalCloud:
         self.deployments.append(deployment)
         return deployment
 
-    def _deploy_stack(self, artifact: StackArtifact, report: Callable[[str], None]) -> DeployedStack:
+    def _deploy_stack(
+        self, artifact: StackArtifact, report: Callable[[str], None], *, replace: bool = False
+    ) -> DeployedStack:
         started = time.perf_counter()
         if artifact.docker_images:
             report(f"{artifact.stack_name}: {len(artifact.docker_images)} container image asset(s) skipped")
@@ -446,8 +451,10 @@ class LocalCloud:
             for stack in cloudformation.list_stacks()["StackSummaries"]
             if stack["StackName"] == artifact.stack_name and stack["StackStatus"] != "DELETE_COMPLETE"
         ]
-        if existing:
+        if existing and not replace:
             raise LocalCloudError(f"stack {artifact.stack_name} is already deployed on this local cloud")
+        if existing:
+            self._delete_stack(artifact.stack_name, {})
         try:
             cloudformation.create_stack(
                 StackName=artifact.stack_name,
@@ -488,6 +495,31 @@ class LocalCloud:
         elapsed = time.perf_counter() - started
         report(f"{artifact.stack_name}: deployed {len(scope.resources)} resources in {elapsed:.1f} s")
         return DeployedStack(artifact.stack_name, outputs, dict(scope.resources), notes, apis)
+
+    def destroy(self, deployment: Deployment) -> None:
+        """Delete a deployment's stacks (last first), stop their workers and stop serving their APIs."""
+        for stack in reversed(deployment.stacks):
+            self._delete_stack(stack.name, stack.resources)
+            if self.apis is not None:
+                for api in stack.apis:
+                    self.apis.apis.pop(api.api_id, None)
+        if deployment in self.deployments:
+            self.deployments.remove(deployment)
+
+    def _delete_stack(self, name: str, resources: dict[str, DeployedResource]) -> None:
+        from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+        parser = stepfunctions_parser_backends[DEFAULT_ACCOUNT][self.region]
+        for resource in resources.values():
+            if resource.type == "AWS::StepFunctions::StateMachine":
+                with contextlib.suppress(Exception):
+                    parser.delete_state_machine(resource.physical_id)
+            if resource.type == "AWS::Lambda::Function" and self.runtime is not None:
+                self.runtime.forget(resource.name)
+        # moto deletes what it can; a resource it cannot delete must not fail the caller's teardown.
+        with contextlib.suppress(Exception):
+            self.client("cloudformation").delete_stack(StackName=name)
+            self._wait_for_stack(name)
 
     def _wait_for_stack(self, name: str, timeout: float = 60.0) -> str:
         cloudformation = self.client("cloudformation")

@@ -389,6 +389,12 @@ class LambdaRuntime:
         """Start one worker of ``spec`` now (imports the handler), so the first call is warm."""
         self._pool(spec).warm()
 
+    def forget(self, function_name: str) -> None:
+        """Stop the idle workers of a function (for example after its stack was deleted)."""
+        with self._lock:
+            for key in [k for k, pool in self._pools.items() if pool.spec.name == function_name]:
+                self._pools.pop(key).stop()
+
     def _pool(self, spec: FunctionSpec) -> _Pool:
         key = spec.key()
         with self._lock:
