@@ -317,13 +317,23 @@ def test_archive_keeps_every_event_of_the_bus(large_scenario: tuple[cdk.Stack, E
     )
 
 
-def test_archive_retention_defaults_to_7_days() -> None:
+def test_archive_retention_defaults_to_7_days(compliant: Callable[[cdk.Stack], None]) -> None:
     stack = _stack()
-    queue = sqs.Queue(stack, "Queue")
-    EventFanout(
+    queue = _queue(stack, "Queue")
+    fanout = EventFanout(
         stack, "Fanout", archive=True, routes=[FanoutRoute(name="A", event_pattern=ORDER_PLACED, targets=[queue])]
     )
-    Template.from_stack(stack).has_resource_properties("AWS::Events::Archive", {"RetentionDays": 7})
+    Template.from_stack(stack).has_resource(
+        "AWS::Events::Archive",
+        {
+            "Properties": Match.object_like(
+                {"RetentionDays": 7, "SourceArn": {"Fn::GetAtt": [_logical_id(stack, fanout.event_bus), "Arn"]}}
+            ),
+            # The GetAtt orders the archive after the bus: a DependsOn would be cfn-lint's W3005.
+            "DependsOn": Match.absent(),
+        },
+    )
+    compliant(stack)
 
 
 @pytest.fixture(scope="module")

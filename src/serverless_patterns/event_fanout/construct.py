@@ -193,7 +193,8 @@ class EventFanout(Construct):
                 description=f"Every event of {self.node.path}, for replay",
             )
             self.archive.apply_removal_policy(removal_policy)
-            self.archive.node.add_dependency(self.event_bus)
+            if source_event_bus is not self.event_bus:
+                self.archive.node.add_dependency(self.event_bus)  # no GetAtt orders them
 
         self.rules: dict[str, list[events.Rule]] = {}
         self.dead_letter_queues: dict[str, sqs.Queue] = {}
