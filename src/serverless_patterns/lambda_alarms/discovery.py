@@ -85,7 +85,9 @@ def discover(roots: Iterable[IConstruct], exclude: Iterable[IConstruct] = ()) ->
         for target in index.targets(value, owner):
             if isinstance(target, sqs.CfnQueue):
                 queues[target.node.path] = target
-                found.dead_letter_sources.setdefault(target.node.path, []).append(owner.node.path)
+                sources = found.dead_letter_sources.setdefault(target.node.path, [])
+                if owner.node.path not in sources:  # a rule with several targets sharing one DLQ
+                    sources.append(owner.node.path)
 
     def mark_async(value: Any, owner: CfnResource, reason: str) -> None:
         for target in index.targets(value, owner):
