@@ -18,8 +18,9 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk.assertions import Template
 
 from serverless_patterns import ServerlessFunction
+from serverless_patterns.local import LambdaRuntime
 from serverless_patterns.saga_workflow import SagaRetry, SagaStep, SagaWorkflow
-from tests.saga.conftest import DeployedSaga, InProcessLambda, deploy_saga
+from tests.saga.conftest import DeployedSaga, deploy_saga
 
 STEP_HANDLER = Path(__file__).parent / "handlers" / "step"
 STEPS = ["validate", "reserve", "charge", "audit", "ship", "notify"]
@@ -38,7 +39,7 @@ def _ran(until: int) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def saga(in_process_lambda: InProcessLambda, moto_server: str) -> DeployedSaga:
+def saga(lambda_runtime: LambdaRuntime, moto_server: str) -> DeployedSaga:
     stack = cdk.Stack(cdk.App(), "SagaBehaviour")
     functions: dict[str, tuple[str, Path]] = {}
 
@@ -61,7 +62,7 @@ def saga(in_process_lambda: InProcessLambda, moto_server: str) -> DeployedSaga:
         for step in STEPS
     ]
     SagaWorkflow(stack, "Orders", steps=steps)
-    return deploy_saga(moto_server, Template.from_stack(stack).to_json(), functions, in_process_lambda)
+    return deploy_saga(moto_server, Template.from_stack(stack).to_json(), functions)
 
 
 def test_happy_path_runs_every_step_once_and_keeps_input_and_every_result(saga: DeployedSaga) -> None:
