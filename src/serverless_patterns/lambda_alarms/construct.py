@@ -213,7 +213,7 @@ class LambdaAlarms(Construct):
     >>> from aws_cdk import App, Stack
     >>> from serverless_patterns import LambdaAlarms, ServerlessFunction
     >>> stack = Stack(App(), "Docs")
-    >>> fn = ServerlessFunction(stack, "Hello", entry="examples/hello/handler")
+    >>> fn = ServerlessFunction(stack, "Hello", entry="examples/order_system/handlers/ingest")
     >>> alarms = LambdaAlarms.for_scope(stack, "Alarms", stack, emails=["ops@example.com"])
     >>> sorted(alarms.alarms)[:2]
     ['Docs-Hello-Duration', 'Docs-Hello-ErrorRate']
@@ -389,7 +389,7 @@ class LambdaAlarms(Construct):
         >>> from serverless_patterns import LambdaAlarms, ServerlessFunction
         >>> app = App()
         >>> services = Stack(app, "Services")
-        >>> _ = ServerlessFunction(services, "Hello", entry="examples/hello/handler")
+        >>> _ = ServerlessFunction(services, "Hello", entry="examples/order_system/handlers/ingest")
         >>> monitoring = Stack(app, "Monitoring")
         >>> alarms = LambdaAlarms.for_scope(monitoring, "Alarms", services)
         >>> [watched.label for watched in alarms.functions]
