@@ -248,7 +248,7 @@ def test_metrics_name_the_official_state_machine_metrics(default: Scenario) -> N
     for name, metric in metrics.items():
         assert metric.metric_name == name
         assert metric.namespace == "AWS/States"
-        assert set(metric.dimensions) == {"StateMachineArn"}
+        assert set(metric.dimensions or {}) == {"StateMachineArn"}
     assert metrics["ExecutionsFailed"].statistic == "Sum"
     assert metrics["ExecutionsTimedOut"].period.to_seconds() == 60
     assert metrics["ExecutionThrottled"].statistic == "Maximum"

@@ -19,7 +19,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import boto3
 import pytest
@@ -72,7 +72,7 @@ class DeployedSaga:
             error=described.get("error"),
             cause=described.get("cause"),
             output=json.loads(output) if output else None,
-            calls=[str(call) for call in item.get("calls", [])],
+            calls=[str(call) for call in cast("list[Any]", item.get("calls", []))],
         )
 
     def run(self, order_id: str, plan: dict[str, Any] | None = None, **extra: Any) -> Execution:

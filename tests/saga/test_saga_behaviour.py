@@ -62,7 +62,7 @@ def saga(lambda_runtime: LambdaRuntime, moto_server: str) -> DeployedSaga:
         for step in STEPS
     ]
     SagaWorkflow(stack, "Orders", steps=steps)
-    return deploy_saga(moto_server, Template.from_stack(stack).to_json(), functions)
+    return deploy_saga(moto_server, dict(Template.from_stack(stack).to_json()), functions)
 
 
 def test_happy_path_runs_every_step_once_and_keeps_input_and_every_result(saga: DeployedSaga) -> None:

@@ -15,7 +15,7 @@ Every call is appended, in order, to the ``calls`` list of the order's item in t
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, cast
 
 import boto3
 
@@ -24,7 +24,8 @@ TABLE = boto3.resource("dynamodb").Table(os.environ.get("JOURNAL_TABLE", "saga-j
 
 def _error(error_type: str, message: str) -> Exception:
     # Lambda reports an exception's class name as errorType, which Retry/Catch match on.
-    return type(error_type, (Exception,), {})(message)
+    error: Exception = type(error_type, (Exception,), {})(message)
+    return error
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -38,7 +39,8 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         ExpressionAttributeValues={":empty": [], ":call": [f"{kind}:{step}"]},
         ReturnValues="ALL_NEW",
     )["Attributes"]
-    attempt = list(item["calls"]).count(f"{kind}:{step}")
+    calls = cast("list[Any]", item["calls"])  # a DynamoDB list attribute
+    attempt = calls.count(f"{kind}:{step}")
     if attempt <= int(plan.get(f"transient{suffix}", {}).get(step, 0)):
         raise _error("Lambda.TooManyRequestsException", f"{kind} {step}: rate exceeded (attempt {attempt})")
     error_type = plan.get(f"fail{suffix}", {}).get(step)
