@@ -19,7 +19,8 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as stepfunctions
-from aws_cdk.assertions import Match, Template
+from aws_cdk.assertions import Annotations, Match, Template
+from constructs import Construct
 from syrupy.assertion import SnapshotAssertion
 
 from serverless_patterns import EventFanout, FanoutRoute, QueueProcessor, SagaStep, SagaWorkflow, ServerlessFunction
@@ -615,3 +616,92 @@ def test_library_scope_is_compliant(library: Library, compliant: Callable[[cdk.S
 
 def test_library_snapshot(library: Library, alarms_snapshot: Callable[[cdk.Stack], None]) -> None:
     alarms_snapshot(library.stack)
+
+
+# --- Explicit targets, exclusion, warnings, long names (no synthesis needed) -----------------
+
+
+def test_explicit_targets_are_watched_without_discovery() -> None:
+    stack = _stack("Explicit")
+    function = _plain_function(stack, "Fn")
+    ignored = _plain_function(stack, "NotGiven")
+    queue = sqs.Queue(stack, "Parked")
+    machine = stepfunctions.StateMachine(
+        stack, "Flow", definition_body=stepfunctions.DefinitionBody.from_chainable(stepfunctions.Pass(stack, "Step"))
+    )
+    api = apigateway.RestApi(
+        stack, "Api", rest_api_name="shop", deploy_options=apigateway.StageOptions(stage_name="v1")
+    )
+    api.root.add_method("GET")
+    alarms = LambdaAlarms(
+        stack, "Alarms", functions=[function], dead_letter_queues=[queue], state_machines=[machine], rest_apis=[api]
+    )
+    assert [watched.label for watched in alarms.functions] == ["Fn"]
+    assert ignored.node.path not in {watched.construct.node.path for watched in alarms.functions}
+    assert [(watched.label, watched.dead_letter_of) for watched in alarms.dead_letter_queues] == [("Parked", ())]
+    assert [watched.label for watched in alarms.state_machines] == ["Flow"]
+    assert [(api.label, api.api_name, api.stage_name) for api in alarms.rest_apis] == [("Api/v1", "shop", "v1")]
+    assert {"Explicit-Parked-MessagesVisible", "Explicit-Flow-ExecutionsFailed", "Explicit-Api-v1-LatencyP99"} <= set(
+        alarms.alarms
+    )
+
+
+def test_a_resource_both_given_and_discovered_is_watched_once() -> None:
+    stack = _stack("Both")
+    function = ServerlessFunction(stack, "Fn", entry=ECHO)
+    alarms = LambdaAlarms.for_scope(stack, "Alarms", stack, functions=[function, function.function])
+    assert [watched.label for watched in alarms.functions] == ["Fn"]
+
+
+def test_exclude_skips_a_subtree() -> None:
+    stack = _stack("Excluding")
+    ServerlessFunction(stack, "Kept", entry=ECHO)
+    skipped = ServerlessFunction(stack, "Skipped", entry=ECHO, dead_letter_queue_enabled=True)
+    alarms = LambdaAlarms.for_scope(stack, "Alarms", stack, exclude=[skipped])
+    assert [watched.label for watched in alarms.functions] == ["Kept"]
+    assert alarms.dead_letter_queues == []
+
+
+def test_a_function_whose_timeout_is_a_token_gets_a_warning_and_no_duration_alarm() -> None:
+    stack = _stack("Tokens")
+    timeout = cdk.CfnParameter(stack, "Timeout", type="Number", default=30)
+    role = iam.Role(stack, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    lambda_.CfnFunction(
+        stack,
+        "Fn",
+        code=lambda_.CfnFunction.CodeProperty(zip_file="def handler(event, context):\n    return event\n"),
+        role=role.role_arn,
+        handler="index.handler",
+        runtime="python3.14",
+        timeout=timeout.value_as_number,
+    )
+    alarms = LambdaAlarms.for_scope(stack, "Alarms", stack)
+    assert [watched.timeout_seconds for watched in alarms.functions] == [None]
+    assert "Tokens-Fn-Duration" not in alarms.alarms
+    assert "Tokens-Fn-ErrorRate" in alarms.alarms
+    warnings = Annotations.from_stack(stack).find_warning("/Tokens/Alarms", Match.string_like_regexp("Duration"))
+    assert len(warnings) == 1
+
+
+def test_a_stage_of_an_api_without_a_known_name_is_skipped_with_a_warning() -> None:
+    stack = _stack("Unnamed")
+    api = apigateway.CfnRestApi(stack, "Api", body={"openapi": "3.0.1", "info": {"title": "t", "version": "1"}})
+    deployment = apigateway.CfnDeployment(stack, "Deployment", rest_api_id=api.ref)
+    apigateway.CfnStage(stack, "Stage", rest_api_id=api.ref, deployment_id=deployment.ref, stage_name="v1")
+    sqs.Queue(stack, "Work", dead_letter_queue=sqs.DeadLetterQueue(queue=sqs.Queue(stack, "Dlq"), max_receive_count=3))
+    alarms = LambdaAlarms.for_scope(stack, "Alarms", stack)
+    assert alarms.rest_apis == []
+    warnings = Annotations.from_stack(stack).find_warning("/Unnamed/Alarms", Match.string_like_regexp("Stage"))
+    assert len(warnings) == 1
+
+
+def test_alarm_names_longer_than_cloudwatch_allows_are_shortened_with_a_hash() -> None:
+    stack = _stack("Long")
+    scope = Construct(stack, "A" * 150)
+    ServerlessFunction(scope, "B" * 150, entry=ECHO)
+    alarms = LambdaAlarms.for_scope(stack, "Alarms", stack)
+    names = list(alarms.alarms)
+    assert all(len(name) <= 255 for name in names)
+    assert len(set(names)) == len(names)
+    assert all(name.startswith("Long-AAAA") for name in names)
+    assert any(name.endswith("-ErrorRate") for name in names)

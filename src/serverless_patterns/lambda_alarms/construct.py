@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from aws_cdk import Annotations, Aws, Duration, RemovalPolicy, Stack
+from aws_cdk import Annotations, Aws, Duration, RemovalPolicy, Stack, Token
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
@@ -473,31 +473,27 @@ class LambdaAlarms(Construct):
     def _watched_rest_apis(
         self, found: discovery.Found, watch_scope: IConstruct | None, explicit: Sequence[apigateway.RestApiBase]
     ) -> list[WatchedRestApi]:
-        result: dict[str, WatchedRestApi] = {}
-        for path, stage in found.rest_api_stages.items():
-            if not _under(watch_scope, path):
-                continue
-            rest_api, name = discovery.rest_api_of(stage)
-            if rest_api is None or name is None:
-                # API Gateway's metrics are keyed by the API's name: without one known at synth
-                # there is nothing to alarm on.
-                Annotations.of(self).add_warning_v2(
-                    "serverless-patterns:lambda-alarms-unnamed-api",
-                    f"{path} belongs to a REST API without a name known at synth: not watched",
-                )
-                continue
-            stage_name = stage.stage_name or "prod"
-            result[path] = WatchedRestApi(f"{self._label(rest_api)}/{stage_name}", stage, name, stage_name)
+        stages = [stage for path, stage in found.rest_api_stages.items() if _under(watch_scope, path)]
         for api in explicit:
             stage_cfn = api.deployment_stage.node.default_child
-            key = stage_cfn.node.path if stage_cfn is not None else api.node.path
-            if key not in result:
-                result[key] = WatchedRestApi(
-                    f"{self._label(api)}/{api.deployment_stage.stage_name}",
-                    stage_cfn or api,
-                    api.rest_api_name,
-                    api.deployment_stage.stage_name,
+            if isinstance(stage_cfn, apigateway.CfnStage):
+                stages.append(stage_cfn)
+        result: dict[str, WatchedRestApi] = {}
+        for stage in stages:
+            path = stage.node.path
+            if path in result:
+                continue
+            rest_api, name = discovery.rest_api_of(stage)
+            stage_name = stage.stage_name
+            if rest_api is None or name is None or stage_name is None or Token.is_unresolved(stage_name):
+                # API Gateway's metrics are keyed by the API's name and the stage's name: without
+                # both known at synth there is nothing to alarm on.
+                Annotations.of(self).add_warning_v2(
+                    "serverless-patterns:lambda-alarms-unnamed-api",
+                    f"{path}: the REST API or stage name is not known at synth, so the stage is not watched",
                 )
+                continue
+            result[path] = WatchedRestApi(f"{self._label(rest_api)}/{stage_name}", stage, name, stage_name)
         return list(result.values())
 
     # Options, names, labels ----------------------------------------------------------------
