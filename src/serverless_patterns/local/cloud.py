@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import time
 import urllib.request
 from collections.abc import Callable
@@ -464,7 +465,8 @@ class LocalCloud:
         except Exception as error:
             message = str(error).splitlines()[0] if str(error) else type(error).__name__
             if "Unable to parse response" in message:
-                message = "moto's CloudFormation failed inside (see the server log)"
+                inner = re.search(r'"message": "\s*([^"]+)"', str(error))
+                message = inner.group(1) if inner else "moto's CloudFormation failed inside (see the server log)"
             raise LocalCloudError(f"stack {artifact.stack_name} could not be deployed: {message}") from error
         status = self._wait_for_stack(artifact.stack_name)
         if status != "CREATE_COMPLETE":

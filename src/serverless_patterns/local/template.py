@@ -69,7 +69,9 @@ def prepare_template(template: dict[str, Any], stack_name: str = "Stack") -> tup
         placeholders[logical_id] = stage_name if is_stage else f"local-skipped-{logical_id}"
     for logical_id in removed:
         resource_type = resources.pop(logical_id)["Type"]
-        if resource_type not in _ROUTER_TYPES and resource_type != "AWS::CDK::Metadata":
+        if resource_type == "AWS::Lambda::EventInvokeConfig":
+            notes.append(f"{logical_id} ({resource_type}) applied by the local asynchronous invoker, not by moto")
+        elif resource_type not in _ROUTER_TYPES and resource_type != "AWS::CDK::Metadata":
             notes.append(f"{logical_id} ({resource_type}) skipped: not emulated locally")
     result["Resources"] = resources = _replace_refs(resources, placeholders)
     if "Outputs" in result:
@@ -95,6 +97,13 @@ def prepare_template(template: dict[str, Any], stack_name: str = "Stack") -> tup
         result["Resources"] = resources = _replace_refs(resources, bus_names)
         result["Outputs"] = _replace_refs(result.get("Outputs", {}), bus_names)
     for logical_id, resource in resources.items():
+        if resource.get("Type") == "AWS::Events::Archive":
+            # moto names it <stack>-<logical id>-<suffix>, often over the 48 characters it then rejects.
+            properties = resource.setdefault("Properties", {})
+            properties.setdefault("ArchiveName", logical_id[:48])
+            # moto parses an archive's pattern as a JSON string only.
+            if isinstance(properties.get("EventPattern"), dict):
+                properties["EventPattern"] = {"Fn::ToJsonString": properties["EventPattern"]}
         if resource.get("Type") == "AWS::DynamoDB::GlobalTable":
             _global_table_to_table(resource)
             notes.append(f"{logical_id} (AWS::DynamoDB::GlobalTable) deployed as one AWS::DynamoDB::Table")

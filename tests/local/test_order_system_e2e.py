@@ -1,0 +1,164 @@
+"""The example app (QueueProcessor, EventFanout, SagaWorkflow, LambdaAlarms) on the local cloud, end to end."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from serverless_patterns.local.cloud import LocalCloud
+from serverless_patterns.local.pytest_plugin import LocalApp
+
+pytestmark = pytest.mark.e2e
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalApp]:
+    sys.path.insert(0, str(REPO))
+    from examples.order_system.app import build_app
+
+    outdir = str(tmp_path_factory.mktemp("order-system") / "cdk.out")
+    build_app(outdir).synth()
+    with LocalCloud() as cloud:
+        deployment = cloud.deploy(outdir)
+        yield LocalApp(cloud, deployment)
+        cloud.destroy(deployment)
+
+
+def _order(order_id: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "orderId": order_id,
+        "customerId": "c-1",
+        "amount": 120,
+        "card": "4111111111111111",
+        "items": [{"sku": "pen", "quantity": 2}],
+        **extra,
+    }
+
+
+def _stock(app: LocalApp, sku: str, available: int) -> None:
+    app.client("dynamodb").put_item(
+        TableName=app.table_name("WorkflowState"),
+        Item={"pk": {"S": f"stock#{sku}"}, "available": {"N": str(available)}},
+    )
+
+
+def _workflow_item(app: LocalApp, key: str) -> dict[str, Any] | None:
+    item = app.client("dynamodb").get_item(TableName=app.table_name("WorkflowState"), Key={"pk": {"S": key}})
+    return item.get("Item")
+
+
+# -- QueueProcessor ----------------------------------------------------------------------------
+def test_ingest_stores_each_order_once_and_the_poison_record_reaches_the_dlq(app: LocalApp) -> None:
+    sqs = app.client("sqs")
+    entries = [{"Id": str(n), "MessageBody": json.dumps(_order(f"q-{n}"))} for n in range(6)]
+    entries.append({"Id": "poison", "MessageBody": json.dumps({"orderId": "bad"})})
+    sqs.send_message_batch(QueueUrl=app.queue_url("Ingest/Queue"), Entries=entries)
+    app.wait_until_idle()
+    items = app.client("dynamodb").scan(TableName=app.table_name("Orders"))["Items"]
+    stored = {item["id"]["S"]: item["version"]["N"] for item in items if item["id"]["S"].startswith("q-")}
+    assert stored == {f"q-{n}": "1" for n in range(6)}
+    dead = app.receive_all("Ingest/DeadLetterQueue", wait_seconds=2)
+    assert [json.loads(message["Body"]) for message in dead] == [{"orderId": "bad"}]
+    assert int(dead[0]["Attributes"]["ApproximateReceiveCount"]) >= 1
+    assert app.receive_all("Ingest/Queue") == []
+
+
+# -- SagaWorkflow --------------------------------------------------------------------------------
+def _mail_already_tried(app: LocalApp, order_id: str) -> None:
+    """The example's mail service fails each order's first attempt: count one attempt as made."""
+    app.client("dynamodb").put_item(
+        TableName=app.table_name("WorkflowState"),
+        Item={"pk": {"S": f"notification#{order_id}"}, "attempts": {"N": "1"}},
+    )
+
+
+def test_saga_happy_path_charges_reserves_and_notifies(app: LocalApp) -> None:
+    _stock(app, "pen", 10)
+    _mail_already_tried(app, "s-ok")
+    result = app.run_execution("OrderSaga", _order("s-ok"))
+    assert result["status"] == "SUCCEEDED", result
+    assert _workflow_item(app, "payment#s-ok")["status"]["S"] == "CHARGED"  # type: ignore[index]
+    assert _workflow_item(app, "reservation#s-ok")["status"]["S"] == "RESERVED"  # type: ignore[index]
+    assert _workflow_item(app, "notification#s-ok")["attempts"]["N"] == "2"  # type: ignore[index]
+
+
+def test_saga_failed_notification_releases_the_stock_and_refunds_the_payment(app: LocalApp) -> None:
+    # The example's notify step keeps SagaRetry's default (transient Lambda errors only), so the
+    # mail service's EmailTemporarilyUnavailableError is not retried: the saga compensates.
+    _stock(app, "pen", 10)
+    result = app.run_execution("OrderSaga", _order("s-mail"))
+    assert result["status"] == "FAILED"
+    assert "EmailTemporarilyUnavailableError" in result.get("cause", "")
+    assert _workflow_item(app, "reservation#s-mail")["status"]["S"] == "RELEASED"  # type: ignore[index]
+    assert _workflow_item(app, "payment#s-mail")["status"]["S"] == "REFUNDED"  # type: ignore[index]
+
+
+def test_saga_invalid_order_fails_before_any_step(app: LocalApp) -> None:
+    result = app.run_execution("OrderSaga", _order("s-invalid", items=[]))
+    assert result["status"] == "FAILED"
+    assert _workflow_item(app, "payment#s-invalid") is None
+
+
+def test_saga_declined_payment_needs_no_compensation(app: LocalApp) -> None:
+    result = app.run_execution("OrderSaga", _order("s-declined", card="4000000000000000"))
+    assert result["status"] == "FAILED"
+    assert _workflow_item(app, "payment#s-declined") is None
+    assert _workflow_item(app, "reservation#s-declined") is None
+
+
+def test_saga_out_of_stock_refunds_the_payment(app: LocalApp) -> None:
+    _stock(app, "rare", 0)
+    result = app.run_execution("OrderSaga", _order("s-stock", items=[{"sku": "rare", "quantity": 1}]))
+    assert result["status"] == "FAILED"
+    assert _workflow_item(app, "payment#s-stock")["status"]["S"] == "REFUNDED"  # type: ignore[index]
+    assert _workflow_item(app, "reservation#s-stock") is None
+
+
+# -- EventFanout ---------------------------------------------------------------------------------
+def test_order_placed_reaches_every_handler_and_starts_the_saga(app: LocalApp) -> None:
+    _stock(app, "pen", 10)
+    _mail_already_tried(app, "e-1")
+    sfn = app.client("stepfunctions")
+    machine = app.state_machine_arn("OrderSaga")
+    before = len(sfn.list_executions(stateMachineArn=machine)["executions"])
+    app.put_event("shop.orders", "OrderPlaced", _order("e-1"), bus="OrderEvents/Bus")
+    app.wait_until_idle()
+    for handler in ("email", "inventory", "warehouse"):
+        assert _workflow_item(app, f"event#e-1#{handler}") is not None, handler
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        executions = sfn.list_executions(stateMachineArn=machine)["executions"]
+        if len(executions) > before and all(e["status"] != "RUNNING" for e in executions):
+            break
+        time.sleep(0.1)
+    assert len(executions) == before + 1
+    assert _workflow_item(app, "payment#e-1")["status"]["S"] == "CHARGED"  # type: ignore[index]
+
+
+def test_other_events_are_filtered_out(app: LocalApp) -> None:
+    app.put_event("shop.orders", "OrderCancelled", _order("e-2"), bus="OrderEvents/Bus")
+    app.put_event("other.source", "OrderPlaced", _order("e-3"), bus="OrderEvents/Bus")
+    app.wait_until_idle()
+    assert _workflow_item(app, "event#e-2#email") is None
+    assert _workflow_item(app, "event#e-3#email") is None
+
+
+def test_only_high_value_orders_reach_the_alert_topic(app: LocalApp) -> None:
+    sqs = app.client("sqs")
+    url = sqs.create_queue(QueueName="alert-spy")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    app.client("sns").subscribe(TopicArn=app.topic_arn("HighValueAlerts"), Protocol="sqs", Endpoint=arn)
+    app.put_event("shop.orders", "OrderPlaced", _order("e-small", amount=50), bus="OrderEvents/Bus")
+    app.put_event("shop.orders", "OrderPlaced", _order("e-big", amount=5000), bus="OrderEvents/Bus")
+    app.wait_until_idle()
+    received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+    orders = [json.loads(json.loads(message["Body"])["Message"])["detail"]["orderId"] for message in received]
+    assert orders == ["e-big"]
