@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import jsii
-from aws_cdk import Aspects, CfnOutput, Duration, IAspect, RemovalPolicy
+from aws_cdk import Annotations, Aspects, CfnOutput, Duration, IAspect, RemovalPolicy
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
@@ -37,6 +37,7 @@ from serverless_patterns.crud_api.schema import (
 from serverless_patterns.function import ServerlessFunction
 
 RUNTIME_PACKAGE = Path(__file__).resolve().parent.parent / "runtime" / "crud_api"
+_ENVIRONMENT_LIMIT = 4096
 _RESOURCE_NAME = r"[a-z][a-z0-9-]{0,62}"
 _ATTRIBUTE_NAME = r"[A-Za-z_][A-Za-z0-9_]{0,63}"
 _WEB_ACL_ARN = r"arn:aws[a-z-]*:wafv2:[a-z0-9-]+:\d{12}:regional/webacl/.+"
@@ -204,8 +205,10 @@ class CrudRestApi(Construct):
         self._stage_name = stage_name
         self._specs: dict[str, ResourceSpec] = {}
         self._config: dict[str, dict[str, Any]] = {}
-        self._statements: dict[tuple[str, str], iam.PolicyStatement] = {}
+        self._statements: dict[tuple[str, tuple[str, ...]], iam.PolicyStatement] = {}
         self._code_bound = False
+        # resource name -> table name, per function, rendered as CRUD_TABLES="users=<name>;orders=<name>"
+        self._tables: dict[str, list[tuple[str, str]]] = {"ReadFunction": [], "WriteFunction": []}
 
         self.access_log_group = logs.LogGroup(
             self, "AccessLogs", retention=log_retention, removal_policy=removal_policy
@@ -355,31 +358,26 @@ class CrudRestApi(Construct):
         table: dynamodb.ITable,
         cors_origins: Sequence[str],
         allow_unknown_fields: bool,
-    ) -> str:
-        """Register a resource with the shared functions; returns its table environment variable."""
+    ) -> None:
+        """Register a resource with the shared functions: grants, table name and configuration."""
         if self._code_bound:
             raise RuntimeError(f"{self.node.path} was already synthesized: attach resources before synthesis")
-        table_env = "CRUD_TABLE_" + spec.name.upper().replace("-", "_")
         self._specs[spec.name] = spec
         self._config[spec.name] = {
             "idAttribute": spec.id_attribute,
             "schema": handler_schema(spec.schema, allow_unknown_fields=allow_unknown_fields),
-            "tableEnv": table_env,
             "operations": list(spec.operations),
             "corsOrigins": list(cors_origins),
         }
-        for operation in spec.operations:
-            kind = Operation(operation)
-            if kind in _READ_OPERATIONS:
-                self._grant("read", _READ_OPERATIONS[kind], table)
-            else:
-                self._grant("write", _WRITE_OPERATIONS[kind], table)
-        reads = any(Operation(operation) in _READ_OPERATIONS for operation in spec.operations)
-        writes = any(Operation(operation) in _WRITE_OPERATIONS for operation in spec.operations)
+        kinds = [Operation(operation) for operation in spec.operations]
+        reads = tuple(sorted(_READ_OPERATIONS[kind] for kind in kinds if kind in _READ_OPERATIONS))
+        writes = tuple(sorted(_WRITE_OPERATIONS[kind] for kind in kinds if kind in _WRITE_OPERATIONS))
         if reads:
-            self.read_function.add_environment(table_env, table.table_name)
+            self._grant(self.read_function, reads, table)
+            self._tables[self.read_function.node.id].append((spec.name, table.table_name))
         if writes:
-            self.write_function.add_environment(table_env, table.table_name)
+            self._grant(self.write_function, writes, table)
+            self._tables[self.write_function.node.id].append((spec.name, table.table_name))
         if table.encryption_key is not None:
             if reads:
                 table.encryption_key.grant(self.read_function.function, "kms:Decrypt", "kms:DescribeKey")
@@ -391,19 +389,33 @@ class CrudRestApi(Construct):
                     "kms:GenerateDataKey",
                     "kms:DescribeKey",
                 )
-        return table_env
 
-    def _grant(self, kind: str, action: str, table: dynamodb.ITable) -> None:
-        # One statement per action listing every table that needs it: per-operation least privilege
-        # that stays small as resources are added.
-        statement = self._statements.get((kind, action))
+    def _grant(self, function: ServerlessFunction, actions: tuple[str, ...], table: dynamodb.ITable) -> None:
+        # One statement per set of actions, listing every table whose operations need exactly that
+        # set: per-operation least privilege, and the role's inline policy (10,240 characters at
+        # most) grows by one table ARN per resource, not by one statement per action and table.
+        key = (function.node.id, actions)
+        statement = self._statements.get(key)
         if statement is None:
-            statement = iam.PolicyStatement(actions=[action], resources=[table.table_arn])
-            self._statements[(kind, action)] = statement
-            function = self.read_function if kind == "read" else self.write_function
+            statement = iam.PolicyStatement(actions=list(actions), resources=[table.table_arn])
+            self._statements[key] = statement
             function.role.add_to_policy(statement)
         else:
             statement.add_resources(table.table_arn)
+
+    def _warn_about_environment_size(self) -> None:
+        # Lambda allows 4 KB of environment variables per function; table names are known only at
+        # deploy, so estimate them at 64 characters (stack name, logical id and a random suffix).
+        for function in (self.read_function, self.write_function):
+            entries = self._tables[function.node.id]
+            # Table names resolve at deploy (about 64 characters); the other variables take about 200 bytes.
+            estimate = 200 + sum(len(name) + 2 + 64 for name, _ in entries)
+            if estimate > _ENVIRONMENT_LIMIT:
+                Annotations.of(function).add_warning_v2(
+                    "@serverless-patterns/crud-api:environment-size",
+                    f"CRUD_TABLES of {len(entries)} resources may take about {estimate} bytes of environment, "
+                    "over Lambda's 4 KB limit: split the resources over a second CrudRestApi",
+                )
 
     def _add_gateway_responses(self) -> None:
         # Errors API Gateway answers itself (auth, throttling, model validation) get the handlers' shape.
@@ -424,10 +436,14 @@ class CrudRestApi(Construct):
         )
 
     def _bind_code(self) -> None:
-        """Give both functions the code asset: the handler package plus every resource's configuration."""
+        """Give both functions their tables (``CRUD_TABLES``) and the code asset: handlers plus configuration."""
         if self._code_bound:
             return
         self._code_bound = True
+        for function in (self.read_function, self.write_function):
+            entries = self._tables[function.node.id]
+            function.add_environment("CRUD_TABLES", ";".join(f"{name}={table}" for name, table in entries) or "-")
+        self._warn_about_environment_size()
         config = json.dumps({"resources": self._config}, sort_keys=True, indent=1)
         folder = _code_folder(config)
         asset = s3_assets.Asset(self, "Code", path=str(folder), exclude=defaults.ASSET_EXCLUDES)
@@ -750,9 +766,7 @@ class CrudApi(Construct):
             allow_unknown_fields=allow_unknown_fields,
             security=security,
         )
-        self.table_environment_variable = api._attach(
-            self._spec, table=table, cors_origins=cors, allow_unknown_fields=allow_unknown_fields
-        )
+        api._attach(self._spec, table=table, cors_origins=cors, allow_unknown_fields=allow_unknown_fields)
 
         self.model = apigateway.Model(
             self,

@@ -21,8 +21,7 @@ EVENTS = Path(__file__).parent / "events"
 PACKAGE = Path(__file__).resolve().parents[3] / "src" / "serverless_patterns" / "runtime" / "crud_api"
 ENVIRONMENT = {
     "CRUD_API_CONFIG": str(EVENTS / "config.json"),
-    "CRUD_TABLE_USERS": "users",
-    "CRUD_TABLE_ORDERS": "orders",
+    "CRUD_TABLES": "users=users;orders=orders",
     "CRUD_IDEMPOTENCY_TABLE": "idempotency",
     "POWERTOOLS_SERVICE_NAME": "crud-api-test",
     "POWERTOOLS_LOG_LEVEL": "ERROR",

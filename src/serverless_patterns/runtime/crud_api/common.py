@@ -2,8 +2,8 @@
 
 The configuration (``config.json`` next to this module, or the file named by ``CRUD_API_CONFIG``)
 is written by the ``CrudApi`` construct at synthesis: one entry per resource of the REST API with
-its id attribute, item schema, operations and CORS origins. Table names come from environment
-variables named in that file (``CRUD_TABLE_<RESOURCE>``), because they are known only at deploy.
+its id attribute, item schema, operations and CORS origins. Table names come from the environment
+variable ``CRUD_TABLES`` (``users=<table>;orders=<table>``), because they are known only at deploy.
 """
 
 from __future__ import annotations
@@ -51,17 +51,23 @@ class ResourceConfig:
     name: str
     id_attribute: str
     schema: Mapping[str, Any]
-    table_env: str
     operations: tuple[str, ...]
     cors_origins: tuple[str, ...] = field(default=())
 
     @property
     def table_name(self) -> str:
-        """The DynamoDB table's name, from the environment variable the construct set."""
-        name = os.environ.get(self.table_env)
+        """The DynamoDB table's name, from ``CRUD_TABLES``."""
+        name = table_names().get(self.name)
         if not name:
-            raise RuntimeError(f"environment variable {self.table_env} is not set")
+            raise RuntimeError(f"CRUD_TABLES names no table for {self.name}")
         return name
+
+
+@cache
+def table_names() -> dict[str, str]:
+    """``CRUD_TABLES`` (``users=<table>;orders=<table>``) as a dict."""
+    entries = (entry.partition("=") for entry in os.environ.get("CRUD_TABLES", "").split(";"))
+    return {name: table for name, _, table in entries if name and table}
 
 
 @cache
@@ -74,7 +80,6 @@ def resources() -> dict[str, ResourceConfig]:
             name=name,
             id_attribute=entry["idAttribute"],
             schema=entry["schema"],
-            table_env=entry["tableEnv"],
             operations=tuple(entry["operations"]),
             cors_origins=tuple(entry.get("corsOrigins", [])),
         )
