@@ -13,7 +13,9 @@ import pytest
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from aws_cdk.assertions import Annotations, Match, Template
@@ -236,6 +238,57 @@ def test_grant_start_execution_allows_exactly_start_execution() -> None:
             "Roles": [{"Ref": Match.string_like_regexp("Caller")}],
         },
     )
+
+
+def test_grant_start_sync_execution_allows_exactly_start_sync_execution() -> None:
+    stack = _stack()
+    step = SagaStep(name="only", function=lambda_.Function.from_function_name(stack, "Fn", "fn"))
+    saga = SagaWorkflow(stack, "Saga", steps=[step], state_machine_type=sfn.StateMachineType.EXPRESS)
+    caller = iam.Role(stack, "Caller", assumed_by=iam.AccountRootPrincipal())
+    saga.grant_start_sync_execution(caller)
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::IAM::Policy",
+        {
+            "PolicyDocument": {
+                "Statement": [
+                    {
+                        "Action": "states:StartSyncExecution",
+                        "Effect": "Allow",
+                        "Resource": {"Ref": Match.string_like_regexp("Saga")},
+                    }
+                ]
+            },
+            "Roles": [{"Ref": Match.string_like_regexp("Caller")}],
+        },
+    )
+
+
+def test_encryption_key_and_switches_reach_the_template() -> None:
+    stack = _stack()
+    key = kms.Key(stack, "Key", enable_key_rotation=True)
+    step = SagaStep(name="only", function=lambda_.Function.from_function_name(stack, "Fn", "fn"))
+    SagaWorkflow(
+        stack,
+        "Saga",
+        steps=[step],
+        encryption_key=key,
+        tracing=False,
+        state_machine_name="order-saga",
+        log_retention=logs.RetentionDays.ONE_YEAR,
+    )
+    template = Template.from_stack(stack)
+    template.has_resource_properties(
+        "AWS::StepFunctions::StateMachine",
+        {
+            "StateMachineName": "order-saga",
+            "TracingConfiguration": {"Enabled": False},
+            "EncryptionConfiguration": {
+                "KmsKeyId": {"Fn::GetAtt": [Match.string_like_regexp("Key"), "Arn"]},
+                "Type": "CUSTOMER_MANAGED_KMS_KEY",
+            },
+        },
+    )
+    template.has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": 365})
 
 
 def test_metrics_name_the_official_state_machine_metrics(default: Scenario) -> None:

@@ -285,6 +285,20 @@ class SagaWorkflow(Construct):
         """
         return self.state_machine.grant_start_execution(grantee)
 
+    def grant_start_sync_execution(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Grant ``states:StartSyncExecution`` on this saga's state machine (Express only).
+
+        Examples
+        --------
+        >>> from aws_cdk import App, Stack, aws_iam as iam, aws_lambda as lambda_, aws_stepfunctions as sfn
+        >>> stack = Stack(App(), "Docs")
+        >>> step = SagaStep(name="only", function=lambda_.Function.from_function_name(stack, "Fn", "fn"))
+        >>> saga = SagaWorkflow(stack, "Saga", steps=[step], state_machine_type=sfn.StateMachineType.EXPRESS)
+        >>> caller = iam.Role(stack, "Caller", assumed_by=iam.AccountRootPrincipal())
+        >>> grant = saga.grant_start_sync_execution(caller)
+        """
+        return self.state_machine.grant_start_sync_execution(grantee)
+
     def metric_failed(self, *, period: Duration | None = None, statistic: str = "Sum") -> cloudwatch.Metric:
         """``ExecutionsFailed`` of the state machine (a failed saga, compensated or not).
 
