@@ -22,7 +22,7 @@ from aws_cdk.assertions import Annotations, Match, Template
 
 from serverless_patterns import ServerlessFunction
 from serverless_patterns.saga_workflow import TRANSIENT_LAMBDA_ERRORS, SagaRetry, SagaStep, SagaWorkflow
-from serverless_patterns.testing import acknowledgments
+from serverless_patterns.testing import acknowledgments, nag_findings
 from tests.saga.asl import definition, placeholder_arn
 
 ECHO = str(Path(__file__).parent / "handlers" / "echo")
@@ -464,9 +464,14 @@ def test_trigger_rule_starts_the_saga_with_retries_and_an_encrypted_dead_letter_
     assert express.saga.trigger_dead_letter_queue is not None
 
 
-def test_sf1_is_acknowledged_only_below_log_level_all(default: Scenario, express: Scenario) -> None:
+def test_sf1_is_acknowledged_only_at_log_level_error(default: Scenario, express: Scenario) -> None:
     assert any(key.endswith("AwsSolutions-SF1") for key in acknowledgments(default.stack))
     assert not any(key.endswith("AwsSolutions-SF1") for key in acknowledgments(express.stack))
+    stack = _stack()
+    step = SagaStep(name="only", function=lambda_.Function.from_function_name(stack, "Fn", "fn"))
+    SagaWorkflow(stack, "Saga", steps=[step], log_level=sfn.LogLevel.OFF)
+    assert not any(key.endswith("AwsSolutions-SF1") for key in acknowledgments(stack))
+    assert [finding.rule for finding in nag_findings(stack)] == ["AwsSolutions-SF1"]
 
 
 def test_task_steps_keep_their_state_and_get_the_saga_retry_and_catch(with_tasks: Scenario) -> None:

@@ -77,7 +77,8 @@ class SagaWorkflow(Construct):
         The definition's comment. Default: - names the steps.
     log_level
         ``LogLevel.ERROR`` logs failed states and executions; ``ALL`` logs every transition.
-        Default: ``LogLevel.ERROR``.
+        cdk-nag's SF1 (which asks for ``ALL``) is acknowledged for ``ERROR`` only: a lower
+        level is reported. Default: ``LogLevel.ERROR``.
     include_execution_data
         Log state inputs and outputs (may hold personal data). Default: ``False``.
     log_retention
@@ -101,6 +102,8 @@ class SagaWorkflow(Construct):
 
     Attributes
     ----------
+    steps
+        The steps, in order.
     state_machine
         The ``sfn.StateMachine`` (an ``IStateMachine``: an ``EventFanout`` route target, for one).
     role, log_group
@@ -226,7 +229,7 @@ class SagaWorkflow(Construct):
             "AwsSolutions-IAM5[Resource::*]",
             "CloudWatch Logs log delivery and X-Ray trace APIs support no resource-level permissions.",
         )
-        if log_level != sfn.LogLevel.ALL:
+        if log_level == sfn.LogLevel.ERROR:
             acknowledge(
                 self.state_machine,
                 "AwsSolutions-SF1",
