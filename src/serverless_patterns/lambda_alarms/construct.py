@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from aws_cdk import Annotations, Aws, Duration, RemovalPolicy, Stack, Token
+from aws_cdk import Annotations, Duration, RemovalPolicy, Stack, Token
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
@@ -333,14 +333,16 @@ class LambdaAlarms(Construct):
                 removal_policy=RemovalPolicy.RETAIN,
             )
             # CloudWatch publishes alarm notifications to an encrypted topic only when the key
-            # policy lets it generate data keys (the AWS managed aws/sns key does not).
+            # policy lets it use the key (the AWS managed aws/sns key does not): the two actions
+            # SNS documents for AWS service publishers. No source condition: the request that
+            # SNS makes to KMS on CloudWatch's behalf is not documented to carry one, and a
+            # condition that does not match would silently drop every notification.
             self.topic_key.add_to_resource_policy(
                 iam.PolicyStatement(
                     sid="AllowCloudWatchAlarmsToPublish",
                     principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
                     actions=["kms:Decrypt", "kms:GenerateDataKey"],
                     resources=["*"],
-                    conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}},
                 )
             )
             topic = sns.Topic(
