@@ -490,6 +490,7 @@ class LocalCloud:
                 )
         self._register_functions(artifact.template, scope)
         self._adopt_state_machines(scope)
+        self._subscribe(artifact.template, scope)
         apis = read_rest_apis(artifact.template, scope)
         assert self.apis is not None
         for api in apis:
@@ -533,6 +534,32 @@ class LocalCloud:
                 break
             time.sleep(0.05)
         return str(status)
+
+    def _subscribe(self, template: dict[str, Any], scope: StackScope) -> None:
+        """Create the stack's SNS subscriptions through the SNS API (moto's CloudFormation skips them)."""
+        sns = self.client("sns")
+        for resource in template.get("Resources", {}).values():
+            if resource.get("Type") != "AWS::SNS::Subscription":
+                continue
+            properties = scope.resolve(resource.get("Properties", {}))
+            attributes: dict[str, str] = {}
+            for key in ("FilterPolicy", "FilterPolicyScope", "RawMessageDelivery"):
+                value = properties.get(key)
+                if isinstance(value, dict):
+                    attributes[key] = json.dumps(value)
+                elif isinstance(value, bool):
+                    attributes[key] = str(value).lower()
+                elif value is not None:
+                    attributes[key] = str(value)
+            try:
+                sns.subscribe(
+                    TopicArn=properties["TopicArn"],
+                    Protocol=properties["Protocol"],
+                    Endpoint=properties["Endpoint"],
+                    Attributes=attributes,
+                )
+            except Exception as error:
+                raise LocalCloudError(f"stack {scope.stack}: SNS subscription could not be created: {error}") from error
 
     def _adopt_state_machines(self, scope: StackScope) -> None:
         """Copy state machines into the backend of moto's interpreter.

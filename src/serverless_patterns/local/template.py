@@ -16,6 +16,8 @@ SKIPPED_TYPES = frozenset(
         "AWS::CDK::Metadata",
         "AWS::Lambda::EventInvokeConfig",
         "AWS::CloudWatch::Dashboard",
+        "AWS::CloudWatch::Alarm",
+        "AWS::CloudWatch::CompositeAlarm",
         "AWS::XRay::Group",
         "AWS::XRay::SamplingRule",
         "AWS::WAFv2::WebACL",
@@ -30,9 +32,18 @@ SKIPPED_TYPES = frozenset(
         "AWS::ApiGateway::Model",
         "AWS::ApiGateway::RequestValidator",
         "AWS::ApiGateway::GatewayResponse",
+        # Created through the SNS API after the stack (moto's CloudFormation does not know them).
+        "AWS::SNS::Subscription",
     }
 )
-_ROUTER_TYPES = frozenset({"AWS::ApiGateway::Stage", "AWS::ApiGateway::Model", "AWS::ApiGateway::RequestValidator"})
+_ROUTER_TYPES = frozenset(
+    {
+        "AWS::ApiGateway::Stage",
+        "AWS::ApiGateway::Model",
+        "AWS::ApiGateway::RequestValidator",
+        "AWS::SNS::Subscription",
+    }
+)
 
 _GLOBAL_TABLE_KEEP = (
     "TableName",
@@ -67,12 +78,17 @@ def prepare_template(template: dict[str, Any], stack_name: str = "Stack") -> tup
         stage_name = resource.get("Properties", {}).get("StageName")
         is_stage = resource["Type"] == "AWS::ApiGateway::Stage" and isinstance(stage_name, str)
         placeholders[logical_id] = stage_name if is_stage else f"local-skipped-{logical_id}"
+    skipped: dict[str, list[str]] = {}
     for logical_id in removed:
-        resource_type = resources.pop(logical_id)["Type"]
+        skipped.setdefault(resources.pop(logical_id)["Type"], []).append(logical_id)
+    for resource_type, logical_ids in skipped.items():
+        which = logical_ids[0] if len(logical_ids) == 1 else f"{len(logical_ids)} resources"
         if resource_type == "AWS::Lambda::EventInvokeConfig":
-            notes.append(f"{logical_id} ({resource_type}) applied by the local asynchronous invoker, not by moto")
+            notes.append(f"{which} ({resource_type}) applied by the local asynchronous invoker, not by moto")
+        elif resource_type == "AWS::SNS::Subscription":
+            notes.append(f"{which} ({resource_type}) created through the SNS API")
         elif resource_type not in _ROUTER_TYPES and resource_type != "AWS::CDK::Metadata":
-            notes.append(f"{logical_id} ({resource_type}) skipped: not emulated locally")
+            notes.append(f"{which} ({resource_type}) skipped: not emulated locally")
     result["Resources"] = resources = _replace_refs(resources, placeholders)
     if "Outputs" in result:
         result["Outputs"] = _replace_refs(result["Outputs"], placeholders)
@@ -107,7 +123,24 @@ def prepare_template(template: dict[str, Any], stack_name: str = "Stack") -> tup
         if resource.get("Type") == "AWS::DynamoDB::GlobalTable":
             _global_table_to_table(resource)
             notes.append(f"{logical_id} (AWS::DynamoDB::GlobalTable) deployed as one AWS::DynamoDB::Table")
+    notes.extend(_unsupported(resources))
     return result, notes
+
+
+def _unsupported(resources: dict[str, Any]) -> list[str]:
+    """Notes on resource types moto's CloudFormation does not implement (it skips them with a warning)."""
+    try:
+        from moto.cloudformation.parsing import NULL_MODELS, get_model_map
+    except ImportError:  # moto is only needed to deploy, not to read a template
+        return []
+    known = get_model_map()
+    return [
+        f"{logical_id} ({resource['Type']}) skipped: moto's CloudFormation does not implement it"
+        for logical_id, resource in resources.items()
+        if resource.get("Type") not in known
+        and resource.get("Type") not in NULL_MODELS
+        and not str(resource.get("Type", "")).startswith("Custom::")
+    ]
 
 
 def _replace_refs(value: Any, replacements: dict[str, Any]) -> Any:
