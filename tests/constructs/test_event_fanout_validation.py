@@ -158,6 +158,29 @@ def test_fails_when_a_schema_is_not_an_object(stack: cdk.Stack, queue: sqs.Queue
     ]
 
 
+def test_fails_when_a_schema_uses_an_unknown_type(stack: cdk.Stack, queue: sqs.Queue) -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "type": {"type": "string"},  # a property called "type" is no keyword
+            "amount": {"type": "float"},
+            "tags": {"enum": [{"type": "x"}]},  # enum values are data, not schemas
+        },
+    }
+    assert _problems(stack, routes=[_route(queue)], schemas={"Order Placed": schema}) == [
+        "schema of detail-type 'Order Placed' has an unknown type 'float' at #/properties/amount/type, "
+        "allowed: object, array, string, number, integer, boolean, null"
+    ]
+
+
+def test_fails_when_a_schema_has_a_remote_ref(stack: cdk.Stack, queue: sqs.Queue) -> None:
+    schema = {"items": {"$ref": "https://example.com/item.json"}}
+    assert _problems(stack, routes=[_route(queue)], schemas={"Order Placed": schema}) == [
+        "schema of detail-type 'Order Placed' has a non-local $ref 'https://example.com/item.json' at #/items: "
+        "only '#/...' is supported"
+    ]
+
+
 def test_fails_when_dead_letter_queue_retention_is_outside_1_minute_to_14_days(
     stack: cdk.Stack, queue: sqs.Queue
 ) -> None:

@@ -234,6 +234,9 @@ class EventFanout(Construct):
                 isinstance(schema, Mapping),
                 f"schema of detail-type {detail_type!r} must be a JSON Schema object, got {type(schema).__name__}",
             )
+            if isinstance(schema, Mapping):
+                for problem in _schema_problems(schema):
+                    rules.check(False, f"schema of detail-type {detail_type!r} {problem}")
         for route in routes:
             label = f"route {route.name!r}"
             rules.matches("route name", route.name, _ROUTE_NAME, "letters, digits, '-' and '_', at most 64")
@@ -489,6 +492,36 @@ def _kind(destination: object) -> str | None:
         if hasattr(destination, attribute):
             return kind
     return None
+
+
+_JSON_TYPES = ("object", "array", "string", "number", "integer", "boolean", "null")
+_NAMED_SUBSCHEMAS = ("properties", "$defs", "definitions", "patternProperties", "dependentSchemas")
+
+
+def _schema_problems(schema: object, path: str = "#") -> list[str]:
+    """What the publisher's validator could not apply: unknown type names and non-local ``$ref``."""
+    problems: list[str] = []
+    if isinstance(schema, Mapping):
+        for key, value in schema.items():
+            if key == "type":
+                names = [value] if isinstance(value, str) else list(value) if isinstance(value, list) else [value]
+                unknown = [name for name in names if name not in _JSON_TYPES]
+                if unknown:
+                    problems.append(
+                        f"has an unknown type {unknown[0]!r} at {path}/type, allowed: {', '.join(_JSON_TYPES)}"
+                    )
+            elif key == "$ref" and not (isinstance(value, str) and value.startswith("#")):
+                problems.append(f"has a non-local $ref {value!r} at {path}: only '#/...' is supported")
+            elif key in _NAMED_SUBSCHEMAS and isinstance(value, Mapping):
+                # Keys here are property or definition names (a property may be called "type").
+                for name, subschema in value.items():
+                    problems += _schema_problems(subschema, f"{path}/{key}/{name}")
+            elif key not in ("enum", "const", "default", "examples"):
+                problems += _schema_problems(value, f"{path}/{key}")
+    elif isinstance(schema, list):
+        for index, item in enumerate(schema):
+            problems += _schema_problems(item, f"{path}/{index}")
+    return problems
 
 
 def _stage_publisher(schemas: Mapping[str, Any]) -> str:
