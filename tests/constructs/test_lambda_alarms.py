@@ -47,6 +47,12 @@ def _plain_function(scope: cdk.Stack, id: str, **options: Any) -> lambda_.Functi
     )
 
 
+def _logical_id(stack: cdk.Stack, construct: Construct) -> str:
+    cfn = construct.node.default_child
+    assert isinstance(cfn, cdk.CfnElement)
+    return stack.get_logical_id(cfn)
+
+
 def _alarms(template: Template) -> dict[str, dict[str, Any]]:
     """Alarm properties by alarm name."""
     return {
@@ -201,7 +207,7 @@ def test_error_rate_is_metric_math_of_errors_over_invocations(mixed: Mixed) -> N
         assert stat["Metric"]["Dimensions"] == [
             {
                 "Name": "FunctionName",
-                "Value": {"Ref": mixed.stack.resolve(mixed.api_handler.function.node.default_child.logical_id)},
+                "Value": {"Ref": _logical_id(mixed.stack, mixed.api_handler.function)},
             }
         ]
 
@@ -245,7 +251,7 @@ def test_dead_letter_queue_alarm_fires_on_any_visible_message_in_one_period(mixe
     assert alarm["MetricName"] == "ApproximateNumberOfMessagesVisible"
     assert (alarm["Statistic"], alarm["Threshold"]) == ("Maximum", 1)
     assert (alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (1, 1)
-    work_dlq_id = mixed.stack.resolve(mixed.work_dlq.node.default_child.logical_id)
+    work_dlq_id = _logical_id(mixed.stack, mixed.work_dlq)
     assert alarm["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": [work_dlq_id, "QueueName"]}}]
     assert "Mixed-Plain-MessagesVisible" not in _alarms(mixed.template)
     assert "Mixed-Work-MessagesVisible" not in _alarms(mixed.template)
@@ -644,6 +650,14 @@ def test_explicit_targets_are_watched_without_discovery() -> None:
     assert {"Explicit-Parked-MessagesVisible", "Explicit-Flow-ExecutionsFailed", "Explicit-Api-v1-LatencyP99"} <= set(
         alarms.alarms
     )
+
+
+def test_rest_apis_accepts_a_construct_holding_an_api() -> None:
+    stack = _stack("Holder")
+    users = CrudApi(stack, "Users", resource_name="users", schema={"type": "object"})
+    alarms = LambdaAlarms(stack, "Alarms", rest_apis=[users])
+    assert [(api.label, api.stage_name) for api in alarms.rest_apis] == [("Users/Api/prod", "prod")]
+    assert alarms.functions == []
 
 
 def test_a_resource_both_given_and_discovered_is_watched_once() -> None:

@@ -6,7 +6,7 @@ import hashlib
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING
 
 from aws_cdk import Annotations, Duration, RemovalPolicy, Stack, Token
 from aws_cdk import aws_apigateway as apigateway
@@ -25,6 +25,26 @@ from serverless_patterns._internal.validation import Rules
 from serverless_patterns.function import ServerlessFunction
 from serverless_patterns.lambda_alarms import discovery
 from serverless_patterns.lambda_alarms.options import DEFAULTS, AlarmOptions
+
+if TYPE_CHECKING:
+    from typing_extensions import TypedDict, Unpack
+
+    class _ForScopeOptions(TypedDict, total=False):
+        functions: Sequence[lambda_.IFunction | ServerlessFunction]
+        dead_letter_queues: Sequence[sqs.IQueue]
+        state_machines: Sequence[stepfunctions.IStateMachine]
+        rest_apis: Sequence[IConstruct]
+        exclude: Sequence[IConstruct]
+        asynchronous_functions: Sequence[lambda_.IFunction | ServerlessFunction]
+        alarm_options: AlarmOptions | None
+        overrides: Mapping[IConstruct, AlarmOptions] | None
+        alarm_name_prefix: str | None
+        topic: sns.ITopic | None
+        emails: Sequence[str]
+        ok_actions: bool
+        dashboard: bool
+        dashboard_name: str | None
+
 
 # CloudWatch dashboard quotas (CloudWatch User Guide, "CloudWatch service quotas" and "Dashboard
 # body structure"): at most 500 widgets per dashboard, at most 500 metrics per graph widget and
@@ -162,7 +182,8 @@ class LambdaAlarms(Construct):
     state_machines
         State machines to watch. Default: - none.
     rest_apis
-        REST APIs whose deployment stage to watch. Default: - none.
+        REST APIs (``RestApi``, ``SpecRestApi``, a ``Stage``, or any construct holding them, such
+        as a ``CrudApi``) whose stages to watch. Default: - none.
     watch_scope
         Watch every function, dead-letter queue, state machine and REST API stage in this
         construct's tree (a stack, a stage, the app, or any construct). Default: - no discovery.
@@ -227,7 +248,7 @@ class LambdaAlarms(Construct):
         functions: Sequence[lambda_.IFunction | ServerlessFunction] = (),
         dead_letter_queues: Sequence[sqs.IQueue] = (),
         state_machines: Sequence[stepfunctions.IStateMachine] = (),
-        rest_apis: Sequence[apigateway.RestApiBase] = (),
+        rest_apis: Sequence[IConstruct] = (),
         watch_scope: IConstruct | None = None,
         exclude: Sequence[IConstruct] = (),
         asynchronous_functions: Sequence[lambda_.IFunction | ServerlessFunction] = (),
@@ -379,7 +400,7 @@ class LambdaAlarms(Construct):
         scope: Construct,
         id: str,
         scope_to_watch: IConstruct,
-        **options: Any,
+        **options: Unpack[_ForScopeOptions],
     ) -> LambdaAlarms:
         """Defines alarms for every function, DLQ, state machine and REST API stage in ``scope_to_watch``.
 
@@ -473,13 +494,12 @@ class LambdaAlarms(Construct):
         return list(result.values())
 
     def _watched_rest_apis(
-        self, found: discovery.Found, watch_scope: IConstruct | None, explicit: Sequence[apigateway.RestApiBase]
+        self, found: discovery.Found, watch_scope: IConstruct | None, explicit: Sequence[IConstruct]
     ) -> list[WatchedRestApi]:
         stages = [stage for path, stage in found.rest_api_stages.items() if _under(watch_scope, path)]
         for api in explicit:
-            stage_cfn = api.deployment_stage.node.default_child
-            if isinstance(stage_cfn, apigateway.CfnStage):
-                stages.append(stage_cfn)
+            # A RestApi's stages are defined inside it; so are those of constructs that hold one.
+            stages += [child for child in api.node.find_all() if isinstance(child, apigateway.CfnStage)]
         result: dict[str, WatchedRestApi] = {}
         for stage in stages:
             path = stage.node.path
