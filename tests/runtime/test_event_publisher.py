@@ -295,3 +295,11 @@ def test_schemas_load_from_the_file_the_layer_ships(tmp_path: Any, monkeypatch: 
     publisher = EventPublisher(client=FakeEventBridge())
     assert publisher.schemas == {"Order Placed": ORDER_SCHEMA}
     assert publisher.event_bus_name == "orders"
+
+
+def test_the_default_client_leaves_retries_to_the_publisher(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    client = EventPublisher(event_bus_name="orders", schemas={}).client
+    assert client.meta.service_model.service_name == "events"
+    assert client.meta.config.retries["total_max_attempts"] == 1
+    assert client.meta.config.read_timeout == 5

@@ -150,7 +150,9 @@ class EventPublisher:
         JSON Schema of ``detail`` per detail-type. Default: the ``schemas.json`` shipped with the
         module (by ``EventFanout.publisher_layer``), else none.
     client
-        A boto3 EventBridge client. Default: ``boto3.client("events")``, created on first use.
+        A boto3 EventBridge client. Default: ``boto3.client("events")`` without the SDK's own retries
+        (this class retries, within ``deadline_seconds``) and with 2 s connect and 5 s read timeouts,
+        created on first use.
     deadline_seconds
         Time budget for all attempts of one :meth:`publish` call. Default: 10 seconds.
     base_delay_seconds, max_delay_seconds
@@ -195,7 +197,12 @@ class EventPublisher:
         if self._client is None:
             # Imported here so that importing the publisher stays cheap; no stubs needed.
             boto3 = importlib.import_module("boto3")
-            self._client = boto3.client("events")
+            config = importlib.import_module("botocore.config")
+            # One attempt per call and short timeouts: this class retries, within its deadline.
+            self._client = boto3.client(
+                "events",
+                config=config.Config(retries={"total_max_attempts": 1}, connect_timeout=2, read_timeout=5),
+            )
         return self._client
 
     def entries(self, events: Iterable[Event | Mapping[str, Any]]) -> list[dict[str, Any]]:
