@@ -162,3 +162,18 @@ def test_only_high_value_orders_reach_the_alert_topic(app: LocalApp) -> None:
     received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
     orders = [json.loads(json.loads(message["Body"])["Message"])["detail"]["orderId"] for message in received]
     assert orders == ["e-big"]
+
+
+def test_a_failing_target_lands_in_the_route_dlq_after_lambda_retries(app: LocalApp) -> None:
+    # An order-placed event without an orderId makes each handler raise (KeyError).
+    app.put_event("shop.orders", "OrderPlaced", {"amount": 5, "items": []}, bus="OrderEvents/Bus")
+    app.wait_until_idle()
+    dead = app.receive_all("OrderEvents/OrderPlaced/DeadLetterQueue", wait_seconds=2)
+    records = [json.loads(message["Body"]) for message in dead]
+    failed = {record["requestContext"]["functionArn"].split(":")[6] for record in records}
+    assert failed == {app.function_name(name) for name in ("SendOrderEmail", "UpdateInventory", "NotifyWarehouse")}
+    assert len(records) == 3, records
+    assert all(record["requestContext"]["condition"] == "RetriesExhausted" for record in records)
+    assert all(record["requestContext"]["approximateInvokeCount"] == 3 for record in records)
+    assert all(record["requestPayload"]["detail"] == {"amount": 5, "items": []} for record in records)
+    assert all(record["responsePayload"]["errorType"] == "KeyError" for record in records)
