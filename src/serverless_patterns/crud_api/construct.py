@@ -315,7 +315,8 @@ class CrudRestApi(Construct):
             self.write_function.function, scope_permission_to_method=False
         )
         CfnOutput(self, "Url", value=self.rest_api.url, description=f"URL of the {stage_name} stage")
-        Aspects.of(self).add(_BindCode(self))
+        # The aspect sits on an empty child: every node it visits is a call from jsii into Python.
+        Aspects.of(Construct(self, "CodeHook")).add(_BindCode(self))
 
     @property
     def url(self) -> str:
@@ -509,8 +510,8 @@ class _BindCode:
         self._api = api
 
     def visit(self, node: IConstruct) -> None:
-        if node.node.path == self._api.node.path:
-            self._api._bind_code()
+        del node  # only ever the empty hook construct
+        self._api._bind_code()
 
 
 def _code_folder(config: str) -> Path:
