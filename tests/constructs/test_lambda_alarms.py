@@ -228,6 +228,10 @@ def test_duration_alarm_is_p99_at_80_percent_of_the_function_timeout(mixed: Mixe
     assert (api_handler["MetricName"], api_handler["ExtendedStatistic"]) == ("Duration", "p99")
     assert api_handler["Threshold"] == 16000  # 80% of 20 s
     assert alarms["Mixed-Scheduled-Duration"]["Threshold"] == 2400  # 80% of Lambda's default 3 s
+    [body] = _dashboard_bodies(mixed.template)
+    [graph] = [widget for widget in body["widgets"] if widget["properties"].get("title") == "ApiHandler: duration"]
+    lines = {line["label"]: line["value"] for line in graph["properties"]["annotations"]["horizontal"]}
+    assert lines == {"timeout": 20000, "p99 alarm (80% of timeout)": 16000}
 
 
 def test_asynchronous_functions_get_dead_letter_errors_and_event_age_alarms(mixed: Mixed) -> None:

@@ -666,6 +666,14 @@ class LambdaAlarms(Construct):
                 )
             )
             duration_annotations.append(cloudwatch.HorizontalAnnotation(value=timeout_ms, label="timeout"))
+            if "Duration" not in options.disabled:
+                duration_annotations.append(
+                    cloudwatch.HorizontalAnnotation(
+                        value=threshold_ms,
+                        label=f"p99 alarm ({_number(_num(options.duration_percent_of_timeout))}% of timeout)",
+                        color=cloudwatch.Color.ORANGE,
+                    )
+                )
         async_metrics: list[_Spec] = []
         if function.asynchronous:
             dead_letter_errors = metric("DeadLetterErrors", "Sum")
