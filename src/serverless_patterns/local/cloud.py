@@ -310,7 +310,11 @@ class LocalCloud:
         return self
 
     def close(self) -> None:
-        """Stop everything this cloud started, in reverse order."""
+        """Stop everything this cloud started, in reverse order (running executions get 10 s to end)."""
+        if self.runtime is not None:
+            with contextlib.suppress(Exception):
+                self.wait_until_idle(10)
+                self._wait_for_executions(10)
         if self.apis is not None:
             self.apis.stop()
         if self.events is not None:
@@ -328,6 +332,21 @@ class LocalCloud:
             else:
                 os.environ[key] = value
         self._saved_env.clear()
+
+    def _wait_for_executions(self, timeout: float) -> None:
+        """Let running Step Functions executions end: their tasks call moto, which is about to stop."""
+        sfn = self.client("stepfunctions")
+        deadline = time.monotonic() + timeout
+        machines = [machine["stateMachineArn"] for machine in sfn.list_state_machines()["stateMachines"]]
+        while time.monotonic() < deadline:
+            running = [
+                execution
+                for arn in machines
+                for execution in sfn.list_executions(stateMachineArn=arn, statusFilter="RUNNING")["executions"]
+            ]
+            if not running:
+                return
+            time.sleep(0.1)
 
     def __enter__(self) -> LocalCloud:
         return self.start()
