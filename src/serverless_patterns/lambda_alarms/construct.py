@@ -47,9 +47,11 @@ if TYPE_CHECKING:
 
 
 # CloudWatch dashboard quotas (CloudWatch User Guide, "CloudWatch service quotas" and "Dashboard
-# body structure"): at most 500 widgets per dashboard, at most 500 metrics per graph widget and
-# 2,500 metrics per dashboard; an alarm status widget lists at most 100 alarms. The dashboard is
-# 24 grid units wide. Rows are packed into as many dashboards as these limits need.
+# body structure"): at most 500 widgets per dashboard (a limit users meet in practice, e.g.
+# gchq/sleeper issue 2245), at most 500 metrics per graph widget and 2,500 metrics per dashboard;
+# an alarm status widget lists at most 100 alarms. The dashboard grid is 24 units wide. Rows are
+# packed into as many dashboards as these limits need; the metric count is conservative (a
+# metric math expression and each of its inputs count as one).
 MAX_WIDGETS_PER_DASHBOARD = 500
 MAX_METRICS_PER_DASHBOARD = 2500
 MAX_ALARMS_PER_STATUS_WIDGET = 100
