@@ -8,7 +8,6 @@ import importlib
 import importlib.util
 import json
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -114,14 +113,21 @@ class Client:
         return Reply(result["statusCode"], headers, json.loads(text) if text else None)
 
 
+@pytest.fixture(autouse=True)
+def crud_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The variables the construct sets on the functions, for these tests only."""
+    for name, value in ENVIRONMENT.items():
+        monkeypatch.setenv(name, value)
+
+
 @pytest.fixture(scope="session")
-def handler_modules(moto_server: str) -> Iterator[tuple[ModuleType, ModuleType]]:
-    """The handler package imported once, with the test configuration and table names."""
+def handler_modules(moto_server: str) -> tuple[ModuleType, ModuleType]:
+    """The handler package imported once (module-level boto3 clients need moto's endpoint first)."""
     patch = pytest.MonkeyPatch()
     for name, value in ENVIRONMENT.items():
         patch.setenv(name, value)
     try:
-        yield load_handlers("crud_api_under_test")
+        return load_handlers("crud_api_under_test")
     finally:
         patch.undo()
 
