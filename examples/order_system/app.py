@@ -29,10 +29,12 @@ from serverless_patterns import (
     FanoutRoute,
     LambdaAlarms,
     QueueProcessor,
+    SagaRetry,
     SagaStep,
     SagaWorkflow,
     ServerlessFunction,
 )
+from serverless_patterns.saga_workflow import TRANSIENT_LAMBDA_ERRORS
 
 HANDLERS = str(Path(__file__).resolve().parent / "handlers")
 ORDER_SOURCE = "shop.orders"
@@ -104,7 +106,13 @@ class OrderSystemStack(cdk.Stack):
                 ),
                 SagaStep(name="payment", function=charge, compensation=refund),
                 SagaStep(name="inventory", function=reserve, compensation=release),
-                SagaStep(name="notify", function=notify),
+                # The mail service fails transiently (EmailTemporarilyUnavailableError): retry it
+                # like the Lambda service's own transient errors instead of compensating.
+                SagaStep(
+                    name="notify",
+                    function=notify,
+                    retry=SagaRetry(errors=[*TRANSIENT_LAMBDA_ERRORS, "EmailTemporarilyUnavailableError"]),
+                ),
             ],
         )
 
