@@ -476,7 +476,7 @@ def _default_web_acl(scope: Construct, rate_limit: float) -> wafv2.CfnWebACL:
             visibility_config=visibility(name),
         )
 
-    # Per client IP over five minutes: ten times the stage's steady rate, at least WAF's minimum of 100.
+    # Per client IP over five minutes: a tenth of what the stage's steady rate allows, at least WAF's minimum of 100.
     per_ip_limit = max(100, int(rate_limit * 300 / 10))
     return wafv2.CfnWebACL(
         scope,

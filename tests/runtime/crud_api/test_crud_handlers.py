@@ -360,3 +360,53 @@ def test_cors_header_only_for_allowed_origin(client: Client, new_user: dict[str,
     assert allowed.headers["access-control-allow-origin"] == "https://app.example.com"
     other = client.send("GET", "/users", headers={"Origin": "https://evil.example.com"})
     assert "access-control-allow-origin" not in other.headers
+
+
+# Inputs DynamoDB would reject are client errors, never 500
+
+
+def test_number_dynamodb_cannot_store_is_422(client: Client, new_user: dict[str, Any]) -> None:
+    reply = client.send("POST", "/users", raw_body='{"email": "a@b.co", "name": "n", "score": 1e400}')
+    assert reply.status == 422
+    reply = client.send("POST", "/users", body={**new_user, "score": 12345678901234567890123456789012345678901})
+    assert reply.status == 422
+    assert _count("users") == 0
+
+
+def test_body_nested_deeper_than_dynamodb_allows_is_400(client: Client) -> None:
+    reply = client.send("POST", "/users", raw_body="[" * 40 + "]" * 40)
+    assert reply.status == 400
+    reply = client.send("POST", "/users", raw_body="[" * 100_000 + "]" * 100_000)
+    assert reply.status in {400, 413}
+
+
+def test_id_longer_than_a_key_can_be_is_404(client: Client, new_user: dict[str, Any]) -> None:
+    long_id = "x" * 3000
+    assert client.send("GET", f"/users/{long_id}").status == 404
+    assert client.send("DELETE", f"/users/{long_id}").status == 404
+    assert client.send("PUT", f"/users/{long_id}", body=new_user, headers={"If-Match": '"1"'}).status == 404
+
+
+def test_dynamodb_throttling_is_503_with_retry_after(
+    client: Client, new_user: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from botocore.exceptions import ClientError
+
+    def throttled(**_: Any) -> None:
+        raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow"}}, "GetItem")
+
+    monkeypatch.setattr(client.read.dynamodb, "get_item", throttled)
+    reply = client.send("GET", "/users/any")
+    assert reply.status == 503
+    assert reply.headers["retry-after"] == "1"
+    assert reply.body["error"]["code"] == "SERVICE_UNAVAILABLE"
+
+
+def test_unexpected_error_is_a_json_500(client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(**_: Any) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(client.read.dynamodb, "scan", broken)
+    reply = client.send("GET", "/users")
+    assert reply.status == 500
+    assert reply.body["error"] == {"code": "INTERNAL_ERROR", "message": "an unexpected error occurred", "details": []}

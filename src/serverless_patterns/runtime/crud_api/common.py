@@ -22,11 +22,15 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
 
 MAX_BODY_BYTES = 256 * 1024
+MAX_DEPTH = 32
+MAX_ID_BYTES = 1024
 SERVER_FIELDS = ("createdAt", "updatedAt", "version")
 _SERIALIZER = TypeSerializer()
 _DESERIALIZER = TypeDeserializer()
@@ -169,13 +173,86 @@ def parse_body(event: APIGatewayProxyEvent) -> dict[str, Any]:
         raise ApiError(413, "PAYLOAD_TOO_LARGE", f"the request body must be at most {MAX_BODY_BYTES} bytes")
     try:
         parsed = json.loads(data, parse_float=Decimal)
-    except (UnicodeDecodeError, ValueError) as error:
-        raise ApiError(
-            400, "MALFORMED_JSON", "the request body is not valid JSON", [{"message": str(error)}]
-        ) from error
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        details = [{"field": "(body)", "message": str(error)[:200]}]
+        raise ApiError(400, "MALFORMED_JSON", "the request body is not valid JSON", details) from error
+    if _depth(parsed) > MAX_DEPTH:
+        raise ApiError(400, "TOO_DEEP", f"the request body may nest at most {MAX_DEPTH} levels (DynamoDB's limit)")
     if not isinstance(parsed, dict):
         raise ApiError(422, "VALIDATION_FAILED", "the request body must be a JSON object")
     return parsed
+
+
+def _depth(value: Any) -> int:
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        current, level = stack.pop()
+        if isinstance(current, dict):
+            children: Any = current.values()
+        elif isinstance(current, list):
+            children = current
+        else:
+            continue
+        deepest = max(deepest, level)
+        if deepest > MAX_DEPTH:
+            break
+        stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def storable(fields: dict[str, Any]) -> dict[str, Any]:
+    """``fields`` as DynamoDB attribute values; 422 for numbers DynamoDB cannot hold (38 digits, 1E-130 to 1E+126)."""
+    try:
+        return to_dynamodb(fields)
+    except (ArithmeticError, TypeError) as error:
+        raise ApiError(
+            422,
+            "VALIDATION_FAILED",
+            "the request body holds a number DynamoDB cannot store",
+            [
+                {
+                    "field": "(body)",
+                    "message": "numbers must have at most 38 significant digits, magnitude 1E-130 to 1E+126",
+                }
+            ],
+        ) from error
+
+
+def check_item_id(name: str, item_id: str) -> None:
+    """404 for an id no item can have (over DynamoDB's key size), before DynamoDB rejects it with a 400."""
+    if len(item_id.encode()) > MAX_ID_BYTES:
+        raise ApiError(404, "NOT_FOUND", f"{name} {item_id[:40]}... does not exist")
+
+
+def install_error_handlers(app: APIGatewayRestResolver, logger: Logger) -> None:
+    """Client errors as 4xx JSON, DynamoDB throttling as 503, anything unexpected as a logged 500 JSON."""
+
+    @app.exception_handler(ApiError)  # type: ignore[untyped-decorator]  # Powertools leaves it untyped
+    def client_error(error: ApiError) -> Response[str]:
+        return error_response(error, app.current_event)
+
+    @app.exception_handler(Exception)  # type: ignore[untyped-decorator]  # Powertools leaves it untyped
+    def unexpected(error: Exception) -> Response[str]:
+        code = error.response.get("Error", {}).get("Code", "") if isinstance(error, ClientError) else ""
+        if code in _THROTTLING:
+            logger.warning("DynamoDB throttled the request", extra={"code": code})
+            return error_response(
+                ApiError(503, "SERVICE_UNAVAILABLE", "the table is busy: retry later", headers={"Retry-After": "1"}),
+                app.current_event,
+            )
+        if code == "ValidationException":
+            logger.warning("DynamoDB rejected the request", extra={"error": str(error)})
+            return error_response(ApiError(400, "INVALID_REQUEST", "DynamoDB rejected the request"), app.current_event)
+        logger.exception("unexpected error")
+        return error_response(ApiError(500, "INTERNAL_ERROR", "an unexpected error occurred"), app.current_event)
+
+    @app.not_found
+    def not_found(_: Exception) -> Response[str]:
+        return error_response(ApiError(404, "NOT_FOUND", "no such route"), app.current_event)
+
+
+_THROTTLING = {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
 
 
 def now_iso() -> str:

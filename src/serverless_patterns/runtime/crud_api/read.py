@@ -14,11 +14,12 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from .common import (
     ApiError,
+    check_item_id,
     decode_cursor,
     encode_cursor,
-    error_response,
     etag,
     from_dynamodb,
+    install_error_handlers,
     json_response,
     resource,
     to_dynamodb,
@@ -54,6 +55,7 @@ def list_items(name: str) -> Response[str]:
 def get_item(name: str, item_id: str) -> Response[str]:
     """One item with its ETag; 404 when absent."""
     config = resource(name, "get")
+    check_item_id(name, item_id)
     found = dynamodb.get_item(
         TableName=config.table_name, Key=to_dynamodb({config.id_attribute: item_id}), ConsistentRead=True
     ).get("Item")
@@ -76,14 +78,7 @@ def _limit(raw: str | None) -> int:
     return int(raw)
 
 
-@app.exception_handler(ApiError)  # type: ignore[untyped-decorator]  # Powertools leaves it untyped
-def _client_error(error: ApiError) -> Response[str]:
-    return error_response(error, app.current_event)
-
-
-@app.not_found
-def _not_found(_: Exception) -> Response[str]:
-    return error_response(ApiError(404, "NOT_FOUND", "no such route"), app.current_event)
+install_error_handlers(app, logger)
 
 
 @logger.inject_lambda_context(clear_state=True)

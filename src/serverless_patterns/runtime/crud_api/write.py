@@ -38,15 +38,17 @@ from .common import (
     SERVER_FIELDS,
     ApiError,
     ResourceConfig,
-    error_response,
+    check_item_id,
     etag,
     from_dynamodb,
+    install_error_handlers,
     json_response,
     now_iso,
     parse_body,
     parse_if_match,
     principal,
     resource,
+    storable,
     to_dynamodb,
     to_json,
 )
@@ -113,6 +115,7 @@ def replace_item(name: str, item_id: str) -> Response[str]:
     """Replace an item's fields when ``If-Match`` names its current version: 200, 404, 412 or 428."""
     config = resource(name, "update")
     fields = _validated_fields(config)
+    check_item_id(name, item_id)
     header = app.current_event.headers.get("if-match")
     if header is None:
         raise ApiError(428, "PRECONDITION_REQUIRED", "PUT needs an If-Match header with the item's current ETag")
@@ -152,6 +155,7 @@ def replace_item(name: str, item_id: str) -> Response[str]:
 def delete_item(name: str, item_id: str) -> Response[str]:
     """Delete an item: 204; 404 when absent; 412 when ``If-Match`` names another version."""
     config = resource(name, "delete")
+    check_item_id(name, item_id)
     header = app.current_event.headers.get("if-match")
     values: dict[str, Any] = {}
     condition = "attribute_exists(#id)" if header is None else _version_condition(parse_if_match(header), values)
@@ -180,6 +184,7 @@ def _validated_fields(config: ResourceConfig) -> dict[str, Any]:
     problems = schema_errors(body, config.schema)
     if problems:
         raise ApiError(422, "VALIDATION_FAILED", "the request body does not match the schema", problems)
+    storable(body)
     return body
 
 
@@ -254,14 +259,7 @@ def _location_base(name: str) -> str:
     return path.rstrip("/")
 
 
-@app.exception_handler(ApiError)  # type: ignore[untyped-decorator]  # Powertools leaves it untyped
-def _client_error(error: ApiError) -> Response[str]:
-    return error_response(error, app.current_event)
-
-
-@app.not_found
-def _not_found(_: Exception) -> Response[str]:
-    return error_response(ApiError(404, "NOT_FOUND", "no such route"), app.current_event)
+install_error_handlers(app, logger)
 
 
 @logger.inject_lambda_context(clear_state=True)
