@@ -103,7 +103,10 @@ for path, value in {
     },
     "tool.ruff.lint.per-file-ignores": {"tests/**": ["PLR", "S101"], "benchmarks/**": ["PLR", "T201"]},
     # tests/constructs/ would otherwise make the `constructs` package look first-party.
-    "tool.ruff.lint.isort": {"known-first-party": ["serverless_patterns"], "known-third-party": ["constructs"]},
+    "tool.ruff.lint.isort": {
+        "known-first-party": ["serverless_patterns", "examples", "benchmarks", "tests"],
+        "known-third-party": ["constructs"],
+    },
     "tool.mypy": {
         "strict": True,
         "python_version": "3.11",

@@ -23,12 +23,12 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk.assertions import Template
 from constructs import Construct
-from tests.saga.asl import definition
 
 from benchmarks.baseline import saga_workflow as baseline
 from benchmarks.common import markdown_table, ratio, resource_count, synth, synth_seconds
 from serverless_patterns.saga_workflow import SagaStep, SagaWorkflow
 from serverless_patterns.testing import cfn_lint_findings, nag_findings
+from tests.saga.asl import definition
 
 TITLE = "SagaWorkflow: the article's order workflow"
 Build = Callable[[cdk.Stack], object]

@@ -1,0 +1,62 @@
+"""The order system example: one synth of the whole app, its compliance and its wiring."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk.assertions import Match, Template
+
+from examples.order_system.app import OrderSystemStack, build_app
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> cdk.Stack:
+    app = build_app(str(tmp_path_factory.mktemp("cdk.out")))
+    found = app.node.find_child("OrderSystem")
+    assert isinstance(found, OrderSystemStack)
+    return found
+
+
+@pytest.fixture(scope="module")
+def template(stack: cdk.Stack) -> Template:
+    return Template.from_stack(stack)
+
+
+def test_whole_app_has_zero_findings(stack: cdk.Stack, compliant: Callable[[cdk.Stack], None]) -> None:
+    compliant(stack)
+
+
+def test_order_placed_starts_the_saga_and_reaches_three_functions(template: Template) -> None:
+    rules = template.find_resources(
+        "AWS::Events::Rule",
+        {"Properties": {"EventPattern": {"source": ["shop.orders"], "detail-type": ["OrderPlaced"]}}},
+    )
+    targets = [t for rule in rules.values() for t in rule["Properties"]["Targets"]]
+    arns = [str(target["Arn"]) for target in targets]
+    assert sum("OrderSaga" in arn for arn in arns) == 1
+    assert len(targets) == 5  # e-mail, inventory, warehouse, saga; the high-value rule adds the topic
+
+
+def test_high_value_orders_reach_the_alert_topic(template: Template) -> None:
+    template.has_resource_properties(
+        "AWS::Events::Rule",
+        {
+            "EventPattern": Match.object_like({"detail": {"amount": [{"numeric": [">", 1000]}]}}),
+            "Targets": [Match.object_like({"Arn": {"Ref": Match.string_like_regexp("HighValueAlerts")}})],
+        },
+    )
+
+
+def test_every_function_and_dlq_is_alarmed(template: Template) -> None:
+    functions = template.find_resources("AWS::Lambda::Function")
+    alarms = template.find_resources("AWS::CloudWatch::Alarm")
+    alarmed = {
+        dimension["Value"]["Ref"]
+        for alarm in alarms.values()
+        for metric in alarm["Properties"].get("Metrics", [{"MetricStat": {"Metric": alarm["Properties"]}}])
+        for dimension in metric.get("MetricStat", {}).get("Metric", {}).get("Dimensions", [])
+        if dimension["Name"] == "FunctionName" and isinstance(dimension["Value"], dict)
+    }
+    assert set(functions) <= alarmed
