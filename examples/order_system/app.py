@@ -25,6 +25,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from serverless_patterns import (
+    TRANSIENT_LAMBDA_ERRORS,
     EventFanout,
     FanoutRoute,
     LambdaAlarms,
@@ -34,7 +35,6 @@ from serverless_patterns import (
     SagaWorkflow,
     ServerlessFunction,
 )
-from serverless_patterns.saga_workflow import TRANSIENT_LAMBDA_ERRORS
 
 HANDLERS = str(Path(__file__).resolve().parent / "handlers")
 ORDER_SOURCE = "shop.orders"

@@ -5,6 +5,7 @@ from serverless_patterns._version import __version__
 from serverless_patterns.event_fanout import EventFanout, FanoutRoute, FanoutTarget
 from serverless_patterns.function import ServerlessFunction
 from serverless_patterns.lambda_alarms import (
+    ALARM_KINDS,
     AlarmOptions,
     LambdaAlarms,
     WatchedFunction,
@@ -13,9 +14,20 @@ from serverless_patterns.lambda_alarms import (
     WatchedStateMachine,
 )
 from serverless_patterns.queue_processor import QueueProcessor
-from serverless_patterns.saga_workflow import SagaRetry, SagaStep, SagaWorkflow
+from serverless_patterns.saga_workflow import (
+    COMPENSATION_FAILED,
+    SAGA_FAILED,
+    TRANSIENT_LAMBDA_ERRORS,
+    SagaRetry,
+    SagaStep,
+    SagaWorkflow,
+)
 
 __all__ = [
+    "ALARM_KINDS",
+    "COMPENSATION_FAILED",
+    "SAGA_FAILED",
+    "TRANSIENT_LAMBDA_ERRORS",
     "AlarmOptions",
     "EventFanout",
     "FanoutRoute",
