@@ -20,7 +20,7 @@ EVENTS = Path(__file__).parent / "events"
 PACKAGE = Path(__file__).resolve().parents[3] / "src" / "serverless_patterns" / "runtime" / "crud_api"
 ENVIRONMENT = {
     "CRUD_API_CONFIG": str(EVENTS / "config.json"),
-    "CRUD_TABLES": "users=users;orders=orders",
+    "CRUD_TABLES": "users=users;orders=orders;lines=lines",
     "CRUD_IDEMPOTENCY_TABLE": "idempotency",
     "POWERTOOLS_SERVICE_NAME": "crud-api-test",
     "POWERTOOLS_LOG_LEVEL": "ERROR",
@@ -83,8 +83,8 @@ class Client:
         parts = path.strip("/").split("/")
         event["httpMethod"] = method
         event["path"] = path
-        event["resource"] = f"/{parts[0]}" if len(parts) == 1 else f"/{parts[0]}/{{id}}"
-        event["pathParameters"] = {"id": parts[1]} if len(parts) > 1 else None
+        event["resource"] = "/" + "/".join([parts[0], *(f"{{p{index}}}" for index in range(1, len(parts)))])
+        event["pathParameters"] = {f"p{index}": part for index, part in enumerate(parts) if index} or None
         event["queryStringParameters"] = query
         event["requestContext"]["httpMethod"] = method
         event["requestContext"]["path"] = f"/prod{path}"
@@ -136,11 +136,19 @@ def handler_modules(moto_server: str) -> tuple[ModuleType, ModuleType]:
 def tables(moto: str, handler_modules: tuple[ModuleType, ModuleType]) -> None:
     """Empty tables in moto, shaped as CrudApi defines them."""
     dynamodb = boto3.client("dynamodb")
-    for table, key in (("users", "userId"), ("orders", "id"), ("idempotency", "id")):
+    for table, keys in (
+        ("users", ["userId"]),
+        ("orders", ["id"]),
+        ("idempotency", ["id"]),
+        ("lines", ["orderId", "lineId"]),
+    ):
         dynamodb.create_table(
             TableName=table,
-            KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
+            KeySchema=[
+                {"AttributeName": key, "KeyType": kind}
+                for key, kind in zip(keys, ["HASH", "RANGE"][: len(keys)], strict=True)
+            ],
+            AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"} for key in keys],
             BillingMode="PAY_PER_REQUEST",
         )
 

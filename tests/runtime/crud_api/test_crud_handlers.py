@@ -410,3 +410,59 @@ def test_unexpected_error_is_a_json_500(client: Client, monkeypatch: pytest.Monk
     reply = client.send("GET", "/users")
     assert reply.status == 500
     assert reply.body["error"] == {"code": "INTERNAL_ERROR", "message": "an unexpected error occurred", "details": []}
+
+
+# Items grouped by a partition attribute (the id is the table's sort key)
+
+
+def _line(client: Client, order: str, sku: str = "A-1") -> dict[str, Any]:
+    reply = client.send("POST", "/lines", body={"orderId": order, "sku": sku, "quantity": 1})
+    assert reply.status == 201, reply.body
+    assert reply.headers["location"] == f"/prod/lines/{order}/{reply.body['lineId']}"
+    body: dict[str, Any] = reply.body
+    return body
+
+
+def test_grouped_items_are_addressed_by_partition_and_id(client: Client) -> None:
+    line = _line(client, "order-1")
+    path = f"/lines/order-1/{line['lineId']}"
+    assert client.send("GET", path).body == line
+    assert client.send("GET", f"/lines/order-2/{line['lineId']}").status == 404
+    assert client.send("GET", f"/lines/{line['lineId']}").status == 404  # the partition is part of the address
+    updated = client.send("PUT", path, body={"orderId": "order-1", "sku": "B-2"}, headers={"If-Match": '"1"'})
+    assert updated.status == 200
+    assert updated.body["sku"] == "B-2"
+    assert updated.body["orderId"] == "order-1"
+    assert client.send("DELETE", path, headers={"If-Match": '"2"'}).status == 204
+    assert client.send("GET", path).status == 404
+
+
+def test_grouped_item_cannot_move_to_another_partition(client: Client) -> None:
+    line = _line(client, "order-1")
+    reply = client.send(
+        "PUT",
+        f"/lines/order-1/{line['lineId']}",
+        body={"orderId": "order-9", "sku": "A-1"},
+        headers={"If-Match": '"1"'},
+    )
+    assert reply.status == 422
+    assert reply.body["error"]["details"][0]["field"] == "orderId"
+
+
+def test_list_of_one_partition_pages_with_a_cursor_bound_to_it(client: Client) -> None:
+    mine = {_line(client, "order-1", f"S-{index}")["lineId"] for index in range(3)}
+    _line(client, "order-2")
+    seen: list[str] = []
+    cursor = None
+    while True:
+        query = {"orderId": "order-1", "limit": "2", **({"next": cursor} if cursor else {})}
+        reply = client.send("GET", "/lines", query=query)
+        assert reply.status == 200
+        seen += [item["lineId"] for item in reply.body["items"]]
+        cursor = reply.body["next"]
+        if cursor is None:
+            break
+        # A cursor of one partition is refused for another.
+        assert client.send("GET", "/lines", query={"orderId": "order-2", "next": cursor}).status == 400
+    assert sorted(seen) == sorted(mine)
+    assert len(client.send("GET", "/lines").body["items"]) == 4  # no partition: every item

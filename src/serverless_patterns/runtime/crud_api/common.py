@@ -57,6 +57,23 @@ class ResourceConfig:
     schema: Mapping[str, Any]
     operations: tuple[str, ...]
     cors_origins: tuple[str, ...] = field(default=())
+    partition_attribute: str | None = None
+
+    @property
+    def key_attributes(self) -> set[str]:
+        """The table's key: the id attribute, and the partition attribute when items are grouped."""
+        return {self.id_attribute} | ({self.partition_attribute} if self.partition_attribute else set())
+
+    def item_key(self, segments: tuple[str, ...]) -> dict[str, str]:
+        """The key of ``/{resource}/{id}`` (or ``/{resource}/{partition}/{id}``); 404 for another shape."""
+        if len(segments) != (2 if self.partition_attribute else 1):
+            raise ApiError(404, "NOT_FOUND", "no such route")
+        for segment in segments:
+            check_item_id(self.name, segment)
+        key = {self.id_attribute: segments[-1]}
+        if self.partition_attribute:
+            key[self.partition_attribute] = segments[0]
+        return key
 
     @property
     def table_name(self) -> str:
@@ -86,6 +103,7 @@ def resources() -> dict[str, ResourceConfig]:
             schema=entry["schema"],
             operations=tuple(entry["operations"]),
             cors_origins=tuple(entry.get("corsOrigins", [])),
+            partition_attribute=entry.get("partitionAttribute"),
         )
         for name, entry in document["resources"].items()
     }
@@ -285,15 +303,14 @@ def from_dynamodb(item: Mapping[str, Any]) -> dict[str, Any]:
     return {key: _DESERIALIZER.deserialize(value) for key, value in item.items()}
 
 
-def encode_cursor(config: ResourceConfig, last_key: Mapping[str, Any]) -> str:
-    """An opaque cursor for ``last_key``, bound to the resource and protected against tampering."""
-    payload = base64.urlsafe_b64encode(
-        json.dumps({"r": config.name, "k": from_dynamodb(last_key)}, default=_json_default).encode()
-    ).decode()
+def encode_cursor(config: ResourceConfig, last_key: Mapping[str, Any], partition: str | None = None) -> str:
+    """An opaque cursor for ``last_key``, bound to the resource (and partition) and protected against tampering."""
+    document = {"r": config.name, "p": partition, "k": from_dynamodb(last_key)}
+    payload = base64.urlsafe_b64encode(json.dumps(document, default=_json_default).encode()).decode()
     return f"{payload.rstrip('=')}.{_signature(config, payload.rstrip('='))}"
 
 
-def decode_cursor(config: ResourceConfig, cursor: str) -> dict[str, Any]:
+def decode_cursor(config: ResourceConfig, cursor: str, partition: str | None = None) -> dict[str, Any]:
     """The ``ExclusiveStartKey`` of a cursor; 400 when it was tampered with or made for another resource."""
     invalid = ApiError(400, "INVALID_CURSOR", "the next cursor is invalid or belongs to another resource")
     payload, _, signature = cursor.partition(".")
@@ -304,9 +321,11 @@ def decode_cursor(config: ResourceConfig, cursor: str) -> dict[str, Any]:
     except (binascii.Error, ValueError) as error:
         raise invalid from error
     key = document.get("k") if isinstance(document, dict) else None
-    if document.get("r") != config.name or not isinstance(key, dict) or set(key) != {config.id_attribute}:
+    if document.get("r") != config.name or document.get("p") != partition:
         raise invalid
-    if not isinstance(key[config.id_attribute], str):
+    if not isinstance(key, dict) or set(key) != config.key_attributes:
+        raise invalid
+    if not all(isinstance(value, str) for value in key.values()):
         raise invalid
     return to_dynamodb(key)
 

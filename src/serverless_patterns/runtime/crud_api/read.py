@@ -14,7 +14,6 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from .common import (
     ApiError,
-    check_item_id,
     decode_cursor,
     encode_cursor,
     etag,
@@ -39,14 +38,22 @@ def list_items(name: str) -> Response[str]:
     config = resource(name, "list")
     query = app.current_event.query_string_parameters or {}
     limit = _limit(query.get("limit"))
+    partition = query.get(config.partition_attribute) if config.partition_attribute else None
     request: dict[str, Any] = {"TableName": config.table_name, "Limit": limit, "ConsistentRead": True}
     if query.get("next"):
-        request["ExclusiveStartKey"] = decode_cursor(config, query["next"])
-    page = dynamodb.scan(**request)
+        request["ExclusiveStartKey"] = decode_cursor(config, query["next"], partition)
+    if partition is not None:
+        # Items of one partition, in id order: a Query instead of a Scan.
+        request["KeyConditionExpression"] = "#partition = :partition"
+        request["ExpressionAttributeNames"] = {"#partition": config.partition_attribute}
+        request["ExpressionAttributeValues"] = to_dynamodb({":partition": partition})
+        page = dynamodb.query(**request)
+    else:
+        page = dynamodb.scan(**request)
     last_key = page.get("LastEvaluatedKey")
     body = {
         "items": [from_dynamodb(item) for item in page.get("Items", [])],
-        "next": encode_cursor(config, last_key) if last_key else None,
+        "next": encode_cursor(config, last_key, partition) if last_key else None,
     }
     return json_response(200, body, app.current_event, config=config)
 
@@ -54,13 +61,21 @@ def list_items(name: str) -> Response[str]:
 @app.get("/<name>/<item_id>")
 def get_item(name: str, item_id: str) -> Response[str]:
     """One item with its ETag; 404 when absent."""
+    return _get(name, (item_id,))
+
+
+@app.get("/<name>/<partition>/<item_id>")
+def get_grouped_item(name: str, partition: str, item_id: str) -> Response[str]:
+    """One item of a resource whose items are grouped by a partition attribute."""
+    return _get(name, (partition, item_id))
+
+
+def _get(name: str, segments: tuple[str, ...]) -> Response[str]:
     config = resource(name, "get")
-    check_item_id(name, item_id)
-    found = dynamodb.get_item(
-        TableName=config.table_name, Key=to_dynamodb({config.id_attribute: item_id}), ConsistentRead=True
-    ).get("Item")
+    key = config.item_key(segments)
+    found = dynamodb.get_item(TableName=config.table_name, Key=to_dynamodb(key), ConsistentRead=True).get("Item")
     if found is None:
-        raise ApiError(404, "NOT_FOUND", f"{name} {item_id} does not exist")
+        raise ApiError(404, "NOT_FOUND", f"{name} {'/'.join(segments)} does not exist")
     item = from_dynamodb(found)
     return json_response(200, item, app.current_event, headers={"ETag": etag(item["version"])}, config=config)
 

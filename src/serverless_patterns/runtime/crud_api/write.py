@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote
 
 import boto3
 from aws_lambda_powertools import Logger
@@ -38,7 +39,6 @@ from .common import (
     SERVER_FIELDS,
     ApiError,
     ResourceConfig,
-    check_item_id,
     etag,
     from_dynamodb,
     install_error_handlers,
@@ -113,9 +113,28 @@ def create_item(name: str) -> Response[str]:
 @app.put("/<name>/<item_id>")
 def replace_item(name: str, item_id: str) -> Response[str]:
     """Replace an item's fields when ``If-Match`` names its current version: 200, 404, 412 or 428."""
+    return _replace(name, (item_id,))
+
+
+@app.put("/<name>/<partition>/<item_id>")
+def replace_grouped_item(name: str, partition: str, item_id: str) -> Response[str]:
+    """``PUT`` on a resource whose items are grouped by a partition attribute."""
+    return _replace(name, (partition, item_id))
+
+
+def _replace(name: str, segments: tuple[str, ...]) -> Response[str]:
     config = resource(name, "update")
     fields = _validated_fields(config)
-    check_item_id(name, item_id)
+    key = config.item_key(segments)
+    # The partition is part of the key: it is never SET, and an update cannot move an item to another one.
+    partition = config.partition_attribute
+    if partition and fields.pop(partition, key[partition]) != key[partition]:
+        raise ApiError(
+            422,
+            "VALIDATION_FAILED",
+            "an item cannot move to another partition",
+            [{"field": partition, "message": "must equal the partition in the path"}],
+        )
     header = app.current_event.headers.get("if-match")
     if header is None:
         raise ApiError(428, "PRECONDITION_REQUIRED", "PUT needs an If-Match header with the item's current ETag")
@@ -127,7 +146,7 @@ def replace_item(name: str, item_id: str) -> Response[str]:
         values[f":f{index}"] = value
         assignments.append(f"#f{index} = :f{index}")
     # Replacement semantics: schema properties the new body leaves out are removed.
-    removed = sorted(set(config.schema.get("properties", {})) - set(fields))
+    removed = sorted(set(config.schema.get("properties", {})) - set(fields) - config.key_attributes)
     for index, field_name in enumerate(removed):
         names[f"#r{index}"] = field_name
     expression = "SET " + ", ".join(assignments)
@@ -137,7 +156,7 @@ def replace_item(name: str, item_id: str) -> Response[str]:
     try:
         updated = dynamodb.update_item(
             TableName=config.table_name,
-            Key=to_dynamodb({config.id_attribute: item_id}),
+            Key=to_dynamodb(key),
             UpdateExpression=expression,
             ConditionExpression=condition,
             ExpressionAttributeNames=names,
@@ -146,7 +165,7 @@ def replace_item(name: str, item_id: str) -> Response[str]:
             ReturnValuesOnConditionCheckFailure="ALL_OLD",
         )
     except ClientError as error:
-        raise _condition_error(error, name, item_id) from error
+        raise _condition_error(error, name, "/".join(segments)) from error
     item = from_dynamodb(updated["Attributes"])
     return json_response(200, item, app.current_event, headers={"ETag": etag(item["version"])}, config=config)
 
@@ -154,15 +173,25 @@ def replace_item(name: str, item_id: str) -> Response[str]:
 @app.delete("/<name>/<item_id>")
 def delete_item(name: str, item_id: str) -> Response[str]:
     """Delete an item: 204; 404 when absent; 412 when ``If-Match`` names another version."""
+    return _delete(name, (item_id,))
+
+
+@app.delete("/<name>/<partition>/<item_id>")
+def delete_grouped_item(name: str, partition: str, item_id: str) -> Response[str]:
+    """``DELETE`` on a resource whose items are grouped by a partition attribute."""
+    return _delete(name, (partition, item_id))
+
+
+def _delete(name: str, segments: tuple[str, ...]) -> Response[str]:
     config = resource(name, "delete")
-    check_item_id(name, item_id)
+    key = config.item_key(segments)
     header = app.current_event.headers.get("if-match")
     values: dict[str, Any] = {}
     condition = "attribute_exists(#id)" if header is None else _version_condition(parse_if_match(header), values)
     names = {"#id": config.id_attribute} if header is None else {"#id": config.id_attribute, "#version": "version"}
     request: dict[str, Any] = {
         "TableName": config.table_name,
-        "Key": to_dynamodb({config.id_attribute: item_id}),
+        "Key": to_dynamodb(key),
         "ConditionExpression": condition,
         "ExpressionAttributeNames": names,
         "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
@@ -172,7 +201,7 @@ def delete_item(name: str, item_id: str) -> Response[str]:
     try:
         dynamodb.delete_item(**request)
     except ClientError as error:
-        raise _condition_error(error, name, item_id) from error
+        raise _condition_error(error, name, "/".join(segments)) from error
     return json_response(204, None, app.current_event, config=config)
 
 
@@ -227,9 +256,14 @@ def _create(config: ResourceConfig, fields: dict[str, Any], location_base: str) 
         ConditionExpression="attribute_not_exists(#id)",
         ExpressionAttributeNames={"#id": config.id_attribute},
     )
+    path = (
+        item_id
+        if not config.partition_attribute
+        else f"{quote(str(fields[config.partition_attribute]), safe='')}/{item_id}"
+    )
     return {
         "status": 201,
-        "headers": {"Location": f"{location_base}/{item_id}", "ETag": etag(1)},
+        "headers": {"Location": f"{location_base}/{path}", "ETag": etag(1)},
         "body": to_json(item),
     }
 
