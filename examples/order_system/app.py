@@ -3,11 +3,12 @@
     cdk synth            # with the npm aws-cdk CLI (cdk.json runs this file)
     python app.py        # synthesizes into ./cdk.out
 
-What it composes: bulk order ingestion (QueueProcessor) into the orders table; an order events
-bus (EventFanout) whose "order placed" route reaches the e-mail, inventory and warehouse
-functions and starts the order saga, and whose "high value" route (amount over 1000) reaches
-an alert topic; the order saga (SagaWorkflow: validate, payment, reserve inventory, notify;
-refund and release as compensations); and alarms over the whole stack (LambdaAlarms).
+What it composes: users and orders REST resources on one API (CrudApi); bulk order ingestion
+(QueueProcessor) into the orders table; an order events bus (EventFanout) whose "order placed"
+route reaches the e-mail, inventory and warehouse functions and starts the order saga, and whose
+"high value" route (amount over 1000) reaches an alert topic; the order saga (SagaWorkflow:
+validate, payment, reserve inventory, notify; refund and release as compensations); and alarms
+over the whole stack (LambdaAlarms).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from constructs import Construct
 
 from serverless_patterns import (
     TRANSIENT_LAMBDA_ERRORS,
+    CrudApi,
     EventFanout,
     FanoutRoute,
     LambdaAlarms,
@@ -39,6 +41,38 @@ from serverless_patterns import (
 HANDLERS = str(Path(__file__).resolve().parent / "handlers")
 ORDER_SOURCE = "shop.orders"
 ORDER_PLACED = "OrderPlaced"
+
+USER_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["email", "name"],
+    "properties": {
+        "email": {"type": "string", "format": "email", "maxLength": 254},
+        "name": {"type": "string", "minLength": 1, "maxLength": 100},
+    },
+}
+ORDER_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["customerId", "amount", "items"],
+    "properties": {
+        "customerId": {"type": "string", "minLength": 1, "maxLength": 64},
+        "amount": {"type": "number", "minimum": 0.01, "maximum": 1000000},
+        "card": {"type": "string", "pattern": "^[0-9]{12,19}$"},
+        "items": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 50,
+            "items": {
+                "type": "object",
+                "required": ["sku", "quantity"],
+                "properties": {
+                    "sku": {"type": "string", "minLength": 1, "maxLength": 64},
+                    "quantity": {"type": "integer", "minimum": 1, "maximum": 1000},
+                },
+            },
+        },
+        "status": {"type": "string", "enum": ["PLACED", "INGESTED", "CONFIRMED", "FAILED"]},
+    },
+}
 
 
 def _table(scope: Construct, id: str, partition_key: str) -> dynamodb.TableV2:
@@ -59,7 +93,10 @@ class OrderSystemStack(cdk.Stack):
 
     def __init__(self, scope: Construct, id: str, **kwargs: Any) -> None:
         super().__init__(scope, id, **kwargs)
-        orders = _table(self, "Orders", "id")
+        # Users and orders: two REST resources on one API, sharing its read and write functions.
+        self.users_api = CrudApi(self, "Users", resource_name="users", schema=USER_SCHEMA)
+        self.orders_api = CrudApi(self, "Orders", api=self.users_api.api, resource_name="orders", schema=ORDER_SCHEMA)
+        orders = self.orders_api.table
         workflow_table = _table(self, "WorkflowState", "pk")
 
         def workflow_function(id: str, handler: str, *actions: str) -> ServerlessFunction:
@@ -148,7 +185,6 @@ class OrderSystemStack(cdk.Stack):
         self.alarms = LambdaAlarms.for_scope(self, "Alarms", self, emails=["ops-team@example.com"])
 
         cdk.CfnOutput(self, "IngestQueueUrl", value=self.ingest.queue.queue_url)
-        cdk.CfnOutput(self, "OrdersTableName", value=orders.table_name)
         cdk.CfnOutput(self, "WorkflowTableName", value=workflow_table.table_name)
         cdk.CfnOutput(self, "OrderSagaArn", value=self.saga.state_machine.state_machine_arn)
 

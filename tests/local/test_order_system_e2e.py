@@ -62,7 +62,7 @@ def test_ingest_stores_each_order_once_and_the_poison_record_reaches_the_dlq(app
     entries.append({"Id": "poison", "MessageBody": json.dumps({"orderId": "bad"})})
     sqs.send_message_batch(QueueUrl=app.queue_url("Ingest/Queue"), Entries=entries)
     app.wait_until_idle()
-    items = app.client("dynamodb").scan(TableName=app.table_name("Orders"))["Items"]
+    items = app.client("dynamodb").scan(TableName=app.table_name("Orders/Table"))["Items"]
     stored = {item["id"]["S"]: item["version"]["N"] for item in items if item["id"]["S"].startswith("q-")}
     assert stored == {f"q-{n}": "1" for n in range(6)}
     dead = app.receive_all("Ingest/DeadLetterQueue", wait_seconds=2)
