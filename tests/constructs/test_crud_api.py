@@ -124,6 +124,25 @@ def auth_template(auth_stack: tuple[cdk.Stack, CrudApi, CrudApi]) -> Template:
     return Template.from_stack(auth_stack[0])
 
 
+@pytest.fixture(scope="module")
+def grouped_stack() -> tuple[cdk.Stack, CrudApi]:
+    stack = _stack()
+    schema = {
+        "type": "object",
+        "required": ["orderId", "sku"],
+        "properties": {"orderId": {"type": "string"}, "sku": {"type": "string"}, "quantity": {"type": "integer"}},
+    }
+    lines = CrudApi(
+        stack, "Lines", resource_name="lines", id_attribute="lineId", partition_attribute="orderId", schema=schema
+    )
+    return stack, lines
+
+
+@pytest.fixture(scope="module")
+def grouped_template(grouped_stack: tuple[cdk.Stack, CrudApi]) -> Template:
+    return Template.from_stack(grouped_stack[0])
+
+
 def _policy_statements(template: Template, role_fragment: str) -> list[dict[str, Any]]:
     policies = template.find_resources("AWS::IAM::Policy")
     statements: list[dict[str, Any]] = []
@@ -426,6 +445,53 @@ def test_an_added_resource_costs_at_most_ten_cloudformation_resources(
 
     # shared = default + orders (table, 2 API resources, 2 methods, model) + the orders key + users' 2 CORS methods
     assert count(shared_template) - count(default_template) - 1 - 2 <= 10
+
+
+# Items grouped by a partition attribute
+
+
+def test_partition_attribute_is_the_partition_key_and_the_id_the_sort_key(grouped_template: Template) -> None:
+    grouped_template.has_resource_properties(
+        "AWS::DynamoDB::Table",
+        {
+            "KeySchema": [
+                {"AttributeName": "orderId", "KeyType": "HASH"},
+                {"AttributeName": "lineId", "KeyType": "RANGE"},
+            ]
+        },
+    )
+
+
+def test_grouped_items_live_under_their_partition(grouped_template: Template) -> None:
+    paths = {r["Properties"]["PathPart"] for r in grouped_template.find_resources("AWS::ApiGateway::Resource").values()}
+    assert paths == {"lines", "{orderId}", "{lineId}"}
+    for (_, http_method), properties in _methods(grouped_template).items():
+        if http_method in {"PUT", "DELETE"}:
+            assert properties["RequestParameters"] == {
+                "method.request.path.lineId": True,
+                "method.request.path.orderId": True,
+            }
+    grouped_template.has_resource_properties(
+        "AWS::ApiGateway::Method",
+        {"HttpMethod": "GET", "RequestParameters": Match.object_like({"method.request.querystring.orderId": False})},
+    )
+
+
+def test_grouped_openapi_paths(grouped_stack: tuple[cdk.Stack, CrudApi]) -> None:
+    paths = grouped_stack[1].openapi()["paths"]
+    assert set(paths) == {"/lines", "/lines/{orderId}/{lineId}"}
+    names = [parameter["name"] for parameter in paths["/lines/{orderId}/{lineId}"]["get"]["parameters"]]
+    assert names == ["orderId", "lineId"]
+
+
+def test_grouped_is_compliant(grouped_stack: tuple[cdk.Stack, CrudApi], compliant: Callable[[cdk.Stack], None]) -> None:
+    compliant(grouped_stack[0])
+
+
+def test_grouped_snapshot(
+    grouped_stack: tuple[cdk.Stack, CrudApi], template_snapshot: Callable[[cdk.Stack], None]
+) -> None:
+    template_snapshot(grouped_stack[0])
 
 
 # Auth

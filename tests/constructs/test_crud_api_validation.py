@@ -119,6 +119,13 @@ def test_fails_when_schema_properties_is_not_an_object() -> None:
     _fails("schema properties at the top level must be an object", schema={"type": "object", "properties": []})
 
 
+def test_fails_when_partition_attribute_is_not_a_required_string_property() -> None:
+    _fails(
+        "partition_attribute must name a required string property of the schema, got 'tenant'",
+        partition_attribute="tenant",
+    )
+
+
 def test_fails_when_operations_is_empty() -> None:
     _fails("operations must list at least one operation, got none", operations=[])
 

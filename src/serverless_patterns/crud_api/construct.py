@@ -366,6 +366,7 @@ class CrudRestApi(Construct):
         self._specs[spec.name] = spec
         self._config[spec.name] = {
             "idAttribute": spec.id_attribute,
+            "partitionAttribute": spec.partition_attribute,
             "schema": handler_schema(spec.schema, allow_unknown_fields=allow_unknown_fields),
             "operations": list(spec.operations),
             "corsOrigins": list(cors_origins),
@@ -582,8 +583,15 @@ class CrudApi(Construct):
         Accept body fields the schema does not list (they are stored; an update keeps fields it
         does not mention that are outside the schema). Default: ``False``: such fields get 422
         from the handler and 400 from API Gateway's validator.
+    partition_attribute
+        Group items by this required string property of the schema: the table's partition key,
+        with the id as its sort key. Items are then addressed as ``/{resource}/{partition}/{id}``
+        and ``GET /{resource}?{partition_attribute}=value`` lists one group (a Query). It costs one
+        more API resource. Default: - none: the id alone is the key.
     table
-        An existing table whose partition key is the string ``id_attribute``. Default: - a new table.
+        An existing table whose partition key is the string ``id_attribute`` (or, with
+        ``partition_attribute``, partition key ``partition_attribute`` and sort key ``id_attribute``).
+        Default: - a new table.
     time_to_live_attribute
         TTL attribute of the new table. Default: - none.
     encryption_key
@@ -618,8 +626,8 @@ class CrudApi(Construct):
         The table (``ITable``).
     model
         The request model.
-    collection, item
-        The ``/{resource}`` and ``/{resource}/{id}`` API resources.
+    collection, partition, item
+        The ``/{resource}``, ``/{resource}/{partition}`` (or ``None``) and item API resources.
     methods
         The methods by operation name.
     read_function, write_function
@@ -656,6 +664,7 @@ class CrudApi(Construct):
         resource_name: str,
         schema: Mapping[str, Any],
         id_attribute: str = "id",
+        partition_attribute: str | None = None,
         operations: Sequence[Operation] = ALL_OPERATIONS,
         allow_unknown_fields: bool = False,
         table: dynamodb.ITable | None = None,
@@ -687,6 +696,12 @@ class CrudApi(Construct):
             )
         rules.matches("id_attribute", id_attribute, _ATTRIBUTE_NAME, "letters, digits and _ (a path parameter)")
         rules.problems.extend(schema_problems(schema, id_attribute))
+        if partition_attribute is not None:
+            property_schema = schema.get("properties", {}).get(partition_attribute, {})
+            rules.check(
+                partition_attribute in schema.get("required", []) and property_schema.get("type") == "string",
+                f"partition_attribute must name a required string property of the schema, got {partition_attribute!r}",
+            )
         rules.check(bool(operation_names), "operations must list at least one operation, got none")
         rules.unique("operations", operation_names)
         for origin in cors:
@@ -739,7 +754,12 @@ class CrudApi(Construct):
             table = dynamodb.Table(
                 self,
                 "Table",
-                partition_key=dynamodb.Attribute(name=id_attribute, type=dynamodb.AttributeType.STRING),
+                partition_key=dynamodb.Attribute(
+                    name=partition_attribute or id_attribute, type=dynamodb.AttributeType.STRING
+                ),
+                sort_key=None
+                if partition_attribute is None
+                else dynamodb.Attribute(name=id_attribute, type=dynamodb.AttributeType.STRING),
                 billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
                 point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
                     point_in_time_recovery_enabled=True
@@ -762,6 +782,7 @@ class CrudApi(Construct):
         self._spec = ResourceSpec(
             name=resource_name,
             id_attribute=id_attribute,
+            partition_attribute=partition_attribute,
             schema=self.schema,
             operations=tuple(operation_names),
             allow_unknown_fields=allow_unknown_fields,
@@ -779,7 +800,11 @@ class CrudApi(Construct):
             schema=to_api_gateway(request_schema(schema, id_attribute, allow_unknown_fields=allow_unknown_fields)),
         )
         self.collection = self.rest_api.root.add_resource(resource_name)
-        self.item = self.collection.add_resource(f"{{{id_attribute}}}")
+        self.partition: apigateway.Resource | None = None
+        parent = self.collection
+        if partition_attribute is not None:
+            self.partition = parent = self.collection.add_resource(f"{{{partition_attribute}}}")
+        self.item = parent.add_resource(f"{{{id_attribute}}}")
         if cors:
             for resource, methods in ((self.collection, ["GET", "POST"]), (self.item, ["GET", "PUT", "DELETE"])):
                 resource.add_cors_preflight(
@@ -797,6 +822,10 @@ class CrudApi(Construct):
             "authorization_scopes": list(authorization_scopes) if authorization_scopes else None,
         }
         path_parameter = {f"method.request.path.{id_attribute}": True}
+        list_parameters = {"method.request.querystring.limit": False, "method.request.querystring.next": False}
+        if partition_attribute is not None:
+            path_parameter[f"method.request.path.{partition_attribute}"] = True
+            list_parameters[f"method.request.querystring.{partition_attribute}"] = False
         for operation in operation_names:
             kind = Operation(operation)
             integration = api.read_integration if kind in _READ_OPERATIONS else api.write_integration
@@ -804,10 +833,7 @@ class CrudApi(Construct):
             if kind in (Operation.CREATE, Operation.UPDATE):
                 options["request_models"] = {"application/json": self.model}
             if kind is Operation.LIST:
-                options["request_parameters"] = {
-                    "method.request.querystring.limit": False,
-                    "method.request.querystring.next": False,
-                }
+                options["request_parameters"] = list_parameters
             elif kind is not Operation.CREATE:
                 options["request_parameters"] = path_parameter
             target = self.collection if kind in (Operation.LIST, Operation.CREATE) else self.item

@@ -32,6 +32,7 @@ class ResourceSpec:
     operations: tuple[str, ...]
     allow_unknown_fields: bool
     security: str  # "iam", "cognito", "custom" or "none"
+    partition_attribute: str | None = None
 
 
 def openapi_document(title: str, stage_name: str, resources: Sequence[ResourceSpec]) -> dict[str, Any]:
@@ -81,6 +82,11 @@ def openapi_document(title: str, stage_name: str, resources: Sequence[ResourceSp
                         "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 25},
                     },
                     {"name": "next", "in": "query", "schema": {"type": "string"}},
+                    *(
+                        [{"name": spec.partition_attribute, "in": "query", "schema": {"type": "string"}}]
+                        if spec.partition_attribute
+                        else []
+                    ),
                 ],
             )
         if "create" in spec.operations:
@@ -95,7 +101,11 @@ def openapi_document(title: str, stage_name: str, resources: Sequence[ResourceSp
                 ],
                 body=input_body,
             )
-        id_parameter = {"name": spec.id_attribute, "in": "path", "required": True, "schema": {"type": "string"}}
+        path_parameters = [
+            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+            for name in (spec.partition_attribute, spec.id_attribute)
+            if name
+        ]
         if "get" in spec.operations:
             item["get"] = _operation(
                 f"get{model}",
@@ -103,7 +113,7 @@ def openapi_document(title: str, stage_name: str, resources: Sequence[ResourceSp
                 security,
                 {"200": _json("The item", item_ref, {"ETag": _header()})},
                 ["404"],
-                parameters=[id_parameter],
+                parameters=path_parameters,
             )
         if "update" in spec.operations:
             item["put"] = _operation(
@@ -113,7 +123,7 @@ def openapi_document(title: str, stage_name: str, resources: Sequence[ResourceSp
                 {"200": _json("The updated item", item_ref, {"ETag": _header()})},
                 ["400", "404", "412", "413", "415", "422", "428"],
                 parameters=[
-                    id_parameter,
+                    *path_parameters,
                     {"name": "If-Match", "in": "header", "required": True, "schema": {"type": "string"}},
                 ],
                 body=input_body,
@@ -125,12 +135,13 @@ def openapi_document(title: str, stage_name: str, resources: Sequence[ResourceSp
                 security,
                 {"204": {"description": "Deleted"}},
                 ["404", "412"],
-                parameters=[id_parameter, {"name": "If-Match", "in": "header", "schema": {"type": "string"}}],
+                parameters=[*path_parameters, {"name": "If-Match", "in": "header", "schema": {"type": "string"}}],
             )
         if collection:
             paths[f"/{spec.name}"] = collection
         if item:
-            paths[f"/{spec.name}/{{{spec.id_attribute}}}"] = item
+            partition = f"/{{{spec.partition_attribute}}}" if spec.partition_attribute else ""
+            paths[f"/{spec.name}{partition}/{{{spec.id_attribute}}}"] = item
     return {
         "openapi": "3.0.3",
         "info": {"title": title, "version": "1.0.0"},
