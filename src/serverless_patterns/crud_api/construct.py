@@ -107,7 +107,8 @@ class CrudRestApi(Construct):
     ``ServerlessFunction`` s (one shared code asset holding the handler package and a
     ``config.json`` of every resource's schema, written at synthesis); one invoke permission per
     function; the idempotency table of ``POST`` retries (one per API, not per resource); the
-    account-level CloudWatch role of API Gateway (see ``cloud_watch_role``); a ``Url`` output.
+    account-level CloudWatch role of API Gateway (see ``cloud_watch_role``); a WAFv2 web ACL
+    associated with the stage (see ``web_acl``); a ``Url`` output.
 
     Parameters
     ----------
@@ -141,6 +142,15 @@ class CrudRestApi(Construct):
         Memory of the two functions. Default: 256.
     removal_policy
         Of the idempotency table and the access log group. Default: ``RemovalPolicy.RETAIN``.
+    web_acl
+        Protect the stage with a WAFv2 web ACL: a regional one with the AWS managed common and
+        known-bad-inputs rule groups and a per-IP rate limit (a tenth of what the stage's rate
+        allows over five minutes, at least 100). A web ACL costs a monthly fee per ACL and rule
+        plus a fee per million requests. ``False`` leaves the stage without one (cdk-nag then
+        reports APIG3). Default: ``True``.
+    web_acl_arn
+        Associate this existing regional web ACL (one managed centrally, for example) instead of
+        defining one. Default: - a new web ACL.
 
     Attributes
     ----------
@@ -156,6 +166,8 @@ class CrudRestApi(Construct):
         The table of ``Idempotency-Key`` records (``id`` key, ``expiration`` TTL).
     request_validator
         The validator of bodies and parameters used by every method.
+    web_acl
+        The web ACL this construct defined, or ``None``.
 
     Examples
     --------
