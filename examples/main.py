@@ -1,9 +1,15 @@
-"""The README's main job: synthesize the example app and print each stack with its resource count."""
+"""The README's main job: the order system example, synthesized, deployed on the local cloud and driven.
+
+python examples/main.py               # synthesize, deploy offline, run the scripted scenario
+python examples/main.py --synth-only  # synthesize and print each stack with its resource count
+"""
 
 from __future__ import annotations
 
+import logging
 import sys
 import tempfile
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -13,8 +19,8 @@ from examples.order_system.app import build_app
 
 
 def main(argv: list[str]) -> None:
-    del argv  # --synth-only: today the main job only synthesizes
     with tempfile.TemporaryDirectory() as outdir:
+        started = time.perf_counter()
         print("synthesizing examples/order_system ...", flush=True)
         assembly = build_app(outdir).synth()
         for stack in assembly.stacks:
@@ -22,6 +28,26 @@ def main(argv: list[str]) -> None:
             print(f"{stack.stack_name}: {len(resources)} resources")
             for kind, count in sorted(Counter(r["Type"] for r in resources.values()).items()):
                 print(f"  {count:3d}  {kind}")
+        if "--synth-only" in argv:
+            return
+
+        from examples.order_system.scenario import Scenario, report
+        from serverless_patterns.local import LocalCloud
+
+        # moto logs each request, and each failed state as an ERROR with its whole state object;
+        # the scenario reports the outcomes itself.
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        logging.getLogger("moto").setLevel(logging.CRITICAL)
+
+        with LocalCloud() as cloud:
+            print("deploying on the local cloud ...", flush=True)
+            deployment = cloud.deploy(outdir, progress=lambda line: print(f"  {line}", flush=True))
+            for line in deployment.summary():
+                print(f"  {line}")
+            print("running the scenario ...", flush=True)
+            outcome = Scenario(cloud, deployment, say=lambda line: print(f"  {line}", flush=True)).run()
+            print(report(outcome))
+        print(f"\ndone in {time.perf_counter() - started:.1f} s")
 
 
 if __name__ == "__main__":
