@@ -130,6 +130,10 @@ def test_fails_when_operations_is_empty() -> None:
     _fails("operations must list at least one operation, got none", operations=[])
 
 
+def test_fails_when_an_operation_is_unknown() -> None:
+    _fails("operations must be one of create, get, list, update, delete, got 'patch'", operations=["get", "patch"])
+
+
 def test_fails_when_operations_repeat() -> None:
     _fails("operations must be unique, got duplicates 'get'", operations=[Operation.GET, Operation.GET])
 

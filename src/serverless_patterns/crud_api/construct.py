@@ -695,7 +695,8 @@ class CrudApi(Construct):
         cloud_watch_role: bool | None = None,
     ) -> None:
         super().__init__(scope, id)
-        operation_names = [Operation(operation).value for operation in operations]
+        allowed_operations = [operation.value for operation in Operation]
+        operation_names = [Operation(operation).value for operation in operations if operation in allowed_operations]
         cors = list(cors_origins or [])
         authorization_type = _authorization_type(authorizer, public)
 
@@ -709,12 +710,17 @@ class CrudApi(Construct):
         rules.matches("id_attribute", id_attribute, _ATTRIBUTE_NAME, "letters, digits and _ (a path parameter)")
         rules.problems.extend(schema_problems(schema, id_attribute))
         if partition_attribute is not None:
-            property_schema = schema.get("properties", {}).get(partition_attribute, {})
+            properties = schema.get("properties")
+            property_schema = properties.get(partition_attribute) if isinstance(properties, Mapping) else None
             rules.check(
-                partition_attribute in schema.get("required", []) and property_schema.get("type") == "string",
+                isinstance(property_schema, Mapping)
+                and property_schema.get("type") == "string"
+                and partition_attribute in (schema.get("required") or []),
                 f"partition_attribute must name a required string property of the schema, got {partition_attribute!r}",
             )
-        rules.check(bool(operation_names), "operations must list at least one operation, got none")
+        for requested in operations:
+            rules.one_of("operations", requested, allowed_operations)
+        rules.check(bool(operations), "operations must list at least one operation, got none")
         rules.unique("operations", operation_names)
         for origin in cors:
             rules.check(
