@@ -466,3 +466,17 @@ def test_list_of_one_partition_pages_with_a_cursor_bound_to_it(client: Client) -
         assert client.send("GET", "/lines", query={"orderId": "order-2", "next": cursor}).status == 400
     assert sorted(seen) == sorted(mine)
     assert len(client.send("GET", "/lines").body["items"]) == 4  # no partition: every item
+
+
+def test_if_match_star_matches_any_existing_version(client: Client, new_user: dict[str, Any]) -> None:
+    created = _create(client, new_user)
+    path = f"/users/{created['userId']}"
+    assert client.send("PUT", path, body=new_user, headers={"If-Match": "*"}).status == 200
+    assert client.send("PUT", "/users/nobody", body=new_user, headers={"If-Match": "*"}).status == 404
+    assert client.send("DELETE", path, headers={"If-Match": "*"}).status == 204
+
+
+def test_if_match_with_a_list_of_tags_matches_any_of_them(client: Client, new_user: dict[str, Any]) -> None:
+    created = _create(client, new_user)
+    reply = client.send("PUT", f"/users/{created['userId']}", body=new_user, headers={"If-Match": '"5", "1"'})
+    assert reply.status == 200
