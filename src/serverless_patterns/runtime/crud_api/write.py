@@ -188,7 +188,9 @@ def _delete(name: str, segments: tuple[str, ...]) -> Response[str]:
     header = app.current_event.headers.get("if-match")
     values: dict[str, Any] = {}
     condition = "attribute_exists(#id)" if header is None else _version_condition(parse_if_match(header), values)
-    names = {"#id": config.id_attribute} if header is None else {"#id": config.id_attribute, "#version": "version"}
+    names = {"#id": config.id_attribute}
+    if "#version" in condition:  # DynamoDB rejects names the expression does not use
+        names["#version"] = "version"
     request: dict[str, Any] = {
         "TableName": config.table_name,
         "Key": to_dynamodb(key),
