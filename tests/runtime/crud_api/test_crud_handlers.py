@@ -480,3 +480,21 @@ def test_if_match_with_a_list_of_tags_matches_any_of_them(client: Client, new_us
     created = _create(client, new_user)
     reply = client.send("PUT", f"/users/{created['userId']}", body=new_user, headers={"If-Match": '"5", "1"'})
     assert reply.status == 200
+
+
+def test_items_written_around_the_api_have_etag_zero_and_can_be_updated(
+    client: Client, new_user: dict[str, Any]
+) -> None:
+    # A batch import wrote this item directly, without the API's server fields.
+    boto3.client("dynamodb").put_item(
+        TableName="users", Item={"userId": {"S": "imported"}, "email": {"S": "i@example.com"}, "name": {"S": "I"}}
+    )
+    fetched = client.send("GET", "/users/imported")
+    assert fetched.status == 200
+    assert fetched.headers["etag"] == '"0"'
+    assert client.send("PUT", "/users/imported", body=new_user, headers={"If-Match": '"3"'}).status == 412
+    updated = client.send("PUT", "/users/imported", body=new_user, headers={"If-Match": '"0"'})
+    assert updated.status == 200
+    assert updated.body["version"] == 1
+    assert client.send("DELETE", "/users/imported", headers={"If-Match": '"0"'}).status == 412
+    assert client.send("DELETE", "/users/imported", headers={"If-Match": '"1"'}).status == 204

@@ -77,7 +77,7 @@ def _get(name: str, segments: tuple[str, ...]) -> Response[str]:
     if found is None:
         raise ApiError(404, "NOT_FOUND", f"{name} {'/'.join(segments)} does not exist")
     item = from_dynamodb(found)
-    return json_response(200, item, app.current_event, headers={"ETag": etag(item["version"])}, config=config)
+    return json_response(200, item, app.current_event, headers={"ETag": etag(item.get("version", 0))}, config=config)
 
 
 def _limit(raw: str | None) -> int:

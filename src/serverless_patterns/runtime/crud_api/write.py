@@ -139,8 +139,8 @@ def _replace(name: str, segments: tuple[str, ...]) -> Response[str]:
     if header is None:
         raise ApiError(428, "PRECONDITION_REQUIRED", "PUT needs an If-Match header with the item's current ETag")
     names: dict[str, str] = {"#id": config.id_attribute, "#version": "version", "#updatedAt": "updatedAt"}
-    values: dict[str, Any] = {":one": 1, ":now": now_iso()}
-    assignments = ["#updatedAt = :now", "#version = #version + :one"]
+    values: dict[str, Any] = {":zero": 0, ":one": 1, ":now": now_iso()}
+    assignments = ["#updatedAt = :now", "#version = if_not_exists(#version, :zero) + :one"]
     for index, (field_name, value) in enumerate(sorted(fields.items())):
         names[f"#f{index}"] = field_name
         values[f":f{index}"] = value
@@ -167,7 +167,7 @@ def _replace(name: str, segments: tuple[str, ...]) -> Response[str]:
     except ClientError as error:
         raise _condition_error(error, name, "/".join(segments)) from error
     item = from_dynamodb(updated["Attributes"])
-    return json_response(200, item, app.current_event, headers={"ETag": etag(item["version"])}, config=config)
+    return json_response(200, item, app.current_event, headers={"ETag": etag(item.get("version", 0))}, config=config)
 
 
 @app.delete("/<name>/<item_id>")
@@ -225,12 +225,16 @@ def _version_condition(tags: list[str], values: dict[str, Any]) -> str:
     versions = [int(tag) for tag in tags if tag.isdigit()]
     if not versions:
         # No tag this API ever issued can match: the item is treated as changed (or absent: 404 wins).
-        versions = [0]
+        versions = [-1]
     placeholders = []
     for index, version in enumerate(versions):
         values[f":v{index}"] = version
         placeholders.append(f":v{index}")
-    return f"attribute_exists(#id) AND #version IN ({', '.join(placeholders)})"
+    matches = f"#version IN ({', '.join(placeholders)})"
+    if 0 in versions:
+        # Items written around the API (a batch import) have no version: their ETag is "0".
+        matches = f"(attribute_not_exists(#version) OR {matches})"
+    return f"attribute_exists(#id) AND {matches}"
 
 
 def _condition_error(error: ClientError, name: str, item_id: str) -> Exception:
