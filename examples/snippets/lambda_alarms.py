@@ -1,0 +1,42 @@
+"""LambdaAlarms: alarms, an encrypted alarm topic and a dashboard for everything in a scope."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import aws_cdk as cdk
+
+from serverless_patterns import AlarmOptions, LambdaAlarms, QueueProcessor, ServerlessFunction
+
+HANDLERS = Path(__file__).resolve().parent.parent / "order_system" / "handlers"
+
+
+def build(stack: cdk.Stack) -> LambdaAlarms:
+    # --8<-- [start:usage]
+    charge = ServerlessFunction(
+        stack,
+        "ChargePayment",
+        entry=str(HANDLERS),
+        handler="orders.payment.charge",
+        timeout=cdk.Duration.seconds(10),
+        environment={"WORKFLOW_TABLE": "order-workflow"},
+    )
+    ServerlessFunction(
+        stack,
+        "NotifyCustomer",
+        entry=str(HANDLERS),
+        handler="orders.notify.send_confirmation",
+        environment={"WORKFLOW_TABLE": "order-workflow"},
+    )
+    QueueProcessor(stack, "Ingest", entry=str(HANDLERS), handler="ingest.index.handler")
+
+    # Defined last: discovery finds the functions, the ingest queue's DLQ and so on.
+    alarms = LambdaAlarms.for_scope(
+        stack,
+        "Alarms",
+        stack,  # a stack, a stage, the app, or any construct
+        emails=["ops@example.com"],
+        overrides={charge: AlarmOptions(error_rate_percent=1, duration_percent_of_timeout=50)},
+    )
+    # --8<-- [end:usage]
+    return alarms
