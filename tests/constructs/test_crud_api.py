@@ -477,6 +477,13 @@ def test_grouped_items_live_under_their_partition(grouped_template: Template) ->
     )
 
 
+def test_grouped_list_grants_query_to_the_reader_only(grouped_template: Template) -> None:
+    reader = _actions(_policy_statements(grouped_template, "ReadFunction"))
+    assert {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan"} <= reader
+    assert not reader & WRITE_ACTIONS
+    assert "dynamodb:Query" not in _actions(_policy_statements(grouped_template, "WriteFunction"))
+
+
 def test_grouped_openapi_paths(grouped_stack: tuple[cdk.Stack, CrudApi]) -> None:
     paths = grouped_stack[1].openapi()["paths"]
     assert set(paths) == {"/lines", "/lines/{orderId}/{lineId}"}

@@ -384,7 +384,10 @@ class CrudRestApi(Construct):
             "corsOrigins": list(cors_origins),
         }
         kinds = [Operation(operation) for operation in spec.operations]
-        reads = tuple(sorted(_READ_OPERATIONS[kind] for kind in kinds if kind in _READ_OPERATIONS))
+        read_actions = {_READ_OPERATIONS[kind] for kind in kinds if kind in _READ_OPERATIONS}
+        if spec.partition_attribute is not None and Operation.LIST in kinds:
+            read_actions.add("dynamodb:Query")  # listing one group of items
+        reads = tuple(sorted(read_actions))
         writes = tuple(sorted(_WRITE_OPERATIONS[kind] for kind in kinds if kind in _WRITE_OPERATIONS))
         if reads:
             self._grant(self.read_function, reads, table)
