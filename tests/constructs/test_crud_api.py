@@ -429,6 +429,15 @@ def test_code_asset_holds_every_resource_configuration(
     assert handlers == {"crud_api.read.handler", "crud_api.write.handler"}
 
 
+def test_gateway_errors_carry_the_single_cors_origin(shared_template: Template, default_template: Template) -> None:
+    for response in shared_template.find_resources("AWS::ApiGateway::GatewayResponse").values():
+        assert response["Properties"]["ResponseParameters"] == {
+            "gatewayresponse.header.Access-Control-Allow-Origin": "'https://app.example.com'"
+        }
+    for response in default_template.find_resources("AWS::ApiGateway::GatewayResponse").values():
+        assert "ResponseParameters" not in response["Properties"]
+
+
 def test_cors_preflight_only_for_the_resource_that_asked(shared_template: Template) -> None:
     options = shared_template.find_resources("AWS::ApiGateway::Method", {"Properties": {"HttpMethod": "OPTIONS"}})
     assert len(options) == 2

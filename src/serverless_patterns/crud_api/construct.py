@@ -168,6 +168,9 @@ class CrudRestApi(Construct):
         The validator of bodies and parameters used by every method.
     web_acl
         The web ACL this construct defined, or ``None``.
+    gateway_responses
+        The ``BAD_REQUEST_BODY``, ``DEFAULT_4XX`` and ``DEFAULT_5XX`` responses in the error envelope
+        (with ``Access-Control-Allow-Origin`` when every CORS resource allows the same one origin).
 
     Examples
     --------
@@ -440,23 +443,45 @@ class CrudRestApi(Construct):
             body = f'{{"error":{{"code":"{code}","message":$context.error.messageString,"details":[]}}}}'
             return {"application/json": body}
 
-        self.rest_api.add_gateway_response(
-            "BadRequestBody",
-            type=apigateway.ResponseType.BAD_REQUEST_BODY,
-            templates=template("BAD_REQUEST_BODY"),
-        )
-        self.rest_api.add_gateway_response(
-            "Default4xx", type=apigateway.ResponseType.DEFAULT_4_XX, templates=template("$context.error.responseType")
-        )
-        self.rest_api.add_gateway_response(
-            "Default5xx", type=apigateway.ResponseType.DEFAULT_5_XX, templates=template("$context.error.responseType")
-        )
+        self.gateway_responses = [
+            self.rest_api.add_gateway_response(
+                "BadRequestBody",
+                type=apigateway.ResponseType.BAD_REQUEST_BODY,
+                templates=template("BAD_REQUEST_BODY"),
+            ),
+            self.rest_api.add_gateway_response(
+                "Default4xx",
+                type=apigateway.ResponseType.DEFAULT_4_XX,
+                templates=template("$context.error.responseType"),
+            ),
+            self.rest_api.add_gateway_response(
+                "Default5xx",
+                type=apigateway.ResponseType.DEFAULT_5_XX,
+                templates=template("$context.error.responseType"),
+            ),
+        ]
+
+    def _add_cors_to_gateway_responses(self) -> None:
+        # Gateway responses belong to the API, CORS to each resource: when every resource that
+        # asked for CORS allows the same single origin (or "*"), API Gateway's own errors carry it
+        # too, so a browser can read them. Several different origins cannot be expressed statically.
+        origins = {tuple(entry["corsOrigins"]) for entry in self._config.values() if entry["corsOrigins"]}
+        if len(origins) != 1:
+            return
+        (allowed,) = origins
+        if len(allowed) != 1:
+            return
+        for response in self.gateway_responses:
+            cfn = response.node.default_child
+            assert isinstance(cfn, apigateway.CfnGatewayResponse)
+            cfn.response_parameters = {"gatewayresponse.header.Access-Control-Allow-Origin": f"'{allowed[0]}'"}
 
     def _bind_code(self) -> None:
         """Give both functions their tables (``CRUD_TABLES``) and the code asset: handlers plus configuration."""
         if self._code_bound:
             return
         self._code_bound = True
+        self._add_cors_to_gateway_responses()
         for function in (self.read_function, self.write_function):
             entries = self._tables[function.node.id]
             function.add_environment("CRUD_TABLES", ";".join(f"{name}={table}" for name, table in entries) or "-")
