@@ -15,6 +15,7 @@ from typing import Any
 import jsii
 from aws_cdk import Annotations, Aspects, CfnOutput, Duration, IAspect, RemovalPolicy
 from aws_cdk import aws_apigateway as apigateway
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -335,12 +336,27 @@ class CrudRestApi(Construct):
 
     @property
     def url(self) -> str:
-        """The stage's URL (a token until deploy)."""
+        """The stage's URL (a token until deploy).
+
+        Examples
+        --------
+        >>> from aws_cdk import App, Stack
+        >>> api = CrudRestApi(Stack(App(), "Docs"), "Api")
+        >>> url = api.url
+        """
         return self.rest_api.url
 
     @property
     def resource_names(self) -> list[str]:
-        """Names of the resources attached so far, in order."""
+        """Names of the resources attached so far, in order.
+
+        Examples
+        --------
+        >>> from aws_cdk import App, Stack
+        >>> api = CrudRestApi(Stack(App(), "Docs"), "Api")
+        >>> api.resource_names
+        []
+        """
         return list(self._specs)
 
     def openapi(self, title: str | None = None) -> dict[str, Any]:
@@ -355,16 +371,40 @@ class CrudRestApi(Construct):
         """
         return openapi_document(title or self.node.id, self._stage_name, list(self._specs.values()))
 
-    def metric_client_errors(self, period: Duration | None = None) -> Any:
-        """API Gateway's ``4XXError`` count of the API (sum)."""
+    def metric_client_errors(self, period: Duration | None = None) -> cloudwatch.Metric:
+        """API Gateway's ``4XXError`` count of the API (sum over ``period``, default 5 minutes).
+
+        Examples
+        --------
+        >>> from aws_cdk import App, Stack
+        >>> api = CrudRestApi(Stack(App(), "Docs"), "Api")
+        >>> api.metric_client_errors().metric_name
+        '4XXError'
+        """
         return self.rest_api.metric_client_error(period=period)
 
-    def metric_server_errors(self, period: Duration | None = None) -> Any:
-        """API Gateway's ``5XXError`` count of the API (sum)."""
+    def metric_server_errors(self, period: Duration | None = None) -> cloudwatch.Metric:
+        """API Gateway's ``5XXError`` count of the API (sum over ``period``, default 5 minutes).
+
+        Examples
+        --------
+        >>> from aws_cdk import App, Stack
+        >>> api = CrudRestApi(Stack(App(), "Docs"), "Api")
+        >>> api.metric_server_errors().metric_name
+        '5XXError'
+        """
         return self.rest_api.metric_server_error(period=period)
 
-    def metric_latency(self, period: Duration | None = None) -> Any:
-        """API Gateway's ``Latency`` of the API (average)."""
+    def metric_latency(self, period: Duration | None = None) -> cloudwatch.Metric:
+        """API Gateway's ``Latency`` of the API (average over ``period``, default 5 minutes).
+
+        Examples
+        --------
+        >>> from aws_cdk import App, Stack
+        >>> api = CrudRestApi(Stack(App(), "Docs"), "Api")
+        >>> api.metric_latency().metric_name
+        'Latency'
+        """
         return self.rest_api.metric_latency(period=period)
 
     def _attach(
