@@ -155,7 +155,13 @@ def cors_headers(event: APIGatewayProxyEvent, config: ResourceConfig | None) -> 
 
 
 def to_json(value: Any, *, sort_keys: bool = False) -> str:
-    """Compact JSON; ``Decimal`` numbers become JSON numbers."""
+    """Compact JSON; ``Decimal`` numbers become JSON numbers.
+
+    Examples
+    --------
+    >>> to_json({"price": Decimal("12.50"), "count": Decimal("2")})
+    '{"price":12.5,"count":2}'
+    """
     return json.dumps(value, default=_json_default, separators=(",", ":"), sort_keys=sort_keys)
 
 
@@ -279,12 +285,24 @@ def now_iso() -> str:
 
 
 def etag(version: int | Decimal) -> str:
-    """The strong ETag of an item version."""
+    """The strong ETag of an item version.
+
+    Examples
+    --------
+    >>> etag(3)
+    '"3"'
+    """
     return f'"{int(version)}"'
 
 
 def parse_if_match(value: str) -> list[str]:
-    """The version tags listed in an ``If-Match`` header (``["*"]`` for any)."""
+    """The version tags listed in an ``If-Match`` header (``["*"]`` for any).
+
+    Examples
+    --------
+    >>> parse_if_match('W/"2", "3"')
+    ['2', '3']
+    """
     tags = []
     for part in value.split(","):
         tag = part.strip().removeprefix("W/").strip().strip('"')
