@@ -21,7 +21,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from serverless_patterns._internal import defaults
-from serverless_patterns._internal.compliance import acknowledge
+from serverless_patterns._internal.queues import dead_letter_queue as define_dead_letter_queue
 from serverless_patterns._internal.validation import Rules, is_unresolved
 from serverless_patterns.event_fanout.routes import FanoutRoute, FanoutTarget
 from serverless_patterns.function import ServerlessFunction
@@ -265,18 +265,12 @@ class EventFanout(Construct):
 
     def _add_route(self, route: FanoutRoute, dlq_retention: Duration, removal_policy: RemovalPolicy) -> None:
         scope = Construct(self, route.name)
-        dead_letter_queue = sqs.Queue(
+        dead_letter_queue = define_dead_letter_queue(
             scope,
             "DeadLetterQueue",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=dlq_retention,
+            holds="the events the route's targets could not take",
+            retention=dlq_retention,
             removal_policy=removal_policy,
-        )
-        acknowledge(
-            dead_letter_queue,
-            "AwsSolutions-SQS3",
-            "This queue is itself the dead-letter queue of the route's EventBridge targets.",
         )
         self.dead_letter_queues[route.name] = dead_letter_queue
 

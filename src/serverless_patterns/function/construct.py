@@ -15,6 +15,7 @@ from constructs import Construct
 
 from serverless_patterns._internal import defaults
 from serverless_patterns._internal.compliance import acknowledge
+from serverless_patterns._internal.queues import dead_letter_queue as dead_letter_queue_of
 from serverless_patterns._internal.tidy import depends_only_on
 from serverless_patterns._internal.validation import Rules
 
@@ -235,18 +236,8 @@ class ServerlessFunction(Construct):
 
         self.dead_letter_queue: sqs.IQueue | None = dead_letter_queue
         if dead_letter_queue_enabled:
-            self.dead_letter_queue = sqs.Queue(
-                self,
-                "DeadLetterQueue",
-                encryption=sqs.QueueEncryption.SQS_MANAGED,
-                enforce_ssl=True,
-                retention_period=defaults.DLQ_RETENTION,
-                removal_policy=RemovalPolicy.RETAIN,
-            )
-            acknowledge(
-                self.dead_letter_queue,
-                "AwsSolutions-SQS3",
-                "This queue is itself the dead-letter queue of the function's asynchronous invocations.",
+            self.dead_letter_queue = dead_letter_queue_of(
+                self, "DeadLetterQueue", holds="the function's failed asynchronous invocations"
             )
 
         all_layers = list(layers or [])

@@ -11,7 +11,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from serverless_patterns._internal import defaults
-from serverless_patterns._internal.compliance import acknowledge
+from serverless_patterns._internal.queues import dead_letter_queue
 from serverless_patterns._internal.validation import Rules
 from serverless_patterns.function import ServerlessFunction
 
@@ -143,19 +143,13 @@ class QueueProcessor(Construct):
         rules.raise_if_broken(self)
 
         encryption = sqs.QueueEncryption.KMS if encryption_key else sqs.QueueEncryption.SQS_MANAGED
-        self.dead_letter_queue = sqs.Queue(
+        self.dead_letter_queue = dead_letter_queue(
             self,
             "DeadLetterQueue",
-            encryption=encryption,
-            encryption_master_key=encryption_key,
-            enforce_ssl=True,
-            retention_period=dead_letter_retention,
+            holds="the records that failed max_receive_count times",
+            retention=dead_letter_retention,
+            encryption_key=encryption_key,
             removal_policy=removal_policy,
-        )
-        acknowledge(
-            self.dead_letter_queue,
-            "AwsSolutions-SQS3",
-            "This queue is the dead-letter queue of the processed queue; a DLQ of a DLQ would hide failures.",
         )
         self.queue = sqs.Queue(
             self,

@@ -18,6 +18,7 @@ from constructs import Construct
 
 from serverless_patterns._internal import defaults
 from serverless_patterns._internal.compliance import acknowledge
+from serverless_patterns._internal.queues import dead_letter_queue
 from serverless_patterns._internal.tidy import depends_only_on
 from serverless_patterns._internal.validation import Rules
 from serverless_patterns.function import ServerlessFunction
@@ -240,18 +241,8 @@ class SagaWorkflow(Construct):
         self.trigger_rule: events.Rule | None = None
         self.trigger_dead_letter_queue: sqs.Queue | None = None
         if trigger_event_pattern is not None:
-            self.trigger_dead_letter_queue = sqs.Queue(
-                self,
-                "TriggerDeadLetterQueue",
-                encryption=sqs.QueueEncryption.SQS_MANAGED,
-                enforce_ssl=True,
-                retention_period=defaults.DLQ_RETENTION,
-                removal_policy=RemovalPolicy.RETAIN,
-            )
-            acknowledge(
-                self.trigger_dead_letter_queue,
-                "AwsSolutions-SQS3",
-                "This queue is itself the dead-letter queue of the trigger rule's undeliverable events.",
+            self.trigger_dead_letter_queue = dead_letter_queue(
+                self, "TriggerDeadLetterQueue", holds="the trigger rule's undeliverable events"
             )
             self.trigger_rule = events.Rule(
                 self,
