@@ -498,3 +498,11 @@ def test_items_written_around_the_api_have_etag_zero_and_can_be_updated(
     assert updated.body["version"] == 1
     assert client.send("DELETE", "/users/imported", headers={"If-Match": '"0"'}).status == 412
     assert client.send("DELETE", "/users/imported", headers={"If-Match": '"1"'}).status == 204
+
+
+def test_routes_behind_a_custom_domain_base_path(client: Client, new_user: dict[str, Any]) -> None:
+    created = _create(client, new_user)
+    event = client.event("GET", f"/users/{created['userId']}")
+    event["path"] = f"/v1/users/{created['userId']}"  # base path mapping "v1" on a custom domain
+    reply = client.read.handler(event, LambdaContext())
+    assert reply["statusCode"] == 200

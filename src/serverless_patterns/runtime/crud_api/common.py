@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -352,6 +353,25 @@ def _signature(config: ResourceConfig, payload: str) -> str:
     # The table name is not a secret, so this proves integrity (no edited or foreign cursor), not authenticity.
     secret = f"{config.name}:{config.table_name}".encode()
     return hmac.new(secret, payload.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def route_by_resource(event: dict[str, Any]) -> dict[str, Any]:
+    """``event`` with ``path`` rebuilt from the API resource and path parameters.
+
+    Behind a custom domain the path carries the base path mapping (``/v1/users/1``); the API
+    resource (``/users/{id}``) does not, so routing on it works with any domain.
+
+    Examples
+    --------
+    >>> route_by_resource({"path": "/v1/users/7", "resource": "/users/{id}", "pathParameters": {"id": "7"}})["path"]
+    '/users/7'
+    """
+    template = event.get("resource")
+    if not isinstance(template, str) or not template.startswith("/"):
+        return event
+    parameters = event.get("pathParameters") or {}
+    path = re.sub(r"\{([^}/+]+)\}", lambda match: str(parameters.get(match.group(1), match.group(0))), template)
+    return {**event, "path": path}
 
 
 def principal(event: APIGatewayProxyEvent) -> str:

@@ -21,6 +21,7 @@ from .common import (
     install_error_handlers,
     json_response,
     resource,
+    route_by_resource,
     to_dynamodb,
 )
 
@@ -99,4 +100,4 @@ install_error_handlers(app, logger)
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Lambda entry point (REST API proxy integration events)."""
-    return app.resolve(event, context)
+    return app.resolve(route_by_resource(event), context)

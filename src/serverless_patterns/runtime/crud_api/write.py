@@ -48,6 +48,7 @@ from .common import (
     parse_if_match,
     principal,
     resource,
+    route_by_resource,
     storable,
     to_dynamodb,
     to_json,
@@ -306,4 +307,4 @@ install_error_handlers(app, logger)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Lambda entry point (REST API proxy integration events)."""
     idempotency_config.register_lambda_context(context)
-    return app.resolve(event, context)
+    return app.resolve(route_by_resource(event), context)
