@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_iam as iam
@@ -11,17 +9,12 @@ from aws_cdk import aws_kms as kms
 from aws_cdk.assertions import Match, Template
 
 from serverless_patterns import QueueProcessor, ServerlessFunction, ValidationError
-
-ECHO = str(Path(__file__).parent / "handlers" / "echo")
-
-
-def _stack() -> cdk.Stack:
-    return cdk.Stack(cdk.App(), "Test", env=cdk.Environment(account="111111111111", region="eu-west-1"))
+from tests.constructs.stacks import ECHO, new_stack
 
 
 @pytest.fixture(scope="module")
 def default_stack() -> cdk.Stack:
-    stack = _stack()
+    stack = new_stack()
     QueueProcessor(stack, "Orders", entry=ECHO)
     return stack
 
@@ -121,7 +114,7 @@ def test_default_snapshot(default_stack: cdk.Stack, template_snapshot) -> None: 
 
 
 def test_tuning_options_reach_the_template() -> None:
-    stack = _stack()
+    stack = new_stack()
     key = kms.Key(stack, "Key", enable_key_rotation=True)
     fn = ServerlessFunction(stack, "Worker", entry=ECHO, timeout=cdk.Duration.seconds(20))
     processor = QueueProcessor(
@@ -151,7 +144,7 @@ def test_tuning_options_reach_the_template() -> None:
 
 
 def test_grant_send_messages() -> None:
-    stack = _stack()
+    stack = new_stack()
     processor = QueueProcessor(stack, "Orders", entry=ECHO)
     role = iam.Role(stack, "Producer", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
     processor.grant_send_messages(role)
@@ -174,7 +167,7 @@ def test_grant_send_messages() -> None:
 
 
 def test_metrics_watch_the_dlq_and_the_queue_age() -> None:
-    stack = _stack()
+    stack = new_stack()
     processor = QueueProcessor(stack, "Orders", entry=ECHO)
     assert processor.metric_dead_letter_messages().metric_name == "ApproximateNumberOfMessagesVisible"
     assert processor.metric_oldest_message_age().metric_name == "ApproximateAgeOfOldestMessage"
@@ -207,13 +200,13 @@ def test_metrics_watch_the_dlq_and_the_queue_age() -> None:
 )
 def test_fails_when_an_option_is_out_of_range(options: dict[str, object], message: str) -> None:
     with pytest.raises(ValidationError) as caught:
-        QueueProcessor(_stack(), "Bad", entry=ECHO, **options)  # type: ignore[arg-type]
+        QueueProcessor(new_stack(), "Bad", entry=ECHO, **options)  # type: ignore[arg-type]
     assert caught.value.construct_path == "Test/Bad"
     assert message in caught.value.problems
 
 
 def test_fails_when_visibility_is_shorter_than_six_function_timeouts() -> None:
-    stack = _stack()
+    stack = new_stack()
     fn = ServerlessFunction(stack, "Slow", entry=ECHO, timeout=cdk.Duration.minutes(5))
     with pytest.raises(ValidationError, match=r"at least 6 times the function timeout \(1800 seconds\), got 900"):
         QueueProcessor(stack, "Bad", function=fn, visibility_timeout=cdk.Duration.minutes(15))
@@ -221,11 +214,11 @@ def test_fails_when_visibility_is_shorter_than_six_function_timeouts() -> None:
 
 def test_fails_when_neither_entry_nor_function_is_given() -> None:
     with pytest.raises(ValidationError, match="give entry"):
-        QueueProcessor(_stack(), "Bad")
+        QueueProcessor(new_stack(), "Bad")
 
 
 def test_fails_when_entry_and_function_are_both_given() -> None:
-    stack = _stack()
+    stack = new_stack()
     fn = ServerlessFunction(stack, "Fn", entry=ECHO)
     with pytest.raises(ValidationError, match="entry and function cannot be combined"):
         QueueProcessor(stack, "Bad", entry=ECHO, function=fn)

@@ -12,17 +12,12 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk.assertions import Match, Template
 
 from serverless_patterns import ServerlessFunction, ValidationError
-
-ECHO = str(Path(__file__).parent / "handlers" / "echo")
-
-
-def _stack() -> cdk.Stack:
-    return cdk.Stack(cdk.App(), "Test", env=cdk.Environment(account="111111111111", region="eu-west-1"))
+from tests.constructs.stacks import ECHO, new_stack
 
 
 @pytest.fixture(scope="module")
 def default_stack() -> cdk.Stack:
-    stack = _stack()
+    stack = new_stack()
     ServerlessFunction(stack, "Fn", entry=ECHO)
     return stack
 
@@ -33,8 +28,8 @@ def default_template(default_stack: cdk.Stack) -> Template:
 
 
 @pytest.fixture(scope="module")
-def full_stack() -> tuple[cdk.Stack, ServerlessFunction]:
-    stack = _stack()
+def fullnew_stack() -> tuple[cdk.Stack, ServerlessFunction]:
+    stack = new_stack()
     # Imported: a secret defined here would bring its own (unrelated) rotation finding.
     secret = secretsmanager.Secret.from_secret_complete_arn(
         stack, "ApiKey", "arn:aws:secretsmanager:eu-west-1:111111111111:secret:api-key-AbCdEf"
@@ -193,7 +188,7 @@ def test_concurrency_options(full_stack: tuple[cdk.Stack, ServerlessFunction]) -
 
 
 def test_snap_start_publishes_an_alias() -> None:
-    stack = _stack()
+    stack = new_stack()
     fn = ServerlessFunction(stack, "Snappy", entry=ECHO, snap_start=True)
     template = Template.from_stack(stack)
     template.has_resource_properties("AWS::Lambda::Function", {"SnapStart": {"ApplyOn": "PublishedVersions"}})
@@ -202,7 +197,7 @@ def test_snap_start_publishes_an_alias() -> None:
 
 
 def test_powertools_layer_can_be_turned_off() -> None:
-    stack = _stack()
+    stack = new_stack()
     ServerlessFunction(stack, "Bare", entry=ECHO, powertools_layer=False, tracing=False)
     function = next(iter(Template.from_stack(stack).find_resources("AWS::Lambda::Function").values()))
     assert "Layers" not in function["Properties"]
@@ -222,7 +217,7 @@ def test_asset_excludes_bytecode(tmp_path: Path) -> None:
 
 
 def _asset_hash(folder: Path) -> str:
-    stack = _stack()
+    stack = new_stack()
     ServerlessFunction(stack, "Fn", entry=str(folder))
     function = next(iter(Template.from_stack(stack).find_resources("AWS::Lambda::Function").values()))
     return str(function["Properties"]["Code"]["S3Key"])
@@ -260,7 +255,7 @@ def _asset_hash(folder: Path) -> str:
     ],
 )
 def test_fails_when_an_option_is_out_of_range(options: dict[str, object], message: str) -> None:
-    stack = _stack()
+    stack = new_stack()
     with pytest.raises(ValidationError) as caught:
         ServerlessFunction(stack, "Bad", entry=ECHO, **options)  # type: ignore[arg-type]
     assert caught.value.construct_path == "Test/Bad"
@@ -269,28 +264,28 @@ def test_fails_when_an_option_is_out_of_range(options: dict[str, object], messag
 
 def test_fails_when_neither_entry_nor_code_is_given() -> None:
     with pytest.raises(ValidationError, match="give entry"):
-        ServerlessFunction(_stack(), "Bad")
+        ServerlessFunction(new_stack(), "Bad")
 
 
 def test_fails_when_entry_and_code_are_both_given() -> None:
     with pytest.raises(ValidationError, match="entry and code cannot be combined"):
-        ServerlessFunction(_stack(), "Bad", entry=ECHO, code=lambda_.Code.from_inline("x"))
+        ServerlessFunction(new_stack(), "Bad", entry=ECHO, code=lambda_.Code.from_inline("x"))
 
 
 def test_fails_when_entry_is_missing() -> None:
     with pytest.raises(ValidationError, match="entry must be an existing folder, got 'no/such/folder'"):
-        ServerlessFunction(_stack(), "Bad", entry="no/such/folder")
+        ServerlessFunction(new_stack(), "Bad", entry="no/such/folder")
 
 
 def test_fails_when_dlq_is_both_enabled_and_given() -> None:
-    stack = _stack()
+    stack = new_stack()
     queue = cdk.aws_sqs.Queue(stack, "Q")
     with pytest.raises(ValidationError, match="dead_letter_queue_enabled and dead_letter_queue cannot be combined"):
         ServerlessFunction(stack, "Bad", entry=ECHO, dead_letter_queue_enabled=True, dead_letter_queue=queue)
 
 
 def test_fails_when_a_variable_is_both_plain_and_secret() -> None:
-    stack = _stack()
+    stack = new_stack()
     secret = secretsmanager.Secret(stack, "S")
     with pytest.raises(ValidationError, match="environment and secrets both set KEY"):
         ServerlessFunction(stack, "Bad", entry=ECHO, environment={"KEY": "x"}, secrets={"KEY": secret})
@@ -298,12 +293,12 @@ def test_fails_when_a_variable_is_both_plain_and_secret() -> None:
 
 def test_reports_every_broken_rule_at_once() -> None:
     with pytest.raises(ValidationError) as caught:
-        ServerlessFunction(_stack(), "Bad", entry=ECHO, memory_mib=1, retry_attempts=9)
+        ServerlessFunction(new_stack(), "Bad", entry=ECHO, memory_mib=1, retry_attempts=9)
     assert len(caught.value.problems) == 2
     assert str(caught.value).startswith("Test/Bad: memory_mib")
 
 
 def test_unresolved_tokens_are_not_validated() -> None:
-    stack = _stack()
+    stack = new_stack()
     memory = cdk.CfnParameter(stack, "Memory", type="Number").value_as_number
     ServerlessFunction(stack, "Tokens", entry=ECHO, memory_mib=int(memory))  # type: ignore[call-overload]
