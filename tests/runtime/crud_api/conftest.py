@@ -20,7 +20,7 @@ EVENTS = Path(__file__).parent / "events"
 PACKAGE = Path(__file__).resolve().parents[3] / "src" / "serverless_patterns" / "runtime" / "crud_api"
 ENVIRONMENT = {
     "CRUD_API_CONFIG": str(EVENTS / "config.json"),
-    "CRUD_TABLES": "users=users;orders=orders;lines=lines",
+    "CRUD_TABLES": "users=users;orders=orders;lines=lines;notes=notes",
     "CRUD_IDEMPOTENCY_TABLE": "idempotency",
     "POWERTOOLS_SERVICE_NAME": "crud-api-test",
     "POWERTOOLS_LOG_LEVEL": "ERROR",
@@ -140,6 +140,7 @@ def tables(moto: str, handler_modules: tuple[ModuleType, ModuleType]) -> None:
         ("users", ["userId"]),
         ("orders", ["id"]),
         ("idempotency", ["id"]),
+        ("notes", ["id"]),
         ("lines", ["orderId", "lineId"]),
     ):
         dynamodb.create_table(

@@ -506,3 +506,14 @@ def test_routes_behind_a_custom_domain_base_path(client: Client, new_user: dict[
     event["path"] = f"/v1/users/{created['userId']}"  # base path mapping "v1" on a custom domain
     reply = client.read.handler(event, LambdaContext())
     assert reply["statusCode"] == 200
+
+
+def test_unknown_fields_are_stored_when_allowed_and_kept_by_updates(client: Client) -> None:
+    created = client.send("POST", "/notes", body={"text": "hi", "colour": "blue"})
+    assert created.status == 201
+    assert created.body["colour"] == "blue"
+    path = f"/notes/{created.body['id']}"
+    updated = client.send("PUT", path, body={}, headers={"If-Match": '"1"'})
+    assert updated.status == 200
+    assert "text" not in updated.body  # a schema property the body left out is removed
+    assert updated.body["colour"] == "blue"  # a field outside the schema is kept
