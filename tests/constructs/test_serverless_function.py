@@ -28,7 +28,7 @@ def default_template(default_stack: cdk.Stack) -> Template:
 
 
 @pytest.fixture(scope="module")
-def fullnew_stack() -> tuple[cdk.Stack, ServerlessFunction]:
+def full_stack() -> tuple[cdk.Stack, ServerlessFunction]:
     stack = new_stack()
     # Imported: a secret defined here would bring its own (unrelated) rotation finding.
     secret = secretsmanager.Secret.from_secret_complete_arn(
