@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -20,6 +21,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -138,6 +140,10 @@ def _up(arguments: argparse.Namespace) -> int:
         assembly = synthesize(target)
     else:
         assembly = find_assembly(target)
+    # moto's request log and its interpreter's error log of failed executions would drown the output.
+    for name in ("werkzeug", "moto"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    warnings.filterwarnings("ignore", message="Tried to parse", category=UserWarning)
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
     state_path = Path(arguments.state)

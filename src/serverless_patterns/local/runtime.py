@@ -138,6 +138,8 @@ class _Worker:
             stderr=self._log,
             env=env,
             cwd=spec.code_dir,
+            # Its own session: a Ctrl-C in the terminal stops the local cloud, which then stops its workers.
+            start_new_session=True,
         )
         self._buffer = b""
 
