@@ -210,7 +210,7 @@ class CrudRestApi(Construct):
         rules.matches(
             "web_acl_arn",
             web_acl_arn,
-            r"arn:aws[a-z-]*:wafv2:[a-z0-9-]+:\d{12}:regional/webacl/.+",
+            _WEB_ACL_ARN,
             "a regional WAFv2 web ACL ARN",
         )
         rules.matches("stage_name", stage_name, r"[A-Za-z0-9_-]{1,128}", "1 to 128 letters, digits, - or _")
