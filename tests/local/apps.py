@@ -60,6 +60,12 @@ def build_everything_app(outdir: str) -> str:
     items.add_method("POST", integration, request_validator=validator, request_models={"application/json": model})
     items.add_resource("{id}").add_method("GET", integration)
     api.root.add_resource("boom").add_method("GET", integration)
+    api.root.add_resource("search").add_method(
+        "GET",
+        integration,
+        request_validator=validator,
+        request_parameters={"method.request.querystring.q": True, "method.request.header.X-Test": True},
+    )
 
     bus = events.EventBus(stack, "Bus")
     sink = ServerlessFunction(

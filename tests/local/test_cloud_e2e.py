@@ -110,6 +110,15 @@ def test_api_unknown_route_method_or_stage_is_403(cloud: tuple[LocalCloud, Deplo
     assert _request(deployment.api_url().replace("/prod/", "/dev/") + "items/1") == missing
 
 
+def test_api_validator_requires_the_declared_parameters(cloud: tuple[LocalCloud, Deployment]) -> None:
+    _, deployment = cloud
+    missing = _request(deployment.api_url() + "search")
+    assert missing == (400, {"message": "Missing required request parameters: [q, X-Test]"})
+    status, body = _request(deployment.api_url() + "search?q=pens", headers={"X-Test": "1"})
+    assert status == 200
+    assert body["query"] == {"q": "pens"}
+
+
 def test_api_handler_error_is_502(cloud: tuple[LocalCloud, Deployment]) -> None:
     _, deployment = cloud
     assert _request(deployment.api_url() + "boom") == (502, {"message": "Internal server error"})
@@ -189,6 +198,22 @@ def test_failing_lambda_target_is_retried_then_sent_to_the_function_dlq(cloud: t
     assert dead[0]["MessageAttributes"]["ErrorMessage"]["StringValue"] == "sink failed on purpose"
     # A handler error is Lambda's to retry: the rule's target DLQ stays empty, as in AWS.
     assert "Messages" not in sqs.receive_message(QueueUrl=deployment.queue_url("SinkDlq"))
+
+
+def test_event_invocation_is_accepted_at_once_and_retried_in_the_background(
+    cloud: tuple[LocalCloud, Deployment],
+) -> None:
+    local, deployment = cloud
+    event = {"detail": {"id": 11, "fail": True}}
+    response = local.client("lambda").invoke(
+        FunctionName=deployment.function_name("Sink"), InvocationType="Event", Payload=json.dumps(event)
+    )
+    assert response["StatusCode"] == 202
+    assert local.wait_until_idle()
+    dead = local.client("sqs").receive_message(
+        QueueUrl=deployment.queue_url("Sink/DeadLetterQueue"), MaxNumberOfMessages=10
+    )["Messages"]
+    assert [json.loads(message["Body"]) for message in dead] == [event]
 
 
 def test_undeliverable_event_goes_to_the_target_dlq_after_eventbridge_retries(

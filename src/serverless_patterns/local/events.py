@@ -83,6 +83,7 @@ class EventDelivery:
         self._pending: set[Future[None]] = set()
         self._lock = threading.Lock()
         self._original: Any = None
+        self._original_invoke: Any = None
 
     def install(self) -> None:
         """Replace moto's ``Rule.send_to_targets`` so that every target type is delivered."""
@@ -111,13 +112,38 @@ class EventDelivery:
 
         setattr(Rule, "send_to_targets", send_to_targets)  # noqa: B010 - a patch of moto, not an attribute
 
+    def install_async_invoke(self) -> None:
+        """Make ``Invoke`` with ``InvocationType=Event`` asynchronous: 202 at once, retries and DLQ after."""
+        from moto.awslambda.models import LambdaFunction
+
+        if self._original_invoke is not None:
+            return
+        original = LambdaFunction.invoke
+        self._original_invoke = original
+        delivery = self
+
+        def invoke(function: Any, body: Any, request_headers: Any, response_headers: Any) -> Any:
+            headers = request_headers or {}
+            kind = headers.get("X-Amz-Invocation-Type") or headers.get("x-amz-invocation-type")
+            if kind != "Event":
+                return original(function, body, request_headers, response_headers)
+            event = json.loads(body) if body else {}
+            delivery.invoke_async(function, event)
+            return ""
+
+        setattr(LambdaFunction, "invoke", invoke)  # noqa: B010 - a patch of moto, not an attribute
+
     def uninstall(self) -> None:
-        """Give moto back its own ``send_to_targets`` and stop delivering."""
+        """Give moto back its own ``send_to_targets`` and ``invoke`` and stop delivering."""
+        from moto.awslambda.models import LambdaFunction
         from moto.events.models import Rule
 
         if self._original is not None:
             setattr(Rule, "send_to_targets", self._original)  # noqa: B010 - undoing the patch
             self._original = None
+        if self._original_invoke is not None:
+            setattr(LambdaFunction, "invoke", self._original_invoke)  # noqa: B010 - undoing the patch
+            self._original_invoke = None
         self._pool.shutdown(wait=False, cancel_futures=True)
 
     def submit(self, rule_arn: str, target: dict[str, Any], event: Any) -> None:
