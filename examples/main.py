@@ -6,6 +6,7 @@ python examples/main.py --synth-only  # synthesize and print each stack with its
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 import tempfile
@@ -28,6 +29,8 @@ def main(argv: list[str]) -> None:
             print(f"{stack.stack_name}: {len(resources)} resources")
             for kind, count in sorted(Counter(r["Type"] for r in resources.values()).items()):
                 print(f"  {count:3d}  {kind}")
+        openapi = json.loads((Path(outdir) / "openapi.json").read_text())
+        print(f"openapi.json: OpenAPI {openapi['openapi']}, paths {', '.join(sorted(openapi['paths']))}")
         if "--synth-only" in argv:
             return
 

@@ -13,6 +13,7 @@ over the whole stack (LambdaAlarms).
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -190,9 +191,16 @@ class OrderSystemStack(cdk.Stack):
 
 
 def build_app(outdir: str | None = None) -> cdk.App:
-    """The order system app, ready to synthesize into ``outdir`` (default ``cdk.out``)."""
+    """The order system app, ready to synthesize into ``outdir`` (default ``cdk.out``).
+
+    The API's OpenAPI 3 document, generated from the same schemas as its models and handler
+    validation, is written beside the templates as ``openapi.json``.
+    """
     app = cdk.App(outdir=outdir)
-    OrderSystemStack(app, "OrderSystem")
+    stack = OrderSystemStack(app, "OrderSystem")
+    document = stack.users_api.openapi("Order system API")
+    Path(app.outdir).mkdir(parents=True, exist_ok=True)
+    (Path(app.outdir) / "openapi.json").write_text(json.dumps(document, indent=2) + "\n")
     return app
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from pathlib import Path
 
 import aws_cdk as cdk
 import pytest
@@ -12,8 +14,13 @@ from examples.order_system.app import OrderSystemStack, build_app
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> cdk.Stack:
-    app = build_app(str(tmp_path_factory.mktemp("cdk.out")))
+def outdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("cdk.out")
+
+
+@pytest.fixture(scope="module")
+def stack(outdir: Path) -> cdk.Stack:
+    app = build_app(str(outdir))
     found = app.node.find_child("OrderSystem")
     assert isinstance(found, OrderSystemStack)
     return found
@@ -60,3 +67,11 @@ def test_every_function_and_dlq_is_alarmed(template: Template) -> None:
         if dimension["Name"] == "FunctionName" and isinstance(dimension["Value"], dict)
     }
     assert set(functions) <= alarmed
+
+
+def test_openapi_document_is_written_beside_the_templates(stack: cdk.Stack, outdir: Path) -> None:
+    document = json.loads((outdir / "openapi.json").read_text())
+    assert document["openapi"].startswith("3.")
+    assert sorted(document["paths"]) == ["/orders", "/orders/{id}", "/users", "/users/{id}"]
+    order = document["components"]["schemas"]
+    assert any("items" in schema.get("properties", {}) for schema in order.values())
