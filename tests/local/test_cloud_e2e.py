@@ -22,7 +22,7 @@ pytestmark = pytest.mark.e2e
 def cloud(moto_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LocalCloud, Deployment]]:
     cdk_out = build_everything_app(str(tmp_path_factory.mktemp("everything") / "cdk.out"))
     with LocalCloud(endpoint_url=moto_server) as local:
-        yield local, local.deploy(cdk_out)
+        yield local, local.deploy(cdk_out, replace=True)
 
 
 def _request(url: str, method: str = "GET", body: Any = None, headers: dict[str, str] | None = None) -> tuple[int, Any]:

@@ -37,7 +37,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalApp]:
     CrudApi(Stack(cdk_app, "LocalCrud"), "Users", resource_name="users", schema=SCHEMA)
     cdk_app.synth()
     with LocalCloud() as cloud:
-        deployment = cloud.deploy(outdir)
+        deployment = cloud.deploy(outdir, replace=True)
         yield LocalApp(cloud, deployment)
         cloud.destroy(deployment)
 

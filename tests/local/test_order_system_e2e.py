@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalApp]:
     outdir = str(tmp_path_factory.mktemp("order-system") / "cdk.out")
     build_app(outdir).synth()
     with LocalCloud() as cloud:
-        deployment = cloud.deploy(outdir)
+        deployment = cloud.deploy(outdir, replace=True)
         yield LocalApp(cloud, deployment)
         cloud.destroy(deployment)
 
@@ -130,15 +129,10 @@ def test_order_placed_reaches_every_handler_and_starts_the_saga(app: LocalApp) -
     machine = app.state_machine_arn("OrderSaga")
     before = len(sfn.list_executions(stateMachineArn=machine)["executions"])
     app.put_event("shop.orders", "OrderPlaced", _order("e-1"), bus="OrderEvents/Bus")
-    app.wait_until_idle()
+    app.wait_until_idle(executions=True)
     for handler in ("email", "inventory", "warehouse"):
         assert _workflow_item(app, f"event#e-1#{handler}") is not None, handler
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        executions = sfn.list_executions(stateMachineArn=machine)["executions"]
-        if len(executions) > before and all(e["status"] != "RUNNING" for e in executions):
-            break
-        time.sleep(0.1)
+    executions = sfn.list_executions(stateMachineArn=machine)["executions"]
     assert len(executions) == before + 1
     assert _workflow_item(app, "payment#e-1")["status"]["S"] == "CHARGED"  # type: ignore[index]
 

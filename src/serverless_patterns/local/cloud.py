@@ -311,11 +311,18 @@ class LocalCloud:
         return self
 
     def close(self) -> None:
-        """Stop everything this cloud started, in reverse order (running executions get 10 s to end)."""
+        """Delete the stacks this cloud deployed and stop everything it started, in reverse order.
+
+        Running executions get 10 s to end first. moto keeps its state per process, not per
+        server: deleting the stacks lets a later ``LocalCloud`` in the same process deploy them again.
+        """
         if self.runtime is not None:
             with contextlib.suppress(Exception):
                 self.wait_until_idle(10)
                 self._wait_for_executions(10)
+            for deployment in list(self.deployments):
+                with contextlib.suppress(Exception):
+                    self.destroy(deployment)
         if self.apis is not None:
             self.apis.stop()
         if self.events is not None:
@@ -336,17 +343,8 @@ class LocalCloud:
 
     def _wait_for_executions(self, timeout: float) -> None:
         """Let running Step Functions executions end: their tasks call moto, which is about to stop."""
-        sfn = self.client("stepfunctions")
         deadline = time.monotonic() + timeout
-        machines = [machine["stateMachineArn"] for machine in sfn.list_state_machines()["stateMachines"]]
-        while time.monotonic() < deadline:
-            running = [
-                execution
-                for arn in machines
-                for execution in sfn.list_executions(stateMachineArn=arn, statusFilter="RUNNING")["executions"]
-            ]
-            if not running:
-                return
+        while time.monotonic() < deadline and self._running_executions():
             time.sleep(0.1)
 
     def __enter__(self) -> LocalCloud:
@@ -385,15 +383,29 @@ class LocalCloud:
             )
         return self._clients[service]
 
-    def wait_until_idle(self, timeout: float = 30.0) -> bool:
-        """Wait until the SQS pollers and event deliveries have nothing left to do."""
+    def wait_until_idle(self, timeout: float = 30.0, *, executions: bool = False) -> bool:
+        """Wait until the SQS pollers and event deliveries have nothing left to do; ``False`` on timeout.
+
+        With ``executions``, also wait until no Step Functions execution is running.
+        """
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             events_idle = self.events is None or self.events.wait_until_idle(max(0.0, deadline - time.monotonic()))
             queues_idle = self.poller is None or self.poller.wait_until_idle(max(0.0, deadline - time.monotonic()))
             if events_idle and queues_idle and (self.events is None or self.events.wait_until_idle(0.01)):
-                return True
+                if not executions or not self._running_executions():
+                    return True
+                time.sleep(0.05)
         return False
+
+    def _running_executions(self) -> list[str]:
+        sfn = self.client("stepfunctions")
+        machines = [machine["stateMachineArn"] for machine in sfn.list_state_machines()["stateMachines"]]
+        return [
+            execution["executionArn"]
+            for arn in machines
+            for execution in sfn.list_executions(stateMachineArn=arn, statusFilter="RUNNING")["executions"]
+        ]
 
     # -- deploy -----------------------------------------------------------------------------
     def deploy(

@@ -69,9 +69,12 @@ class LocalApp:
         """A boto3 client bound to the local cloud's moto endpoint."""
         return self.cloud.client(service)
 
-    def wait_until_idle(self, timeout: float = 30.0) -> None:
-        """Wait until queues are drained by their mappings and events are delivered; fail on timeout."""
-        if not self.cloud.wait_until_idle(timeout):
+    def wait_until_idle(self, timeout: float = 30.0, *, executions: bool = False) -> None:
+        """Wait until queues are drained by their mappings and events are delivered; fail on timeout.
+
+        With ``executions``, also wait until no Step Functions execution is running.
+        """
+        if not self.cloud.wait_until_idle(timeout, executions=executions):
             pytest.fail(f"the local cloud was still busy after {timeout} s")
 
     def invoke(self, function: str, event: Any = None) -> tuple[Any, str | None]:

@@ -6,6 +6,7 @@ Every rewrite here is listed in ``docs/local.md``. The template is copied, never
 from __future__ import annotations
 
 import copy
+import uuid
 from typing import Any
 
 # Resource types moto's CloudFormation does not implement and that have no runtime behaviour the
@@ -116,7 +117,8 @@ def prepare_template(template: dict[str, Any], stack_name: str = "Stack") -> tup
         if resource.get("Type") == "AWS::Events::Archive":
             # moto names it <stack>-<logical id>-<suffix>, often over the 48 characters it then rejects.
             properties = resource.setdefault("Properties", {})
-            properties.setdefault("ArchiveName", logical_id[:48])
+            # A fresh suffix per deploy: moto keeps an archive after its stack is deleted.
+            properties.setdefault("ArchiveName", f"{logical_id[:39]}-{uuid.uuid4().hex[:8]}")
             # moto parses an archive's pattern as a JSON string only.
             if isinstance(properties.get("EventPattern"), dict):
                 properties["EventPattern"] = {"Fn::ToJsonString": properties["EventPattern"]}
