@@ -10,6 +10,7 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
@@ -103,6 +104,9 @@ def build_everything_app(outdir: str) -> str:
     machine = sfn.StateMachine(
         stack, "Machine", definition_body=sfn.DefinitionBody.from_chainable(invoke.next(sfn.Succeed(stack, "Done")))
     )
+
+    # CDK's Node.js custom resource (Custom::S3AutoDeleteObjects): answered without running.
+    s3.Bucket(stack, "Uploads", auto_delete_objects=True, removal_policy=RemovalPolicy.DESTROY)
 
     CfnOutput(stack, "ApiUrl", value=api.url)
     CfnOutput(stack, "QueueUrl", value=queue.queue_url)

@@ -43,6 +43,7 @@ def test_deploy_reports_what_it_changed_for_moto(cloud: tuple[LocalCloud, Deploy
     notes = deployment.stacks[0].notes
     assert any("GlobalTable) deployed as one AWS::DynamoDB::Table" in note for note in notes)
     assert any("AWS::ApiGateway::Account" in note for note in notes)
+    assert any("(custom resource) answered SUCCESS without running" in note for note in notes)
 
 
 def test_outputs_point_at_the_local_api(cloud: tuple[LocalCloud, Deployment]) -> None:

@@ -64,6 +64,7 @@ def lambda_client(moto_server: str) -> Iterator[Any]:
     client.create_function(FunctionName="rt-broken", Handler="broken.handler", **common)
     client.create_function(FunctionName="rt-missing", Handler="index.nope", **common)
     client.create_function(FunctionName="rt-marshal", Handler="index.not_json", **common)
+    client.create_function(FunctionName="rt-node", Handler="index.handler", **{**common, "Runtime": "nodejs22.x"})
     with LambdaRuntime(moto_server, max_workers=2) as runtime:
         client.runtime = runtime
         yield client
@@ -131,6 +132,13 @@ def test_missing_handler_is_runtime_handler_not_found(lambda_client: Any) -> Non
 def test_unserializable_result_is_runtime_marshal_error(lambda_client: Any) -> None:
     payload, _ = _invoke(lambda_client, "rt-marshal", {})
     assert payload["errorType"] == "Runtime.MarshalError"
+
+
+def test_non_python_runtime_is_reported_unsupported(lambda_client: Any) -> None:
+    payload, error = _invoke(lambda_client, "rt-node", {})
+    assert error is not None
+    assert payload["errorType"] == "Runtime.Unsupported"
+    assert "nodejs22.x" in payload["errorMessage"]
 
 
 def test_concurrent_invocations_use_the_worker_pool(lambda_client: Any) -> None:

@@ -503,6 +503,13 @@ class LocalCloud:
         status = self._wait_for_stack(artifact.stack_name)
         if status != "CREATE_COMPLETE":
             raise LocalCloudError(f"stack {artifact.stack_name} could not be deployed: status {status}")
+        assert self.runtime is not None
+        for logical_id in self.runtime.skipped_custom_resources:
+            if logical_id in artifact.template.get("Resources", {}):
+                note = f"{logical_id} (custom resource) answered SUCCESS without running its non-Python handler"
+                if note not in notes:
+                    notes.append(note)
+                    report(f"{artifact.stack_name}: {note}")
         described = cloudformation.describe_stacks(StackName=artifact.stack_name)["Stacks"][0]
         outputs = {output["OutputKey"]: output.get("OutputValue", "") for output in described.get("Outputs", [])}
         scope = StackScope(artifact.stack_name, DEFAULT_ACCOUNT, self.region)
@@ -557,6 +564,8 @@ class LocalCloud:
             self._wait_for_stack(name)
 
     def _wait_for_stack(self, name: str, timeout: float = 60.0) -> str:
+        from moto.cloudformation.models import cloudformation_backends
+
         cloudformation = self.client("cloudformation")
         deadline = time.monotonic() + timeout
         status = "UNKNOWN"
@@ -564,6 +573,11 @@ class LocalCloud:
             status = cloudformation.describe_stacks(StackName=name)["Stacks"][0]["StackStatus"]
             if not status.endswith("_IN_PROGRESS"):
                 break
+            if status == "CREATE_IN_PROGRESS":
+                # A custom resource that answered while moto was still creating the other resources
+                # leaves the stack waiting: moto checks readiness only when an answer arrives.
+                with contextlib.suppress(Exception):
+                    cloudformation_backends[DEFAULT_ACCOUNT][self.region].get_stack(name).verify_readiness()
             time.sleep(0.05)
         return str(status)
 

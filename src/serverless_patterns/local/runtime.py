@@ -12,6 +12,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import selectors
 import shutil
 import subprocess
@@ -313,6 +314,8 @@ class LambdaRuntime:
         self._work_dir = tempfile.mkdtemp(prefix="serverless-patterns-local-")
         self._pools: dict[str, _Pool] = {}
         self._lock = threading.Lock()
+        self.skipped_custom_resources: list[str] = []
+        """Logical ids of custom resources answered without running their (non-Python) handler."""
         self.log_groups: dict[str, str] = {}
         """Function name to the log group its ``LoggingConfig`` names (filled by the deploy)."""
         self.invocations: deque[tuple[str, Invocation]] = deque(maxlen=10_000)
@@ -364,9 +367,45 @@ class LambdaRuntime:
         if isinstance(event, (str, bytes)):
             with suppress(ValueError):
                 event = json.loads(event)
+        custom_resource = isinstance(event, dict) and "ResponseURL" in event and "RequestType" in event
+        if custom_resource:
+            # moto addresses the response to a Docker host name; the workers run on this machine.
+            port = self.endpoint_url.rstrip("/").rsplit(":", 1)[-1]
+            event["ResponseURL"] = re.sub(r"^https?://[^/]+", f"http://127.0.0.1:{port}", str(event["ResponseURL"]))
+        runtime_name = str(function.run_time or "python")
+        if not runtime_name.startswith("python"):
+            if custom_resource:
+                # CDK's own custom resources (bucket auto-delete, log retention, ...) are Node.js:
+                # they are answered SUCCESS without running, so that the stack deploys.
+                self._answer_custom_resource(event)
+                self.skipped_custom_resources.append(str(event.get("LogicalResourceId")))
+                return "null", False, ""
+            message = f"the local cloud runs Python handlers only, not {runtime_name}"
+            return json.dumps({"errorType": "Runtime.Unsupported", "errorMessage": message}), True, ""
         invocation = self.invoke(self.spec_for(function), event)
         self.record_logs(function, invocation.logs)
         return json.dumps(invocation.payload), invocation.errored, invocation.logs
+
+    def _answer_custom_resource(self, event: dict[str, Any]) -> None:
+        import urllib.request
+
+        body: dict[str, Any] = {
+            "Status": "SUCCESS",
+            "Reason": "not run by the local cloud (not a Python handler)",
+            "PhysicalResourceId": f"local-{event.get('LogicalResourceId')}",
+            "StackId": event.get("StackId"),
+            "RequestId": event.get("RequestId"),
+            "LogicalResourceId": event.get("LogicalResourceId"),
+            "Data": {},
+        }
+        request = urllib.request.Request(
+            str(event["ResponseURL"]),
+            data=json.dumps(body).encode(),
+            method="PUT",
+            headers={"Content-Type": "application/json"},
+        )
+        with suppress(OSError), urllib.request.urlopen(request, timeout=10):
+            pass
 
     def record_logs(self, function: Any, logs: str) -> None:
         """Write an invocation's log lines to the function's CloudWatch log group in moto.
