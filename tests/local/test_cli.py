@@ -59,6 +59,20 @@ def test_fails_when_the_synthesis_fails(tmp_path: Path, capsys: pytest.CaptureFi
     )
 
 
+def test_fails_when_moto_cannot_deploy_the_template(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    manifest = {"artifacts": {"Broken": {"type": "aws:cloudformation:stack", "properties": {"templateFile": "t.json"}}}}
+    template = {
+        "Resources": {"Q": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": {"Fn::GetAtt": ["Nope", "Arn"]}}}}
+    }
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    (tmp_path / "t.json").write_text(json.dumps(template))
+    assert main(["local", "up", str(tmp_path), "--state", str(tmp_path / "state.json")]) == 2
+    line = _error_line(capsys)
+    assert line.startswith("serverless-patterns: error: stack Broken could not be deployed: ")
+    assert "Nope" in line
+    assert not (tmp_path / "state.json").exists()
+
+
 @pytest.fixture(scope="module")
 def running_up(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[subprocess.Popen[str], Path]]:
     app_dir = tmp_path_factory.mktemp("small-app")
