@@ -37,7 +37,13 @@ if TYPE_CHECKING:
 
 @dataclass
 class Method:
-    """One method of a resource."""
+    """One method of a resource: its integration, validator settings and models.
+
+    Examples
+    --------
+    >>> Method(http_method="GET", integration_type="AWS_PROXY", function_name="App-Fn").validate_body
+    False
+    """
 
     http_method: str
     integration_type: str
@@ -53,7 +59,13 @@ class Method:
 
 @dataclass
 class Resource:
-    """A resource of the API tree: its full path template (``/items/{id}``) and methods."""
+    """A resource of the API tree: its full path template (``/items/{id}``) and methods.
+
+    Examples
+    --------
+    >>> Resource(path="/items/{id}", resource_id="abc123").methods
+    {}
+    """
 
     path: str
     resource_id: str
@@ -124,7 +136,14 @@ def _match_path(template: str, segments: list[str]) -> tuple[int, dict[str, str]
 
 
 def read_rest_apis(template: dict[str, Any], scope: StackScope) -> list[RestApi]:
-    """The REST APIs a deployed stack defines, read from its original template."""
+    """The REST APIs a deployed stack defines, read from its original template.
+
+    Examples
+    --------
+    >>> from serverless_patterns.local.resolve import StackScope
+    >>> read_rest_apis({"Resources": {}}, StackScope("App", "123456789012", "us-east-1"))
+    []
+    """
     resources = template.get("Resources", {})
     apis: dict[str, RestApi] = {}
     for logical_id, resource in resources.items():

@@ -67,6 +67,11 @@ class DeployedStack:
         Logical id to :class:`DeployedResource`.
     notes
         What the deploy changed in the template for moto (skipped or emulated resources).
+
+    Examples
+    --------
+    >>> DeployedStack("App", {"Url": "http://127.0.0.1:1/x/prod/"}, {}, []).outputs["Url"]
+    'http://127.0.0.1:1/x/prod/'
     """
 
     name: str
