@@ -31,9 +31,8 @@ def run() -> str:
     """Measure and return the Markdown section."""
     sys.path.insert(0, str(REPO))
     from examples.order_system.app import build_app
-    from tests.local.apps import build_small_app
-
     from serverless_patterns.local import LocalCloud
+    from tests.local.apps import build_small_app
 
     rows: list[list[object]] = []
     with tempfile.TemporaryDirectory() as folder:

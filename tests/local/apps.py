@@ -11,6 +11,8 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
@@ -103,6 +105,18 @@ def build_everything_app(outdir: str) -> str:
     invoke.add_catch(compensate, errors=["OutOfStock"])
     machine = sfn.StateMachine(
         stack, "Machine", definition_body=sfn.DefinitionBody.from_chainable(invoke.next(sfn.Succeed(stack, "Done")))
+    )
+
+    recorder = ServerlessFunction(
+        stack, "Recorder", entry=str(HANDLERS / "recorder"), environment={"TABLE_NAME": table.table_name}
+    )
+    table.grant_read_write_data(recorder.function)
+    topic = sns.Topic(stack, "Notices")
+    topic.add_subscription(
+        subscriptions.LambdaSubscription(
+            recorder.function,
+            filter_policy={"kind": sns.SubscriptionFilter.string_filter(allowlist=["wanted"])},
+        )
     )
 
     # CDK's Node.js custom resource (Custom::S3AutoDeleteObjects): answered without running.

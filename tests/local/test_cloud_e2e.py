@@ -232,6 +232,30 @@ def test_undeliverable_event_goes_to_the_target_dlq_after_eventbridge_retries(
     assert "RULE_ARN" in dead[0]["MessageAttributes"]
 
 
+# -- SNS -------------------------------------------------------------------------------------
+def test_sns_delivers_the_real_event_shape_to_a_filtered_lambda_subscription(
+    cloud: tuple[LocalCloud, Deployment],
+) -> None:
+    local, deployment = cloud
+    sns = local.client("sns")
+    topic = deployment.topic_arn("Notices")
+    wanted = {"kind": {"DataType": "String", "StringValue": "wanted"}}
+    other = {"kind": {"DataType": "String", "StringValue": "other"}}
+    kept = sns.publish(TopicArn=topic, Message="hello", Subject="hi", MessageAttributes=wanted)["MessageId"]
+    dropped = sns.publish(TopicArn=topic, Message="nope", MessageAttributes=other)["MessageId"]
+    assert local.wait_until_idle()
+    dynamodb = local.client("dynamodb")
+    table = deployment.table_name("Table")
+    item = dynamodb.get_item(TableName=table, Key={"id": {"S": f"sns-{kept}"}})["Item"]
+    record = json.loads(item["record"]["S"])
+    assert record["EventSource"] == "aws:sns"
+    assert record["Sns"]["TopicArn"] == topic
+    assert record["Sns"]["Message"] == "hello"
+    assert record["Sns"]["Subject"] == "hi"
+    assert record["Sns"]["MessageAttributes"] == {"kind": {"Type": "String", "Value": "wanted"}}
+    assert "Item" not in dynamodb.get_item(TableName=table, Key={"id": {"S": f"sns-{dropped}"}})
+
+
 # -- Step Functions --------------------------------------------------------------------------
 def _execute(local: LocalCloud, arn: str, payload: dict[str, Any]) -> dict[str, Any]:
     sfn = local.client("stepfunctions")

@@ -311,6 +311,7 @@ class LocalCloud:
         self.events = EventDelivery(self.runtime, client=self.client, retry_delay_seconds=self._retry_delay_seconds)
         self.events.install()
         self.events.install_async_invoke()
+        self.events.install_sns_to_lambda()
         self.apis = ApiGatewayServer(self.runtime, port=self._api_port, region=self.region)
         self.apis.start()
         return self

@@ -84,6 +84,7 @@ class EventDelivery:
         self._lock = threading.Lock()
         self._original: Any = None
         self._original_invoke: Any = None
+        self._original_publish: Any = None
 
     def install(self) -> None:
         """Replace moto's ``Rule.send_to_targets`` so that every target type is delivered."""
@@ -133,10 +134,44 @@ class EventDelivery:
 
         setattr(LambdaFunction, "invoke", invoke)  # noqa: B010 - a patch of moto, not an attribute
 
+    def install_sns_to_lambda(self) -> None:
+        """Deliver SNS messages to Lambda subscriptions asynchronously, in the real SNS event shape.
+
+        moto invokes the function inline with a fixed example event (``TopicArn``
+        ``arn:aws:sns:EXAMPLE``, made-up attributes).
+        """
+        from moto.sns.models import Subscription
+
+        if self._original_publish is not None:
+            return
+        original = Subscription.publish
+        self._original_publish = original
+        delivery = self
+
+        def publish(subscription: Any, message: str, message_id: str, subject: str | None = None, **kw: Any) -> Any:
+            if subscription.protocol != "lambda":
+                return original(subscription, message, message_id, subject, **kw)
+            attributes = kw.get("message_attributes") or {}
+            matcher = subscription._filter_policy_matcher
+            if matcher is not None and not matcher.matches(attributes, message):
+                return None
+            if kw.get("message_structure") == "json":
+                message = subscription._parse_message_structure(message, "lambda")
+            record = _sns_record(subscription, message, message_id, subject, attributes)
+            delivery.invoke_async(delivery._function(subscription.endpoint), {"Records": [record]})
+            return None
+
+        setattr(Subscription, "publish", publish)  # noqa: B010 - a patch of moto, not an attribute
+
     def uninstall(self) -> None:
-        """Give moto back its own ``send_to_targets`` and ``invoke`` and stop delivering."""
+        """Give moto back what it patched (``send_to_targets``, ``invoke``, ``publish``) and stop delivering."""
         from moto.awslambda.models import LambdaFunction
         from moto.events.models import Rule
+        from moto.sns.models import Subscription
+
+        if self._original_publish is not None:
+            setattr(Subscription, "publish", self._original_publish)  # noqa: B010 - undoing the patch
+            self._original_publish = None
 
         if self._original is not None:
             setattr(Rule, "send_to_targets", self._original)  # noqa: B010 - undoing the patch
@@ -320,6 +355,38 @@ class _DeliveryError(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
+
+
+def _sns_record(
+    subscription: Any, message: str, message_id: str, subject: str | None, attributes: dict[str, Any]
+) -> dict[str, Any]:
+    """One record of the event SNS gives a Lambda subscriber."""
+    values = {
+        name: {
+            "Type": value.get("DataType", value.get("Type", "String")),
+            "Value": value.get("StringValue", value.get("Value", value.get("BinaryValue"))),
+        }
+        for name, value in attributes.items()
+        if isinstance(value, dict)
+    }
+    return {
+        "EventSource": "aws:sns",
+        "EventVersion": "1.0",
+        "EventSubscriptionArn": subscription.arn,
+        "Sns": {
+            "Type": "Notification",
+            "MessageId": message_id,
+            "TopicArn": subscription.topic.arn,
+            "Subject": subject,
+            "Message": message,
+            "Timestamp": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+            "SignatureVersion": "1",
+            "Signature": "local",
+            "SigningCertUrl": "local",
+            "UnsubscribeUrl": "local",
+            "MessageAttributes": values,
+        },
+    }
 
 
 def _service(arn: str) -> str:

@@ -26,6 +26,7 @@ SKIPPED_TYPES = frozenset(
         "AWS::Lambda::Url",
         # IAM is not enforced locally: resource policies have nothing to do.
         "AWS::SQS::QueuePolicy",
+        "AWS::S3::BucketPolicy",
         "AWS::SNS::TopicPolicy",
         "AWS::Events::EventBusPolicy",
         # Served by the local API Gateway router, which reads them from the original template.
