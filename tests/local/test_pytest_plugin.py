@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -42,3 +45,28 @@ def test_send_and_receive(local_app: LocalApp) -> None:
 
 def test_unknown_route_is_403(local_app: LocalApp) -> None:
     assert local_app.request("GET", "nothing") == (403, {"message": "Missing Authentication Token"})
+
+
+INNER_TEST = """
+def test_inner(local_app):
+    status, body = local_app.request("GET", "items/9")
+    assert status == 200
+    assert body["pathParameters"] == {"id": "9"}
+    assert local_app.function_name("Echo").startswith("LocalSmall-Echo")
+"""
+
+
+def test_plugin_enabled_the_documented_way_deploys_the_ini_assembly(local_cdk_out: str, tmp_path: Path) -> None:
+    (tmp_path / "conftest.py").write_text('pytest_plugins = ["serverless_patterns.local.pytest_plugin"]\n')
+    (tmp_path / "pytest.ini").write_text(f"[pytest]\nlocal_cdk_out = {local_cdk_out}\n")
+    (tmp_path / "test_inner.py").write_text(INNER_TEST)
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 passed" in result.stdout
