@@ -99,6 +99,22 @@ def test_worker_stays_warm(lambda_client: Any) -> None:
     assert first["pid"] == second["pid"]
 
 
+def test_warm_starts_a_worker_that_the_first_call_reuses(lambda_client: Any) -> None:
+    from moto.awslambda.models import lambda_backends
+
+    runtime: LambdaRuntime = lambda_client.runtime
+    function = lambda_backends["123456789012"]["us-east-1"].get_function("rt-marshal")
+    spec = runtime.spec_for(function)
+    runtime.warm(spec)
+    pool = runtime._pools[spec.key()]
+    warmed = list(pool._idle)
+    assert len(warmed) == 1
+    assert warmed[0].alive()
+    payload, _ = _invoke(lambda_client, "rt-marshal", {})
+    assert payload["errorType"] == "Runtime.MarshalError"
+    assert pool._idle == warmed
+
+
 def test_error_has_lambda_shape(lambda_client: Any) -> None:
     payload, error = _invoke(lambda_client, "rt-echo", {"fail": "x"})
     assert error is not None

@@ -73,6 +73,9 @@ def main() -> None:
     handler, load_error = _load(code_dir, handler_name)
     for line in sys.stdin:
         request = json.loads(line)
+        if request.get("ping"):  # answered once the handler module is imported: the worker is warm
+            protocol.write('{"pong": true}\n')
+            continue
         request_id = request["request_id"]
         print(f"START RequestId: {request_id} Version: $LATEST", file=sys.stderr, flush=True)
         started = time.perf_counter()

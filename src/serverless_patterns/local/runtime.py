@@ -179,6 +179,17 @@ class _Worker:
         response = json.loads(line)
         return Invocation(response["payload"], bool(response["errored"]), self._read_logs(), request_id, duration_ms)
 
+    def ping(self, timeout: float) -> bool:
+        """Wait until the worker has imported the handler (it answers a ping after the import)."""
+        assert self.process.stdin is not None
+        try:
+            self.process.stdin.write(b'{"ping": true}\n')
+            self.process.stdin.flush()
+            answered = self._read_line(time.perf_counter() + timeout) is not None
+        except OSError:
+            return False
+        return answered
+
     def _read_line(self, deadline: float) -> bytes | None:
         assert self.process.stdout is not None
         fd = self.process.stdout.fileno()
@@ -249,8 +260,8 @@ class _Pool:
                 self._changed.notify()
 
     def warm(self) -> None:
-        with self.worker():
-            pass
+        with self.worker() as worker:
+            worker.ping(timeout=60)
 
     def stop(self) -> None:
         with self._changed:
