@@ -158,3 +158,22 @@ def test_ctrl_c_stops_up_cleanly(running_up: tuple[subprocess.Popen[str], Path])
     assert "function" in output and "Echo" in output
     assert "stopping" in output
     assert not state.exists()
+
+
+def test_a_relative_app_folder_synthesizes_into_its_cdk_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from serverless_patterns.local.command import synthesize
+
+    app = tmp_path / "apps" / "shop"
+    app.mkdir(parents=True)
+    (app / "cdk.json").write_text(json.dumps({"app": "python app.py"}))
+    # A stand-in app: it writes where CDK_OUTDIR points, as cdk.App does.
+    (app / "app.py").write_text(
+        "import os, pathlib\n"
+        "out = pathlib.Path(os.environ['CDK_OUTDIR'])\n"
+        "out.mkdir(parents=True)\n"
+        "(out / 'manifest.json').write_text('{}')\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    out = synthesize(Path("apps/shop"), progress=lambda line: None)
+    assert out == app / "cdk.out"
+    assert (app / "cdk.out" / "manifest.json").is_file()

@@ -104,6 +104,7 @@ def synthesize(app_dir: Path, progress: Any = print) -> Path:
     ...     print(error)
     /no/such/app/cdk.json not found
     """
+    app_dir = app_dir.resolve()  # the app runs in app_dir: a relative CDK_OUTDIR would nest
     cdk_json = app_dir / "cdk.json"
     if not cdk_json.is_file():
         raise LocalCloudError(f"{cdk_json} not found")
