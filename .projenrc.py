@@ -161,7 +161,16 @@ YamlFile(
     },
 )
 
-project.gitignore.add_patterns(".venv/", "cdk.out/", "dist/", "site/", ".mypy_cache/", ".ruff_cache/", "node_modules/")
+project.gitignore.add_patterns(
+    ".serverless-patterns-local.json",
+    ".venv/",
+    "cdk.out/",
+    "dist/",
+    "site/",
+    ".mypy_cache/",
+    ".ruff_cache/",
+    "node_modules/",
+)
 
 # The README's two commands run through tasks.py; projen's tasks point at the same entry points.
 for name, description, command in [
