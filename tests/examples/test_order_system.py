@@ -75,3 +75,24 @@ def test_openapi_document_is_written_beside_the_templates(stack: cdk.Stack, outd
     assert sorted(document["paths"]) == ["/orders", "/orders/{id}", "/users", "/users/{id}"]
     order = document["components"]["schemas"]
     assert any("items" in schema.get("properties", {}) for schema in order.values())
+
+
+def _actions(statement: dict[str, object]) -> list[str]:
+    actions = statement.get("Action", [])
+    return [actions] if isinstance(actions, str) else [str(action) for action in actions]  # type: ignore[union-attr]
+
+
+def test_no_identity_policy_grants_a_wildcard_action(template: Template) -> None:
+    statements = [
+        statement
+        for policy in template.find_resources("AWS::IAM::Policy").values()
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+    ] + [
+        statement
+        for role in template.find_resources("AWS::IAM::Role").values()
+        for inline in role["Properties"].get("Policies", [])
+        for statement in inline["PolicyDocument"]["Statement"]
+    ]
+    assert len(statements) > 20
+    wildcards = [action for statement in statements for action in _actions(statement) if "*" in action]
+    assert wildcards == []
