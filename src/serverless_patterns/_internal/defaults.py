@@ -17,6 +17,6 @@ MAX_RECEIVE_COUNT = 3
 
 # Public Powertools for AWS Lambda (Python) v3 layer, published per region by AWS.
 POWERTOOLS_LAYER_ACCOUNT = "017000801446"
-POWERTOOLS_LAYER_VERSION = 27
+POWERTOOLS_LAYER_VERSION = 38
 
 ASSET_EXCLUDES = ["__pycache__", "*.pyc", ".pytest_cache", ".mypy_cache"]

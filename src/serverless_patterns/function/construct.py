@@ -90,7 +90,8 @@ class ServerlessFunction(Construct):
         the architecture and the runtime. Default: ``True``. (AWS China and GovCloud publish
         the layer from other accounts: turn it off there and add your own.)
     powertools_layer_version
-        Version of the public layer. Default: 27.
+        Version of the public layer. Default: 38 (a Powertools v3 release published for Python
+        3.14 on both architectures; check the Powertools docs for newer ones).
     layers
         Further layers. Default: - none.
     retry_attempts
