@@ -133,7 +133,9 @@ class ServerlessFunction(Construct):
     >>> from aws_cdk import App, Stack
     >>> from serverless_patterns import ServerlessFunction
     >>> stack = Stack(App(), "Docs")
-    >>> fn = ServerlessFunction(stack, "Hello", entry="examples/hello/handler", memory_mib=512)
+    >>> fn = ServerlessFunction(
+    ...     stack, "Charge", entry="examples/order_system/handlers", handler="orders.payment.charge", memory_mib=512
+    ... )
     >>> fn.timeout.to_seconds()
     10
     """

@@ -4,10 +4,12 @@ Needs the ``testing`` extra: ``pip install "serverless-patterns[testing]"`` (cdk
 
 Examples
 --------
->>> from aws_cdk import App, Stack
+>>> from aws_cdk import App, Stack, aws_sqs as sqs
 >>> from serverless_patterns.testing import compliance_findings
->>> compliance_findings(Stack(App(), "Empty"))
-[]
+>>> stack = Stack(App(), "Plain")
+>>> _ = sqs.Queue(stack, "Jobs")
+>>> sorted(finding.rule for finding in compliance_findings(stack))
+['AwsSolutions-SQS3', 'AwsSolutions-SQS4']
 """
 
 from serverless_patterns.testing.compliance import (

@@ -61,7 +61,10 @@ def assert_compliant(stack: Stack) -> None:
     Examples
     --------
     >>> from aws_cdk import App, Stack
-    >>> assert_compliant(Stack(App(), "Empty"))
+    >>> from serverless_patterns import QueueProcessor
+    >>> stack = Stack(App(), "Orders")
+    >>> _ = QueueProcessor(stack, "Ingest", entry="examples/order_system/handlers", handler="ingest.index.handler")
+    >>> assert_compliant(stack)
     """
     findings = compliance_findings(stack)
     if findings:
