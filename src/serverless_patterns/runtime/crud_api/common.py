@@ -203,6 +203,12 @@ def parse_body(event: APIGatewayProxyEvent) -> dict[str, Any]:
         raise ApiError(400, "MALFORMED_JSON", "the request body is not valid JSON", details) from error
     if _depth(parsed) > MAX_DEPTH:
         raise ApiError(400, "TOO_DEEP", f"the request body may nest at most {MAX_DEPTH} levels (DynamoDB's limit)")
+    try:
+        # A "\ud800" escape parses to a lone surrogate: not Unicode, so no UTF-8 store (DynamoDB) can hold it.
+        json.dumps(parsed, ensure_ascii=False, default=_json_default).encode()
+    except UnicodeEncodeError as error:
+        details = [{"field": "(body)", "message": "strings must not hold lone UTF-16 surrogates (\\ud800-\\udfff)"}]
+        raise ApiError(400, "MALFORMED_JSON", "the request body is not valid JSON", details) from error
     if not isinstance(parsed, dict):
         raise ApiError(422, "VALIDATION_FAILED", "the request body must be a JSON object")
     return parsed
@@ -333,13 +339,16 @@ def decode_cursor(config: ResourceConfig, cursor: str, partition: str | None = N
     """The ``ExclusiveStartKey`` of a cursor; 400 when it was tampered with or made for another resource."""
     invalid = ApiError(400, "INVALID_CURSOR", "the next cursor is invalid or belongs to another resource")
     payload, _, signature = cursor.partition(".")
-    if not payload or not hmac.compare_digest(signature, _signature(config, payload)):
+    # Compared as bytes: compare_digest raises TypeError for str holding non-ASCII characters.
+    if not payload or not hmac.compare_digest(signature.encode(), _signature(config, payload).encode()):
         raise invalid
     try:
         document = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     except (binascii.Error, ValueError) as error:
         raise invalid from error
-    key = document.get("k") if isinstance(document, dict) else None
+    if not isinstance(document, dict):
+        raise invalid
+    key = document.get("k")
     if document.get("r") != config.name or document.get("p") != partition:
         raise invalid
     if not isinstance(key, dict) or set(key) != config.key_attributes:

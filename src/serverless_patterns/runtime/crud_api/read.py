@@ -84,14 +84,17 @@ def _get(name: str, segments: tuple[str, ...]) -> Response[str]:
 def _limit(raw: str | None) -> int:
     if raw is None:
         return DEFAULT_LIMIT
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+    digits = raw.lstrip("0")
+    # str.isdigit also accepts superscript and Arabic-Indic digits (int() rejects or converts them),
+    # and int() refuses over 4300 digits.
+    if not (raw.isascii() and raw.isdigit()) or len(digits) > 3 or not 1 <= int(digits or "0") <= MAX_LIMIT:
         raise ApiError(
             400,
             "INVALID_PARAMETER",
             f"limit must be an integer between 1 and {MAX_LIMIT}",
             [{"field": "limit", "message": f"got {raw!r}"}],
         )
-    return int(raw)
+    return int(digits)
 
 
 install_error_handlers(app, logger)

@@ -57,6 +57,7 @@ from .validator import schema_errors
 
 IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
+MAX_VERSION_DIGITS = 20
 # Stable across code changes and function renames, so a retry after a deployment still finds its record.
 IDEMPOTENCY_KEY_PREFIX = "crud-api-create"
 
@@ -223,7 +224,9 @@ def _validated_fields(config: ResourceConfig) -> dict[str, Any]:
 def _version_condition(tags: list[str], values: dict[str, Any]) -> str:
     if "*" in tags:
         return "attribute_exists(#id)"
-    versions = [int(tag) for tag in tags if tag.isdigit()]
+    # Only tags this API can have issued: ASCII digits ("²".isdigit() is true too, and int() refuses it),
+    # few enough for a DynamoDB number (38 digits) and for int() (4300 digits).
+    versions = [int(tag) for tag in tags if tag.isascii() and tag.isdigit() and len(tag) <= MAX_VERSION_DIGITS]
     if not versions:
         # No tag this API ever issued can match: the item is treated as changed (or absent: 404 wins).
         versions = [-1]
