@@ -29,6 +29,7 @@ LOCAL_EXTRA = [
 DEV_DEPS = [
     "pytest>=8,<10",
     "pytest-xdist>=3.6,<4",
+    "hypothesis>=6.100",
     "syrupy>=7,<8",
     "ruff==0.17.6",
     "mypy>=1.15",
