@@ -15,6 +15,7 @@ import json
 import sys
 import urllib.request
 from collections.abc import Iterator
+from decimal import Decimal
 from types import ModuleType
 from typing import Any, Literal
 
@@ -594,3 +595,25 @@ def test_if_match_that_no_issued_etag_can_be_is_412(
     )
     assert status == 412
     assert body["error"]["code"] == "PRECONDITION_FAILED"
+
+
+@pytest.mark.parametrize(
+    ("number", "stored"),
+    [("1E+100", Decimal("1E+100")), ("0.12345678901234567890123456789", Decimal("0.12345678901234567890123456789"))],
+)
+def test_post_with_idempotency_key_stores_numbers_as_sent(
+    modules: tuple[ModuleType, ModuleType], number: str, stored: Decimal
+) -> None:
+    # The idempotent path rebuilt the item from its JSON text, where Decimal had become float or int:
+    # 1E+100 came back as a 101-digit integer DynamoDB cannot hold (500), other numbers lost digits.
+    status, body = _send(
+        modules,
+        "POST",
+        "users",
+        [],
+        headers={"Content-Type": "application/json", "Idempotency-Key": f"exact-number-{number}"},
+        body=f'{{"email": "a@b.co", "name": "Ada", "score": {number}}}',
+    )
+    assert status == 201
+    item = boto3.client("dynamodb").get_item(TableName="users", Key={"userId": {"S": body["userId"]}})["Item"]
+    assert Decimal(item["score"]["N"]) == stored

@@ -91,6 +91,8 @@ def create_item(name: str) -> Response[str]:
             "key": key,
             "principal": principal(app.current_event),
             "body": to_json(fields, sort_keys=True),
+            # The item's own numbers: "body" has them through float and int (1E+100 as 101 digits), not as sent.
+            "fields": fields,
             "location": _location_base(name),
         }
         try:
@@ -291,7 +293,7 @@ def _idempotent() -> Callable[..., dict[str, Any]]:
         )
         def create_once(request: dict[str, Any]) -> dict[str, Any]:
             config = resource(request["resource"], "create")
-            return _create(config, json.loads(request["body"], parse_float=Decimal), request["location"])
+            return _create(config, request["fields"], request["location"])
 
         _idempotent_create = create_once
     return _idempotent_create
