@@ -105,6 +105,7 @@ _SCALARS = (
     | st.floats()  # NaN and infinities included: json.dumps writes them as NaN/Infinity
     | st.text(max_size=20)
     | st.sampled_from(["NaN", "Infinity", "-0", "1e400", "", "\x00", "\ud800", "👩‍💻", "a" * 500])
+    | st.sampled_from([1e100, -1e125, 1e-129, 1e-131, 0.1, 2**53 + 1, 10**38, 10**38 - 1])  # DynamoDB's number limits
 )
 # Never an empty name: moto stores "" as an attribute name or map key (DynamoDB rejects it with a
 # ValidationException, a 400 here) and then answers every read of that item with malformed JSON.
