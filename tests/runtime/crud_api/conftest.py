@@ -132,17 +132,19 @@ def handler_modules(moto_server: str) -> tuple[ModuleType, ModuleType]:
         patch.undo()
 
 
-@pytest.fixture
-def tables(moto: str, handler_modules: tuple[ModuleType, ModuleType]) -> None:
+TABLE_KEYS = {
+    "users": ["userId"],
+    "orders": ["id"],
+    "idempotency": ["id"],
+    "notes": ["id"],
+    "lines": ["orderId", "lineId"],
+}
+
+
+def create_tables() -> None:
     """Empty tables in moto, shaped as CrudApi defines them."""
     dynamodb = boto3.client("dynamodb")
-    for table, keys in (
-        ("users", ["userId"]),
-        ("orders", ["id"]),
-        ("idempotency", ["id"]),
-        ("notes", ["id"]),
-        ("lines", ["orderId", "lineId"]),
-    ):
+    for table, keys in TABLE_KEYS.items():
         dynamodb.create_table(
             TableName=table,
             KeySchema=[
@@ -152,6 +154,12 @@ def tables(moto: str, handler_modules: tuple[ModuleType, ModuleType]) -> None:
             AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"} for key in keys],
             BillingMode="PAY_PER_REQUEST",
         )
+
+
+@pytest.fixture
+def tables(moto: str, handler_modules: tuple[ModuleType, ModuleType]) -> None:
+    """Empty tables in moto, shaped as CrudApi defines them."""
+    create_tables()
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ import urllib.request
 from collections.abc import Iterator
 from decimal import Decimal
 from types import ModuleType
-from typing import Any, Literal
+from typing import Any
 
 import boto3
 import hypothesis
@@ -25,7 +25,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from .conftest import ENVIRONMENT, EVENTS, LambdaContext
+from .conftest import ENVIRONMENT, EVENTS, LambdaContext, create_tables
 
 FUZZ = settings(
     max_examples=300,
@@ -34,7 +34,6 @@ FUZZ = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 TEMPLATE: dict[str, Any] = json.loads((EVENTS / "rest_proxy_event.json").read_text())
-KEY_TYPES: list[Literal["HASH", "RANGE"]] = ["HASH", "RANGE"]
 SEEDED_USER = "seed-user"
 SEEDED_ORDER, SEEDED_LINE = "seed-order", "seed-line"
 
@@ -385,22 +384,8 @@ def modules(moto_server: str, handler_modules: tuple[ModuleType, ModuleType]) ->
     request = urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST")
     with urllib.request.urlopen(request, timeout=10):
         pass
+    create_tables()
     dynamodb = boto3.client("dynamodb")
-    for table, keys in (
-        ("users", ["userId"]),
-        ("orders", ["id"]),
-        ("idempotency", ["id"]),
-        ("notes", ["id"]),
-        ("lines", ["orderId", "lineId"]),
-    ):
-        dynamodb.create_table(
-            TableName=table,
-            KeySchema=[
-                {"AttributeName": key, "KeyType": kind} for key, kind in zip(keys, KEY_TYPES[: len(keys)], strict=True)
-            ],
-            AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"} for key in keys],
-            BillingMode="PAY_PER_REQUEST",
-        )
     # A few items per table, so reads, updates and deletes also meet existing items and list has pages.
     for suffix in ("", "-1", "-2"):
         for table, item in (
