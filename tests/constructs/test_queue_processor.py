@@ -193,6 +193,10 @@ def test_metrics_watch_the_dlq_and_the_queue_age() -> None:
             "dead_letter_retention must be between 60 and 1209600 seconds, got 10",
         ),
         (
+            {"visibility_timeout": cdk.Duration.millis(60500)},
+            "visibility_timeout must be a whole number of seconds, got 60.5",
+        ),
+        (
             {"visibility_timeout": cdk.Duration.seconds(30)},
             "visibility_timeout must be at least 6 times the function timeout (60 seconds), got 30",
         ),

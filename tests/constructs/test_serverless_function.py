@@ -230,6 +230,7 @@ def _asset_hash(folder: Path) -> str:
         ({"memory_mib": 10241}, "memory_mib must be between 128 and 10240 MiB, got 10241"),
         ({"timeout": cdk.Duration.minutes(16)}, "timeout must be between 1 and 900 seconds, got 960"),
         ({"timeout": cdk.Duration.millis(500)}, "timeout must be between 1 and 900 seconds, got 0.5"),
+        ({"timeout": cdk.Duration.millis(1500)}, "timeout must be a whole number of seconds, got 1.5"),
         ({"retry_attempts": 3}, "retry_attempts must be between 0 and 2, got 3"),
         ({"max_event_age": cdk.Duration.seconds(30)}, "max_event_age must be between 60 and 21600 seconds, got 30"),
         ({"reserved_concurrent_executions": -1}, "reserved_concurrent_executions must be at least 0, got -1"),

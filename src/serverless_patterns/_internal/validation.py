@@ -61,6 +61,16 @@ class Rules:
             return
         self.in_range(name, value.to_milliseconds() / 1000, low_seconds, high_seconds, "seconds")
 
+    def whole_seconds(self, name: str, value: Duration | None) -> None:
+        """Require a whole number of seconds (what Lambda and SQS accept) when given and resolved."""
+        if value is None or is_unresolved(value):
+            return
+        milliseconds = value.to_milliseconds()
+        self.check(
+            milliseconds % 1000 == 0,
+            f"{name} must be a whole number of seconds, got {_number(milliseconds / 1000)}",
+        )
+
     def at_least(self, name: str, value: float | None, low: float) -> None:
         """Require ``value >= low`` when given and resolved."""
         if value is None or is_unresolved(value):

@@ -193,6 +193,7 @@ class ServerlessFunction(Construct):
         )
         rules.in_range("memory_mib", memory_mib, 128, 10240, "MiB")
         rules.duration_in_range("timeout", timeout, 1, 900)
+        rules.whole_seconds("timeout", timeout)
         rules.in_range("ephemeral_storage_mib", ephemeral_storage_mib, 512, 10240, "MiB")
         rules.one_of("log_level", log_level, ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"])
         rules.in_range("retry_attempts", retry_attempts, 0, 2)

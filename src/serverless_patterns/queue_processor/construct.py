@@ -129,16 +129,17 @@ class QueueProcessor(Construct):
         rules.duration_in_range("retention_period", retention_period, 60, 14 * 24 * 3600)
         rules.duration_in_range("dead_letter_retention", dead_letter_retention, 60, 14 * 24 * 3600)
         rules.duration_in_range("visibility_timeout", visibility_timeout, 0, 12 * 3600)
+        rules.whole_seconds("visibility_timeout", visibility_timeout)
         if batch_size > 10 and not _is_positive(max_batching_window):
             rules.problems.append(f"batch_size over 10 needs a max_batching_window, got batch_size {batch_size}")
         function_timeout = function.timeout if function is not None else defaults.TIMEOUT
         minimum_visibility = function_timeout.to_seconds() * VISIBILITY_TIMEOUT_FACTOR
         if visibility_timeout is not None and not visibility_timeout.is_unresolved():
-            seconds = visibility_timeout.to_seconds()
+            seconds = visibility_timeout.to_milliseconds() / 1000
             rules.check(
                 seconds >= minimum_visibility,
                 f"visibility_timeout must be at least {VISIBILITY_TIMEOUT_FACTOR} times the function timeout "
-                f"({minimum_visibility} seconds), got {seconds}",
+                f"({minimum_visibility} seconds), got {seconds:g}",
             )
         rules.raise_if_broken(self)
 
