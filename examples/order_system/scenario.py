@@ -73,9 +73,11 @@ class Scenario:
     # -- helpers -------------------------------------------------------------------------------
     def _http(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
         data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(
-            self.deployment.api_url() + path, data=data, method=method, headers={"Content-Type": "application/json"}
-        )
+        url = self.deployment.api_url() + path
+        headers = {"Content-Type": "application/json"}
+        # The API uses IAM authorization: sign as an AWS SDK would (the local cloud checks it as API Gateway does).
+        headers.update(self.cloud.sign(method, url, headers, data or b""))
+        request = urllib.request.Request(url, data=data, method=method, headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
                 return response.status, json.loads(response.read() or b"null")
@@ -152,9 +154,10 @@ class Scenario:
         sqs = self.cloud.client("sqs")
         url: str = sqs.create_queue(QueueName="scenario-alert-inbox")["QueueUrl"]
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        self.cloud.client("sns").subscribe(
-            TopicArn=self.deployment.topic_arn("HighValueAlerts"), Protocol="sqs", Endpoint=arn
-        )
+        topic = self.deployment.topic_arn("HighValueAlerts")
+        # SNS delivers to a queue only when the queue policy lets it, for this topic (as in AWS).
+        sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": sns_may_send(arn, topic)})
+        self.cloud.client("sns").subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
         return url
 
     def _alerts(self, queue_url: str, order_ids: dict[str, str]) -> list[str]:
@@ -245,3 +248,15 @@ def report(outcome: Outcome) -> str:
     lines.append(f"  bulk ingestion stored {len(outcome.ingested)} orders; DLQ: {outcome.dead_letters}")
     lines.append(f"  stock left: {', '.join(f'{sku}={n}' for sku, n in outcome.stock.items())}")
     return "\n".join(lines)
+
+
+def sns_may_send(queue_arn: str, topic_arn: str) -> str:
+    """A queue policy that lets one SNS topic send to the queue (the policy AWS requires for it)."""
+    statement = {
+        "Effect": "Allow",
+        "Principal": {"Service": "sns.amazonaws.com"},
+        "Action": "sqs:SendMessage",
+        "Resource": queue_arn,
+        "Condition": {"ArnEquals": {"aws:SourceArn": topic_arn}},
+    }
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})

@@ -1,6 +1,7 @@
 """CrudApi through HTTP on the local cloud: every status code a client can reach.
 
-IAM authorization is not enforced locally (documented): requests go unsigned.
+Requests are signed with SigV4 as an AWS SDK signs them: the API's methods use IAM authorization
+(the library's default), which the local cloud enforces as API Gateway does.
 """
 
 from __future__ import annotations
@@ -47,9 +48,10 @@ def _raw(app: LocalApp, method: str, path: str, body: Any = None, headers: dict[
     import urllib.request
 
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(
-        app.api_url() + path, data=data, method=method, headers={"Content-Type": "application/json", **(headers or {})}
-    )
+    url = app.api_url() + path
+    all_headers = {"Content-Type": "application/json", **(headers or {})}
+    all_headers.update(app.cloud.sign(method, url, all_headers, data or b""))
+    request = urllib.request.Request(url, data=data, method=method, headers=all_headers)
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             return response.status, dict(response.headers), json.loads(response.read() or b"null")

@@ -18,6 +18,13 @@ pytestmark = pytest.mark.e2e
 REPO = Path(__file__).resolve().parents[2]
 
 
+def sns_may_send(queue_arn: str, topic_arn: str) -> str:
+    sys.path.insert(0, str(REPO))
+    from examples.order_system.scenario import sns_may_send as policy
+
+    return policy(queue_arn, topic_arn)
+
+
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalApp]:
     sys.path.insert(0, str(REPO))
@@ -145,11 +152,27 @@ def test_other_events_are_filtered_out(app: LocalApp) -> None:
     assert _workflow_item(app, "event#e-3#email") is None
 
 
+def test_sns_does_not_deliver_to_a_queue_whose_policy_does_not_allow_it(app: LocalApp) -> None:
+    # SNS sends to an SQS subscriber as sns.amazonaws.com; without a queue policy that allows it
+    # AWS delivers nothing (https://docs.aws.amazon.com/sns/latest/dg/subscribe-sqs-queue-to-sns-topic.html).
+    sqs = app.client("sqs")
+    url = sqs.create_queue(QueueName="alert-spy-without-policy")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    app.client("sns").subscribe(TopicArn=app.topic_arn("HighValueAlerts"), Protocol="sqs", Endpoint=arn)
+    app.put_event("shop.orders", "OrderPlaced", _order("e-unseen", amount=5000), bus="OrderEvents/Bus")
+    app.wait_until_idle()
+    assert sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []) == []
+    denied = [denial for denial in app.denials() if denial.resource == arn]
+    assert denied and denied[0].principal == "sns.amazonaws.com" and denied[0].action == "sqs:SendMessage"
+
+
 def test_only_high_value_orders_reach_the_alert_topic(app: LocalApp) -> None:
     sqs = app.client("sqs")
     url = sqs.create_queue(QueueName="alert-spy")["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    app.client("sns").subscribe(TopicArn=app.topic_arn("HighValueAlerts"), Protocol="sqs", Endpoint=arn)
+    topic = app.topic_arn("HighValueAlerts")
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": sns_may_send(arn, topic)})
+    app.client("sns").subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
     app.put_event("shop.orders", "OrderPlaced", _order("e-small", amount=50), bus="OrderEvents/Bus")
     app.put_event("shop.orders", "OrderPlaced", _order("e-big", amount=5000), bus="OrderEvents/Bus")
     app.wait_until_idle()

@@ -108,7 +108,7 @@ def test_skipped_resources_leave_no_dangling_reference() -> None:
     assert "DependsOn" not in prepared["Resources"]["Q"]
     assert prepared["Resources"]["Q"]["Properties"]["Tags"] == ["local-skipped-Policy"]
     assert prepared["Outputs"]["Url"]["Value"]["Fn::Join"][1][1] == "prod"
-    assert notes == ["Policy (AWS::SQS::QueuePolicy) skipped: not emulated locally"]
+    assert notes == ["Policy (AWS::SQS::QueuePolicy) enforced by the local cloud, not deployed to moto"]
 
 
 def test_event_bus_refs_become_its_name() -> None:

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from aws_cdk import Annotations, Duration, RemovalPolicy, Stack, Token
+from aws_cdk import Annotations, ArnFormat, Duration, RemovalPolicy, Stack, Token
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
@@ -374,6 +374,31 @@ class LambdaAlarms(Construct):
                 display_name=f"{self._prefix} alarms"[:100],
                 master_key=self.topic_key,
                 enforce_ssl=True,
+            )
+            # A topic policy replaces SNS's default policy, which let the account's principals (and so
+            # CloudWatch) publish: without this Allow the alarms change state and no notification is
+            # ever sent. Scoped to this account's alarms against the confused deputy
+            # (https://repost.aws/knowledge-center/cloudwatch-receive-sns-for-alarm-trigger,
+            # https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-use-cases.html).
+            stack = Stack.of(self)
+            topic.add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid="AllowCloudWatchAlarmsToPublish",
+                    principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                    actions=["sns:Publish"],
+                    resources=[topic.topic_arn],
+                    conditions={
+                        "StringEquals": {"aws:SourceAccount": stack.account},
+                        "ArnLike": {
+                            "aws:SourceArn": stack.format_arn(
+                                service="cloudwatch",
+                                resource="alarm",
+                                resource_name="*",
+                                arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                            )
+                        },
+                    },
+                )
             )
         self.topic: sns.ITopic = topic
         for email in emails:

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 if TYPE_CHECKING:
+    from serverless_patterns.local.authorization import Authorization
     from serverless_patterns.local.resolve import StackScope
     from serverless_patterns.local.runtime import LambdaRuntime
 
@@ -55,6 +56,27 @@ class Method:
     required_parameters: dict[str, bool] = field(default_factory=dict)
     authorization: str = "NONE"
     mock_responses: list[dict[str, Any]] = field(default_factory=list)
+    authorizer: Authorizer | None = None
+    scopes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Authorizer:
+    """A ``COGNITO_USER_POOLS``, ``TOKEN`` or ``REQUEST`` authorizer of a REST API.
+
+    Examples
+    --------
+    >>> Authorizer(authorizer_id="a1", type="TOKEN").identity_source
+    'method.request.header.Authorization'
+    """
+
+    authorizer_id: str
+    type: str
+    identity_source: str = "method.request.header.Authorization"
+    validation: str | None = None
+    function_name: str | None = None
+    function_arn: str | None = None
+    provider_arns: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -211,6 +233,11 @@ def read_rest_apis(template: dict[str, Any], scope: StackScope) -> list[RestApi]
         for logical_id, resource in resources.items()
         if resource.get("Type") == "AWS::ApiGateway::Model"
     }
+    authorizers = {
+        logical_id: _authorizer(logical_id, resource.get("Properties", {}), scope)
+        for logical_id, resource in resources.items()
+        if resource.get("Type") == "AWS::ApiGateway::Authorizer"
+    }
     for resource in resources.values():
         properties = resource.get("Properties", {})
         kind = resource.get("Type")
@@ -234,6 +261,10 @@ def read_rest_apis(template: dict[str, Any], scope: StackScope) -> list[RestApi]
                 },
                 mock_responses=list(integration.get("IntegrationResponses") or []),
             )
+            authorizer_ids = [i for i in _ref_ids(properties.get("AuthorizerId")) if i in authorizers]
+            if authorizer_ids:
+                method.authorizer = authorizers[authorizer_ids[0]]
+            method.scopes = [str(item) for item in properties.get("AuthorizationScopes") or []]
             functions = [
                 i
                 for i in scope.referenced_ids(integration.get("Uri"))
@@ -260,6 +291,26 @@ def read_rest_apis(template: dict[str, Any], scope: StackScope) -> list[RestApi]
             api.stages.append("prod")
         api.resources.sort(key=lambda item: item.path)
     return list(apis.values())
+
+
+def _authorizer(logical_id: str, properties: dict[str, Any], scope: StackScope) -> Authorizer:
+    deployed = scope.resources.get(logical_id)
+    functions = [
+        i
+        for i in scope.referenced_ids(properties.get("AuthorizerUri"))
+        if scope.resources[i].type == "AWS::Lambda::Function"
+    ]
+    authorizer = Authorizer(
+        authorizer_id=deployed.physical_id if deployed is not None else logical_id,
+        type=str(properties.get("Type", "TOKEN")).upper(),
+        identity_source=str(properties.get("IdentitySource") or "method.request.header.Authorization"),
+        validation=properties.get("IdentityValidationExpression"),
+        provider_arns=[str(scope.resolve(arn)) for arn in properties.get("ProviderARNs") or []],
+    )
+    if functions:
+        authorizer.function_name = scope.resources[functions[0]].name
+        authorizer.function_arn = scope.arn(functions[0])
+    return authorizer
 
 
 def _ref_ids(value: Any) -> list[str]:
@@ -304,6 +355,8 @@ class ApiGatewayServer:
         self.account_id = account_id
         self.region = region
         self.apis: dict[str, RestApi] = {}
+        self.authorization: Authorization | None = None
+        """Applies each method's authorization and the functions' Lambda permissions (``None``: no enforcement)."""
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -356,6 +409,14 @@ class ApiGatewayServer:
         resource, method = found
         query = parse_qsl(parts.query, keep_blank_values=True)
         header_map = {name.lower(): value for name, value in headers}
+        caller = _Caller()
+        if self.authorization is not None:
+            from serverless_patterns.local.api_auth import GatewayError
+
+            try:
+                caller = self._authorize(api, stage, resource, method, http_method, parts, headers, body, path_params)
+            except GatewayError as refusal:
+                return _gateway_error(refusal)
         if method.validate_parameters:
             missing = _missing_parameters(method, dict(query), header_map, path_params)
             if missing:
@@ -369,7 +430,193 @@ class ApiGatewayServer:
         if method.integration_type != "AWS_PROXY" or method.function_name is None:
             return _json(501, {"message": f"{method.integration_type} integrations are not emulated locally"})
         event = self._event(api, stage, resource, http_method, path, path_params, query, headers, body)
+        event["requestContext"]["identity"].update(caller.identity)
+        if caller.authorizer is not None:
+            event["requestContext"]["authorizer"] = caller.authorizer
+        if self.authorization is not None and not self._may_invoke(api, stage, http_method, path, method):
+            # API Gateway's "Execution failed due to configuration error: Invalid permissions on Lambda function".
+            return _json(500, {"message": "Internal server error"})
         return self._invoke(method.function_name, event)
+
+    # -- authorization -----------------------------------------------------------------------
+    def _method_arn(self, api: RestApi, stage: str, http_method: str, path: str) -> str:
+        from serverless_patterns.local.api_auth import method_arn
+
+        return method_arn(self.region, self.account_id, api.api_id, stage, http_method, path)
+
+    def _authorize(  # noqa: PLR0917 - the parts of one request
+        self,
+        api: RestApi,
+        stage: str,
+        resource: Resource,
+        method: Method,
+        http_method: str,
+        parts: Any,
+        headers: list[tuple[str, str]],
+        body: bytes,
+        path_params: dict[str, str],
+    ) -> _Caller:
+        """Apply the method's authorization as API Gateway does before anything else runs; raise its refusal."""
+        path = "/" + parts.path.lstrip("/").split("/", 2)[2] if parts.path.count("/") >= 3 else "/"
+        arn = self._method_arn(api, stage, http_method, path)
+        kind = method.authorization.upper()
+        if kind == "AWS_IAM":
+            return self._authorize_iam(arn, http_method, parts, headers, body)
+        if kind == "COGNITO_USER_POOLS" and method.authorizer is not None:
+            return self._authorize_cognito(method, headers)
+        if kind == "CUSTOM" and method.authorizer is not None:
+            return self._authorize_lambda(api, stage, resource, method, http_method, path, parts, headers, path_params)
+        return _Caller()
+
+    def _authorize_iam(
+        self, arn: str, http_method: str, parts: Any, headers: list[tuple[str, str]], body: bytes
+    ) -> _Caller:
+        from serverless_patterns.local.api_auth import access_denied, verify_sigv4
+
+        assert self.authorization is not None
+        signed = verify_sigv4(
+            http_method,
+            parts.path,
+            parts.query,
+            headers,
+            body,
+            secret_for=self.authorization.secret_for,
+            region=self.region,
+        )
+        principal = self.authorization.principal_for_key(signed.access_key_id)
+        if principal is None:  # the local administrator: the account's own credentials
+            user_arn = f"arn:aws:iam::{self.account_id}:root"
+            return _Caller(identity=_identity(signed.access_key_id, self.account_id, self.account_id, user_arn))
+        decision = self.authorization.check(principal, "execute-api:Invoke", arn, origin="api")
+        if not decision.allowed:
+            raise access_denied(principal.label, arn, explicit=decision.kind.startswith("explicit"))
+        session = principal.arn.split(":", 5)[-1].removeprefix("assumed-role/")
+        caller = f"{signed.access_key_id}:{session.rsplit('/', 1)[-1]}"
+        return _Caller(identity=_identity(signed.access_key_id, self.account_id, caller, principal.arn))
+
+    def _authorize_cognito(self, method: Method, headers: list[tuple[str, str]]) -> _Caller:
+        from serverless_patterns.local.api_auth import (
+            cognito_claims_context,
+            cognito_jwks,
+            unauthorized,
+            verify_cognito_token,
+        )
+
+        authorizer = method.authorizer
+        assert authorizer is not None
+        header = authorizer.identity_source.removeprefix("method.request.header.").lower()
+        token = next((value for name, value in headers if name.lower() == header), "")
+        if not token or not authorizer.provider_arns:
+            raise unauthorized()
+        pool_arn = authorizer.provider_arns[0]
+        jwks = cognito_jwks(pool_arn.rsplit("/", 1)[-1], pool_arn.split(":")[3], self.account_id)
+        claims = verify_cognito_token(
+            token, user_pool_arns=authorizer.provider_arns, jwks=jwks, scopes=method.scopes or None
+        )
+        return _Caller(authorizer={"claims": cognito_claims_context(claims)})
+
+    def _authorize_lambda(  # noqa: PLR0917 - the parts of one request
+        self,
+        api: RestApi,
+        stage: str,
+        resource: Resource,
+        method: Method,
+        http_method: str,
+        path: str,
+        parts: Any,
+        headers: list[tuple[str, str]],
+        path_params: dict[str, str],
+    ) -> _Caller:
+        from serverless_patterns.local import api_auth
+        from serverless_patterns.local.policy import Policy, PolicyError, Principal, Request, evaluate
+
+        authorizer = method.authorizer
+        assert authorizer is not None and self.authorization is not None
+        arn = self._method_arn(api, stage, http_method, path)
+        single_headers = dict(headers)
+        query = dict(parse_qsl(parts.query, keep_blank_values=True))
+        values = api_auth.identity_source_values(authorizer.identity_source, single_headers, query, {}, {})
+        if values is None:
+            raise api_auth.unauthorized()
+        if authorizer.type == "TOKEN":
+            if not api_auth.token_matches_validation(values[0], authorizer.validation):
+                raise api_auth.unauthorized()
+            event = api_auth.token_authorizer_event(arn, values[0])
+        else:
+            multi_headers: dict[str, list[str]] = {}
+            for name, value in headers:
+                multi_headers.setdefault(name, []).append(value)
+            multi_query: dict[str, list[str]] = {}
+            for name, value in parse_qsl(parts.query, keep_blank_values=True):
+                multi_query.setdefault(name, []).append(value)
+            event = api_auth.request_authorizer_event(
+                arn,
+                resource=resource.path,
+                path=path,
+                http_method=http_method,
+                headers=single_headers,
+                multi_value_headers=multi_headers,
+                query=query,
+                multi_value_query=multi_query,
+                path_parameters=path_params,
+                stage_variables={},
+                request_context={"accountId": self.account_id, "apiId": api.api_id, "stage": stage},
+            )
+        if authorizer.function_name is None or authorizer.function_arn is None:
+            raise api_auth.authorizer_configuration_error()
+        source = (
+            f"arn:aws:execute-api:{self.region}:{self.account_id}:{api.api_id}/authorizers/{authorizer.authorizer_id}"
+        )
+        permitted = self.authorization.check_service(
+            "apigateway.amazonaws.com",
+            "lambda:InvokeFunction",
+            authorizer.function_arn,
+            source_arn=source,
+            origin="api",
+        )
+        if not permitted.allowed:
+            raise api_auth.authorizer_configuration_error()
+        invocation = self._run(authorizer.function_name, event)
+        if invocation is None:
+            raise api_auth.authorizer_configuration_error()
+        error = invocation.payload.get("errorMessage") if isinstance(invocation.payload, dict) else None
+        output = api_auth.parse_authorizer_response(invocation.payload, errored=invocation.errored, error_message=error)
+        try:
+            policy = Policy.parse(f"policy returned by authorizer {authorizer.authorizer_id}", output.policy_document)
+        except PolicyError as problem:
+            raise api_auth.authorizer_configuration_error() from problem
+        caller = Principal.account_root(self.account_id)
+        decision = evaluate(Request(caller, "execute-api:Invoke", arn, {}), identity=[policy])
+        if not decision.allowed:
+            raise api_auth.authorizer_denied(explicit=decision.kind.startswith("explicit"))
+        context: dict[str, Any] = {"principalId": output.principal_id, **output.context}
+        return _Caller(authorizer=context)
+
+    def _may_invoke(self, api: RestApi, stage: str, http_method: str, path: str, method: Method) -> bool:
+        """Whether the function's resource policy lets API Gateway invoke it for this method (a Lambda permission)."""
+        assert self.authorization is not None
+        from moto.awslambda.models import lambda_backends
+
+        try:
+            function = lambda_backends[self.account_id][self.region].get_function(str(method.function_name))
+        except Exception:  # a missing function is answered by _invoke
+            return True
+        source = self._method_arn(api, stage, http_method, path)
+        decision = self.authorization.check_service(
+            "apigateway.amazonaws.com", "lambda:InvokeFunction", function.function_arn, source_arn=source, origin="api"
+        )
+        return decision.allowed
+
+    def _run(self, function_name: str, event: dict[str, Any]) -> Any:
+        from moto.awslambda.models import lambda_backends
+
+        try:
+            function = lambda_backends[self.account_id][self.region].get_function(function_name)
+        except Exception:  # a missing authorizer function is a configuration error
+            return None
+        invocation = self.runtime.invoke(self.runtime.spec_for(function), event)
+        self.runtime.record_logs(function, invocation.logs)
+        return invocation
 
     def _event(  # noqa: PLR0917 - the parts of one request
         self,
@@ -478,6 +725,27 @@ class ApiGatewayServer:
         if not any(name.lower() == "content-type" for name, _ in response_headers):
             response_headers.append(("Content-Type", "application/json"))
         return status, response_headers, payload
+
+
+@dataclass
+class _Caller:
+    """What authorization learnt about the caller, for the proxy event's ``requestContext``."""
+
+    identity: dict[str, Any] = field(default_factory=dict)
+    authorizer: dict[str, Any] | None = None
+
+
+def _identity(access_key: str, account: str, caller: str, user_arn: str) -> dict[str, Any]:
+    """The ``requestContext.identity`` fields API Gateway fills for an IAM-authorized request."""
+    return {"accessKey": access_key, "accountId": account, "caller": caller, "user": caller, "userArn": user_arn}
+
+
+def _gateway_error(refusal: Any) -> tuple[int, list[tuple[str, str]], bytes]:
+    return (
+        refusal.status,
+        [("Content-Type", "application/json"), ("x-amzn-ErrorType", refusal.error_type)],
+        json.dumps(refusal.body).encode(),
+    )
 
 
 def _json(status: int, body: dict[str, Any]) -> tuple[int, list[tuple[str, str]], bytes]:

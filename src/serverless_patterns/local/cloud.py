@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import re
 import time
@@ -14,8 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from serverless_patterns.local.alarms import ALARM_STATES, AlarmAction, AlarmRegistry, HistoryItem, LocalAlarm
 from serverless_patterns.local.apigateway import ApiGatewayServer, RestApi, read_rest_apis
 from serverless_patterns.local.assembly import StackArtifact, read_assembly
+from serverless_patterns.local.authorization import Authorization, Denial
 from serverless_patterns.local.errors import LocalCloudError
 from serverless_patterns.local.events import AsyncConfig, EventDelivery
 from serverless_patterns.local.resolve import DeployedResource, StackScope
@@ -27,6 +30,8 @@ SUPPORTED_MOTO = ("5.2.",)
 """moto versions the local cloud is tested with (it patches moto internals)."""
 
 DEFAULT_ACCOUNT = "123456789012"
+
+_log = logging.getLogger(__name__)
 
 
 def check_moto_version(version: str | None = None) -> str:
@@ -216,6 +221,40 @@ class Deployment:
         return lines
 
 
+def _queue_arn(url_or_arn: str, region: str) -> str:
+    """The ARN of a queue given by URL (``http://host/123456789012/name``) or ARN."""
+    if url_or_arn.startswith("arn:"):
+        return url_or_arn
+    account, name = url_or_arn.rstrip("/").split("/")[-2:]
+    return f"arn:aws:sqs:{region}:{account}:{name}"
+
+
+def _statements(document: Any) -> list[Any]:
+    if isinstance(document, str):
+        document = json.loads(document)
+    statements = document.get("Statement", []) if isinstance(document, dict) else []
+    return statements if isinstance(statements, list) else [statements]
+
+
+def _default_key_policy() -> dict[str, Any]:
+    """The key policy KMS gives a key created without one: the account may use it through IAM policies.
+
+    https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html
+    """
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "Enable IAM User Permissions",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{DEFAULT_ACCOUNT}:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            }
+        ],
+    }
+
+
 def _path_names(path: str, identifier: str) -> bool:
     """Whether ``identifier`` is ``path`` or ``path`` without trailing ``/Resource`` parts."""
     while path:
@@ -254,6 +293,11 @@ class LocalCloud:
         keeps the queue's visibility timeout.
     retry_delay_seconds
         Pause between EventBridge and asynchronous Lambda retries. Default: 0.05.
+    enforce_iam
+        Evaluate every call a handler makes against its role's policies and the resource's
+        policy, and every delivery between services against the target's resource policy, as
+        AWS does (see ``docs/local.md``, "IAM enforcement"). Default: ``True``. Turn it off only
+        to find out whether a failure is a permission problem.
 
     Examples
     --------
@@ -271,8 +315,13 @@ class LocalCloud:
         max_workers: int = DEFAULT_CONCURRENCY,
         failed_visibility_seconds: int | None = 0,
         retry_delay_seconds: float = 0.05,
+        enforce_iam: bool = True,
     ) -> None:
         self.region = region
+        self.authorization = Authorization(account=DEFAULT_ACCOUNT, region=region, enabled=enforce_iam)
+        """Decides every request and delivery as AWS would, and keeps the denials."""
+        self.alarms = AlarmRegistry()
+        """The deployed CloudWatch alarms; :meth:`set_alarm_state` makes one act."""
         self.endpoint_url = endpoint_url
         self._own_server: Any = None
         self._api_port = api_port
@@ -303,18 +352,134 @@ class LocalCloud:
         self._set_env({"MOTO_PORT": port})
         self._moto_api("/moto-api/config", {"stepfunctions": {"execute_state_machine": True}})
         self.runtime = LambdaRuntime(self.endpoint_url, region=self.region, max_workers=self._max_workers)
+        self._install_authorization(self.runtime)
         self.runtime.install()
         self.poller = SqsPoller(
             self.runtime, region=self.region, failed_visibility_seconds=self._failed_visibility_seconds
         )
         self.poller.start()
         self.events = EventDelivery(self.runtime, client=self.client, retry_delay_seconds=self._retry_delay_seconds)
+        self.events.authorization = self.authorization if self.authorization.enabled else None
         self.events.install()
         self.events.install_async_invoke()
         self.events.install_sns_to_lambda()
         self.apis = ApiGatewayServer(self.runtime, port=self._api_port, region=self.region)
+        self.apis.authorization = self.authorization if self.authorization.enabled else None
         self.apis.start()
         return self
+
+    def _install_authorization(self, runtime: LambdaRuntime) -> None:
+        """Give workers their role's credentials and put the guard in front of moto (when enforcing)."""
+        from serverless_patterns.local import _moto
+
+        authorization = self.authorization
+        if not authorization.enabled:
+            return
+
+        def credentials(role_arn: str, function_name: str) -> dict[str, str]:
+            return authorization.credentials_for(role_arn, function_name).environment()
+
+        runtime.credentials = credentials
+        authorization.function_policies = lambda arn: _moto.function_policy_statements(
+            DEFAULT_ACCOUNT, self.region, arn
+        )
+        authorization.on_denial.append(self._log_denial)
+        _moto.install_request_guard(authorization.guard)
+
+    def _log_denial(self, denial: Denial, principal: Any) -> None:
+        """Write a denial to the log group of the function whose role was refused (``local logs`` shows it)."""
+        if self.runtime is None or principal.service is not None or not principal.arn:
+            return
+        function_name = principal.arn.rsplit("/", 1)[-1]
+        group = self.runtime.log_groups.get(function_name, f"/aws/lambda/{function_name}")
+        line = json.dumps({"level": "ERROR", "message": "AccessDenied", "denial": denial.message, "why": denial.reason})
+        self.runtime.write_log_lines(group, [line])
+
+    def set_alarm_state(self, alarm: str, state: str, reason: str = "set by a test") -> list[AlarmAction]:
+        """Set a deployed alarm's state and run that state's actions as CloudWatch does; return what they did.
+
+        Each SNS topic action is published to as ``cloudwatch.amazonaws.com`` with the alarm as
+        ``aws:SourceArn``: a topic policy (or key policy) that does not let CloudWatch publish
+        refuses it, the refusal is a denial, and nothing reaches the topic's subscribers, as in
+        AWS. Setting the state it already has runs no action (CloudWatch acts on changes).
+
+        Parameters
+        ----------
+        alarm
+            The alarm's name, logical id or construct path.
+        state
+            ``"ALARM"``, ``"OK"`` or ``"INSUFFICIENT_DATA"``.
+        reason
+            The ``NewStateReason`` of the notification.
+        """
+        from serverless_patterns.local.alarms import message, subject
+
+        if state not in ALARM_STATES:
+            raise LocalCloudError(f"alarm state must be one of {', '.join(ALARM_STATES)}, got {state!r}")
+        found = self.alarms.find(alarm)
+        with self.alarms.lock:
+            old_state, found.state = found.state, state
+        actions: list[AlarmAction] = []
+        if old_state != state and found.enabled:
+            for target in found.actions.get(state, []):
+                actions.append(self._alarm_action(found, target, old_state, reason, message, subject))
+        found.history.append(HistoryItem(old_state, state, reason, actions))
+        return actions
+
+    def _alarm_action(  # noqa: PLR0917 - the parts of one notification
+        self,
+        alarm: LocalAlarm,
+        target: str,
+        old_state: str,
+        reason: str,
+        message: Callable[..., str],
+        subject: Callable[..., str],
+    ) -> AlarmAction:
+        if not target.startswith("arn:aws:sns:"):
+            return AlarmAction(target, False, "only SNS topic actions are run locally")
+        if self.authorization.enabled:
+            decision = self.authorization.check_service(
+                "cloudwatch.amazonaws.com", "sns:Publish", target, source_arn=alarm.arn
+            )
+            if not decision.allowed:
+                return AlarmAction(target, False, decision.reason)
+        self.client("sns").publish(
+            TopicArn=target,
+            Subject=subject(alarm, self.region),
+            Message=message(alarm, old_state, reason, self.region, DEFAULT_ACCOUNT),
+        )
+        return AlarmAction(target, True, "")
+
+    def emails(self) -> list[dict[str, Any]]:
+        """Notifications SNS sent to e-mail subscriptions (``to``, ``subject``, ``message``, ``topic_arn``)."""
+        return list(self.events.emails) if self.events is not None else []
+
+    def sign(
+        self, method: str, url: str, headers: dict[str, str], body: bytes, *, role: str | None = None
+    ) -> dict[str, str]:
+        """SigV4 headers for a request to a local API: as the administrator, or as ``role`` (a role ARN)."""
+        from serverless_patterns.local.api_auth import sign_headers
+        from serverless_patterns.local.authorization import ADMIN_ACCESS_KEY, ADMIN_SECRET_KEY
+
+        if role is None:
+            key, secret, token = ADMIN_ACCESS_KEY, ADMIN_SECRET_KEY, None
+        else:
+            credentials = self.authorization.credentials_for(role, "local-client")
+            key, secret, token = credentials.access_key_id, credentials.secret_access_key, credentials.session_token
+        return sign_headers(
+            method,
+            url,
+            headers,
+            body,
+            access_key_id=key,
+            secret_access_key=secret,
+            session_token=token,
+            region=self.region,
+        )
+
+    def denials(self) -> list[Denial]:
+        """Every request and delivery refused so far, oldest first (see :class:`Denial`)."""
+        return list(self.authorization.denials)
 
     def close(self) -> None:
         """Delete the stacks this cloud deployed and stop everything it started, in reverse order.
@@ -337,6 +502,10 @@ class LocalCloud:
             self.poller.stop()
         if self.runtime is not None:
             self.runtime.close()
+        if self.authorization.enabled:
+            from serverless_patterns.local import _moto
+
+            _moto.uninstall_request_guard()
         if self._own_server is not None:
             self._own_server.stop()
             self._own_server = None
@@ -534,6 +703,7 @@ class LocalCloud:
                     path=artifact.paths.get(logical_id, ""),
                 )
         self._register_functions(artifact.template, scope)
+        self._register_policies(artifact, scope, notes, report)
         self._adopt_state_machines(scope)
         self._subscribe(artifact.template, scope)
         apis = read_rest_apis(artifact.template, scope)
@@ -548,6 +718,7 @@ class LocalCloud:
         """Delete a deployment's stacks (last first), stop their workers and stop serving their APIs."""
         for stack in reversed(deployment.stacks):
             self._delete_stack(stack.name, stack.resources)
+            self.alarms.remove_stack(stack.name)
             if self.apis is not None:
                 for api in stack.apis:
                     self.apis.apis.pop(api.api_id, None)
@@ -612,6 +783,153 @@ class LocalCloud:
                 )
             except Exception as error:
                 raise LocalCloudError(f"stack {scope.stack}: SNS subscription could not be created: {error}") from error
+
+    def _register_policies(
+        self, artifact: StackArtifact, scope: StackScope, notes: list[str], report: Callable[[str], None]
+    ) -> None:
+        """Hand the stack's resource policies, key policies and alarms to the authorization.
+
+        moto's CloudFormation does not keep queue, topic, bus and bucket policies; they are read
+        from the original template here and resolved against what moto created, so that their
+        ARNs are the deployed ones. Lambda permissions stay with moto (``AddPermission``).
+        """
+        from serverless_patterns.local import _moto
+
+        authorization = self.authorization
+        authorization.forget_policies()
+        try:
+            moto_resolve = _moto.stack_resolver(DEFAULT_ACCOUNT, self.region, artifact.stack_name)
+        except Exception as error:  # moto keeps every stack it created; this is a broken seam, say so
+            raise LocalCloudError(f"stack {artifact.stack_name}: cannot read moto's stack: {error}") from error
+
+        def resolve(value: Any) -> Any:
+            try:
+                return moto_resolve(value)
+            except Exception as error:  # a reference to a resource moto skipped: the local resolver's answer
+                _log.debug("moto could not resolve %s (%s); using the local resolver", value, error)
+                return scope.resolve(value)
+
+        bus_statements: dict[str, list[Any]] = {}
+        for logical_id, resource in artifact.template.get("Resources", {}).items():
+            kind = resource.get("Type")
+            properties = resource.get("Properties") or {}
+            where = artifact.paths.get(logical_id) or f"{artifact.stack_name}/{logical_id}"
+            if kind == "AWS::SQS::QueuePolicy":
+                # Given to moto as the queue's Policy attribute, where the checks read it (as SQS keeps it).
+                document = json.dumps(resolve(properties.get("PolicyDocument")))
+                for queue in properties.get("Queues") or []:
+                    self.client("sqs").set_queue_attributes(
+                        QueueUrl=str(resolve(queue)), Attributes={"Policy": document}
+                    )
+            elif kind == "AWS::SNS::TopicPolicy":
+                document = json.dumps(resolve(properties.get("PolicyDocument")))
+                for topic in properties.get("Topics") or []:
+                    self.client("sns").set_topic_attributes(
+                        TopicArn=str(resolve(topic)), AttributeName="Policy", AttributeValue=document
+                    )
+            elif kind == "AWS::S3::BucketPolicy":
+                bucket = resolve(properties.get("Bucket"))
+                document = resolve(properties.get("PolicyDocument"))
+                authorization.set_resource_policy(f"arn:aws:s3:::{bucket}", f"bucket policy {where}", document)
+            elif kind == "AWS::Events::EventBusPolicy":
+                bus = str(resolve(properties.get("EventBusName")) or "default")
+                bus_arn = (
+                    bus if bus.startswith("arn:") else f"arn:aws:events:{self.region}:{DEFAULT_ACCOUNT}:event-bus/{bus}"
+                )
+                if "Policy" in properties:
+                    bus_statements.setdefault(bus_arn, []).extend(_statements(resolve(properties["Policy"])))
+                elif "Statement" in properties:
+                    bus_statements.setdefault(bus_arn, []).append(resolve(properties["Statement"]))
+            elif kind == "AWS::KMS::Key" and logical_id in scope.resources:
+                key_id = scope.resources[logical_id].physical_id
+                key_arn = (
+                    key_id if key_id.startswith("arn:") else f"arn:aws:kms:{self.region}:{DEFAULT_ACCOUNT}:key/{key_id}"
+                )
+                key_policy = resolve(properties.get("KeyPolicy")) or _default_key_policy()
+                authorization.set_key_policy(key_arn, f"key policy {where}", key_policy)
+            elif kind in {"AWS::SQS::Queue", "AWS::SNS::Topic"} and properties.get("KmsMasterKeyId"):
+                deployed = scope.resources.get(logical_id)
+                if deployed is None:
+                    continue
+                arn = (
+                    _queue_arn(deployed.physical_id, self.region) if kind == "AWS::SQS::Queue" else deployed.physical_id
+                )
+                key = str(resolve(properties["KmsMasterKeyId"]))
+                managed = key if key.startswith("alias/aws/") else None
+                key_arn = managed or _moto.key_arn(DEFAULT_ACCOUNT, self.region, key) or key
+                authorization.set_encryption_key(arn, key_arn)
+            elif kind == "AWS::ApiGateway::RestApi" and properties.get("Policy") and logical_id in scope.resources:
+                api_id = scope.resources[logical_id].physical_id
+                api_arn = f"arn:aws:execute-api:{self.region}:{DEFAULT_ACCOUNT}:{api_id}"
+                text = json.dumps(resolve(properties["Policy"])).replace('"execute-api:/', f'"{api_arn}/')
+                authorization.set_resource_policy(api_arn, f"resource policy of REST API {where}", json.loads(text))
+        for bus_arn, statements in bus_statements.items():
+            bus_policy = {"Version": "2012-10-17", "Statement": statements}
+            authorization.set_resource_policy(bus_arn, f"event bus policy of {bus_arn}", bus_policy)
+        self._register_alarms(artifact, resolve)
+        self._check_event_source_mappings(artifact, scope)
+
+    def _register_alarms(self, artifact: StackArtifact, resolve: Callable[[Any], Any]) -> None:
+        """Keep the stack's alarms (moto's CloudFormation does not deploy them) so that they can act."""
+        for logical_id, resource in artifact.template.get("Resources", {}).items():
+            kind = resource.get("Type")
+            if kind not in {"AWS::CloudWatch::Alarm", "AWS::CloudWatch::CompositeAlarm"}:
+                continue
+            properties = resource.get("Properties") or {}
+            name = resolve(properties.get("AlarmName")) or f"{artifact.stack_name}-{logical_id}"
+            self.alarms.add(
+                LocalAlarm(
+                    name=str(name),
+                    path=artifact.paths.get(logical_id, ""),
+                    logical_id=logical_id,
+                    arn=f"arn:aws:cloudwatch:{self.region}:{DEFAULT_ACCOUNT}:alarm:{name}",
+                    description=str(resolve(properties.get("AlarmDescription")) or ""),
+                    actions={
+                        "ALARM": [str(resolve(arn)) for arn in properties.get("AlarmActions") or []],
+                        "OK": [str(resolve(arn)) for arn in properties.get("OKActions") or []],
+                        "INSUFFICIENT_DATA": [
+                            str(resolve(arn)) for arn in properties.get("InsufficientDataActions") or []
+                        ],
+                    },
+                    enabled=bool(properties.get("ActionsEnabled", True)),
+                )
+            )
+
+    def _check_event_source_mappings(self, artifact: StackArtifact, scope: StackScope) -> None:
+        """Fail the deploy as Lambda does when a function's role cannot read its SQS event source.
+
+        Lambda checks the execution role when the mapping is created: it needs
+        ``sqs:ReceiveMessage``, ``sqs:DeleteMessage`` and ``sqs:GetQueueAttributes`` on the queue
+        (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html), and
+        CloudFormation rolls the stack back with Lambda's message.
+        """
+        from serverless_patterns.local.policy import Principal
+
+        if not self.authorization.enabled:
+            return
+        for resource in artifact.template.get("Resources", {}).values():
+            if resource.get("Type") != "AWS::Lambda::EventSourceMapping":
+                continue
+            properties = resource.get("Properties") or {}
+            source = scope.resolve(properties.get("EventSourceArn"))
+            targets = scope.referenced_ids(properties.get("FunctionName"))
+            if not isinstance(source, str) or ":sqs:" not in source or not targets:
+                continue
+            function_logical_id = targets[0]
+            role_ids = scope.referenced_ids(
+                artifact.template["Resources"].get(function_logical_id, {}).get("Properties", {}).get("Role")
+            )
+            if not role_ids:
+                continue
+            role_arn = f"arn:aws:iam::{DEFAULT_ACCOUNT}:role/{scope.resources[role_ids[0]].physical_id}"
+            principal = Principal.assumed_role(role_arn, scope.resources[function_logical_id].name)
+            for action in ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"):
+                decision = self.authorization.check(principal, action, source, origin="deploy")
+                if not decision.allowed:
+                    raise LocalCloudError(
+                        f"stack {artifact.stack_name} could not be deployed: the provided execution role does not "
+                        f"have permissions to call {action.split(':')[1]} on SQS ({decision.reason})"
+                    )
 
     def _adopt_state_machines(self, scope: StackScope) -> None:
         """Copy state machines into the backend of moto's interpreter.

@@ -29,7 +29,11 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
+    from serverless_patterns.local.authorization import Authorization
     from serverless_patterns.local.runtime import LambdaRuntime
+
+EVENTS_PRINCIPAL = "events.amazonaws.com"
+SNS_PRINCIPAL = "sns.amazonaws.com"
 
 
 @dataclass(frozen=True)
@@ -69,7 +73,7 @@ class EventDelivery:
     {}
     """
 
-    HANDLED_SERVICES = frozenset({"lambda", "sns", "states"})
+    HANDLED_SERVICES = frozenset({"lambda", "sns", "states", "sqs"})
 
     def __init__(
         self, runtime: LambdaRuntime, *, client: Callable[[str], Any], retry_delay_seconds: float = 0.05
@@ -82,9 +86,13 @@ class EventDelivery:
         self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="local-events")
         self._pending: set[Future[None]] = set()
         self._lock = threading.Lock()
+        self.emails: list[dict[str, Any]] = []
+        """Notifications SNS sent to e-mail subscriptions (``to``, ``subject``, ``message``, ``topic_arn``)."""
         self._original: Any = None
         self._original_invoke: Any = None
         self._original_publish: Any = None
+        self.authorization: Authorization | None = None
+        """Evaluates each delivery against the target's resource policy (``None``: no enforcement)."""
 
     def install(self) -> None:
         """Replace moto's ``Rule.send_to_targets`` so that every target type is delivered."""
@@ -149,8 +157,14 @@ class EventDelivery:
         delivery = self
 
         def publish(subscription: Any, message: str, message_id: str, subject: str | None = None, **kw: Any) -> Any:
+            if subscription.protocol in {"email", "email-json"}:
+                delivery.emails.append(_email(subscription, message, subject))
+            if subscription.protocol == "sqs" and not delivery.sns_may_deliver(subscription, "sqs:SendMessage"):
+                return None
             if subscription.protocol != "lambda":
                 return original(subscription, message, message_id, subject, **kw)
+            if not delivery.sns_may_deliver(subscription, "lambda:InvokeFunction"):
+                return None
             attributes = kw.get("message_attributes") or {}
             matcher = subscription._filter_policy_matcher
             if matcher is not None and not matcher.matches(attributes, message):
@@ -162,6 +176,23 @@ class EventDelivery:
             return None
 
         setattr(Subscription, "publish", publish)  # noqa: B010 - a patch of moto, not an attribute
+
+    def sns_may_deliver(self, subscription: Any, action: str) -> bool:
+        """Whether SNS may deliver to a subscription's queue or function (its resource policy, as in AWS).
+
+        SNS sends to a queue, and invokes a function, as the service principal ``sns.amazonaws.com``
+        with the topic as ``aws:SourceArn``; a queue policy or Lambda permission must allow it
+        (https://docs.aws.amazon.com/sns/latest/dg/subscribe-sqs-queue-to-sns-topic.html,
+        https://docs.aws.amazon.com/lambda/latest/dg/with-sns.html). A refused delivery is
+        recorded as a denial and the message is not delivered.
+        """
+        if self.authorization is None:
+            return True
+        endpoint = str(subscription.endpoint)
+        decision = self.authorization.check_service(
+            SNS_PRINCIPAL, action, endpoint, source_arn=str(subscription.topic.arn)
+        )
+        return decision.allowed
 
     def uninstall(self) -> None:
         """Give moto back what it patched (``send_to_targets``, ``invoke``, ``publish``) and stop delivering."""
@@ -212,13 +243,22 @@ class EventDelivery:
             if attempt and time.monotonic() - started > max_age:
                 break
             try:
-                self._hand_over(target["Arn"], event)
+                self._hand_over(rule_arn, target, event)
                 return
             except _DeliveryError as failure:
                 error = (failure.code, failure.message)
+                if not failure.retriable:
+                    # Missing permissions are not retried: the event goes to the DLQ at once
+                    # (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html).
+                    break
             if attempt + 1 < attempts:
                 time.sleep(self.retry_delay_seconds)
         dlq = (target.get("DeadLetterConfig") or {}).get("Arn")
+        if dlq and self.authorization is not None:
+            # EventBridge writes to the DLQ as itself: the queue policy must allow it for this rule.
+            decision = self.authorization.check_service(EVENTS_PRINCIPAL, "sqs:SendMessage", dlq, source_arn=rule_arn)
+            if not decision.allowed:
+                return
         if dlq:
             self._send_sqs(
                 dlq,
@@ -231,13 +271,53 @@ class EventDelivery:
                 },
             )
 
-    def _hand_over(self, arn: str, event: Any) -> None:
+    def _permit(self, rule_arn: str, target: dict[str, Any]) -> None:
+        """Raise a non-retriable delivery error when AWS would refuse EventBridge this target.
+
+        Lambda, SNS and SQS targets are reached as ``events.amazonaws.com`` through the target's
+        resource policy; a state machine through the target's role, whose identity policy must
+        allow ``states:StartExecution``
+        (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html,
+        https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-identity-based.html).
+        """
+        if self.authorization is None:
+            return
+        arn = str(target["Arn"])
         service = _service(arn)
+        if service == "lambda":
+            self._function(arn)  # a missing function is a missing resource first, not a permission problem
+        role = target.get("RoleArn")
+        if role:
+            from serverless_patterns.local.policy import Principal
+
+            action = {
+                "states": "states:StartExecution",
+                "lambda": "lambda:InvokeFunction",
+                "sns": "sns:Publish",
+                "sqs": "sqs:SendMessage",
+            }.get(service, f"{service}:*")
+            principal = Principal.assumed_role(str(role), "events")
+            decision = self.authorization.check(principal, action, arn, {"aws:SourceArn": rule_arn}, origin="delivery")
+        else:
+            action = {"lambda": "lambda:InvokeFunction", "sns": "sns:Publish", "sqs": "sqs:SendMessage"}.get(
+                service, f"{service}:*"
+            )
+            decision = self.authorization.check_service(EVENTS_PRINCIPAL, action, arn, source_arn=rule_arn)
+        if not decision.allowed:
+            raise _DeliveryError("NO_PERMISSIONS", decision.reason, retriable=False)
+
+    def _hand_over(self, rule_arn: str, target: dict[str, Any], event: Any) -> None:
+        arn = str(target["Arn"])
+        service = _service(arn)
+        self._permit(rule_arn, target)
         try:
             if service == "lambda":
                 self._invoke_async(arn, event)
             elif service == "sns":
                 self.client("sns").publish(TopicArn=arn, Message=json.dumps(event))
+            elif service == "sqs":
+                group = (target.get("SqsParameters") or {}).get("MessageGroupId")
+                self._send_sqs(arn, json.dumps(event), {}, group_id=group)
             elif service == "states":
                 name = f"events-{uuid.uuid4().hex}"
                 self.client("stepfunctions").start_execution(stateMachineArn=arn, name=name, input=json.dumps(event))
@@ -281,15 +361,15 @@ class EventDelivery:
             invocation = self.runtime.invoke(spec, event)
             self.runtime.record_logs(function, invocation.logs)
             if not invocation.errored:
-                if config.on_success_arn:
+                if config.on_success_arn and self._role_may_send(function, config.on_success_arn):
                     self._destination(config.on_success_arn, function, event, invocation, attempts, "Success")
                 return
             if attempt < config.max_retry_attempts:
                 time.sleep(self.retry_delay_seconds)
         assert invocation is not None
-        if config.on_failure_arn:
+        if config.on_failure_arn and self._role_may_send(function, config.on_failure_arn):
             self._destination(config.on_failure_arn, function, event, invocation, attempts, "RetriesExhausted")
-        if config.dead_letter_arn:
+        if config.dead_letter_arn and self._role_may_send(function, config.dead_letter_arn):
             error = invocation.payload if isinstance(invocation.payload, dict) else {}
             attributes = {
                 "RequestID": invocation.request_id,
@@ -300,6 +380,26 @@ class EventDelivery:
                 self.client("sns").publish(TopicArn=config.dead_letter_arn, Message=json.dumps(event))
             else:
                 self._send_sqs(config.dead_letter_arn, json.dumps(event), attributes)
+
+    def _role_may_send(self, function: Any, arn: str) -> bool:
+        """Whether the function's execution role may write to a destination or dead-letter target.
+
+        Lambda sends asynchronous invocation records with the function's execution role
+        (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html); a
+        refused send is recorded as a denial and the record is lost, as in AWS.
+        """
+        if self.authorization is None or not getattr(function, "role", None):
+            return True
+        from serverless_patterns.local.policy import Principal
+
+        action = {
+            "sqs": "sqs:SendMessage",
+            "sns": "sns:Publish",
+            "lambda": "lambda:InvokeFunction",
+            "events": "events:PutEvents",
+        }.get(_service(arn), "*")
+        principal = Principal.assumed_role(str(function.role), str(function.function_name))
+        return self.authorization.check(principal, action, arn, origin="delivery").allowed
 
     def _destination(  # noqa: PLR0917 - the parts of one invocation record
         self, arn: str, function: Any, event: Any, invocation: Any, attempts: int, condition: str
@@ -340,21 +440,26 @@ class EventDelivery:
                 ]
             )
 
-    def _send_sqs(self, arn: str, body: str, attributes: dict[str, str]) -> None:
+    def _send_sqs(self, arn: str, body: str, attributes: dict[str, str], *, group_id: str | None = None) -> None:
         parts = arn.split(":")
         sqs = self.client("sqs")
         url = sqs.get_queue_url(QueueName=parts[5], QueueOwnerAWSAccountId=parts[4])["QueueUrl"]
         message_attributes = {
             name: {"DataType": "String", "StringValue": value} for name, value in attributes.items() if value
         }
-        sqs.send_message(QueueUrl=url, MessageBody=body, MessageAttributes=message_attributes)
+        extra: dict[str, Any] = {}
+        if parts[5].endswith(".fifo"):
+            extra["MessageGroupId"] = group_id or "default"
+            extra["MessageDeduplicationId"] = uuid.uuid4().hex
+        sqs.send_message(QueueUrl=url, MessageBody=body, MessageAttributes=message_attributes, **extra)
 
 
 class _DeliveryError(Exception):
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, *, retriable: bool = True) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.retriable = retriable
 
 
 def _sns_record(
@@ -386,6 +491,16 @@ def _sns_record(
             "UnsubscribeUrl": "local",
             "MessageAttributes": values,
         },
+    }
+
+
+def _email(subscription: Any, message: str, subject: str | None) -> dict[str, Any]:
+    return {
+        "to": str(subscription.endpoint),
+        "protocol": str(subscription.protocol),
+        "topic_arn": str(subscription.topic.arn),
+        "subject": subject,
+        "message": message,
     }
 
 

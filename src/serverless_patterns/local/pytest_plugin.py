@@ -27,6 +27,8 @@ from typing import Any
 
 import pytest
 
+from serverless_patterns.local.alarms import AlarmAction
+from serverless_patterns.local.authorization import Denial
 from serverless_patterns.local.cloud import Deployment, LocalCloud
 
 
@@ -141,13 +143,36 @@ class LocalApp:
         *,
         headers: dict[str, str] | None = None,
         api: str | None = None,
+        signed: bool = True,
+        role: str | None = None,
     ) -> tuple[int, Any]:
-        """Send an HTTP request to a REST API; return ``(status, JSON body or text)``."""
+        """Send an HTTP request to a REST API; return ``(status, JSON body or text)``.
+
+        The request is signed with SigV4, as an AWS SDK signs it, so that ``AWS_IAM`` methods
+        accept it: with the local administrator's credentials, or, with ``role`` (a role ARN),
+        with credentials of that role, whose policies must then allow ``execute-api:Invoke``.
+        ``signed=False`` sends it unsigned (an ``AWS_IAM`` method answers 403).
+        """
+        return self.http(method, path, body, headers=headers, api=api, signed=signed, role=role)
+
+    def http(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        headers: dict[str, str] | None = None,
+        api: str | None = None,
+        signed: bool = True,
+        role: str | None = None,
+    ) -> tuple[int, Any]:
+        """The same as :meth:`request` (signed by default)."""
         url = self.api_url(api) + path.lstrip("/")
         data = body if isinstance(body, bytes) else (json.dumps(body).encode() if body is not None else None)
-        request = urllib.request.Request(
-            url, data=data, method=method, headers={"Content-Type": "application/json", **(headers or {})}
-        )
+        all_headers = {"Content-Type": "application/json", **(headers or {})}
+        if signed:
+            all_headers.update(self.cloud.sign(method, url, all_headers, data or b"", role=role))
+        request = urllib.request.Request(url, data=data, method=method, headers=all_headers)
         try:
             with urllib.request.urlopen(request, timeout=60) as response:
                 status, raw = response.status, response.read()
@@ -157,6 +182,18 @@ class LocalApp:
             return status, json.loads(raw) if raw else None
         except ValueError:
             return status, raw.decode("utf-8", errors="replace")
+
+    def denials(self) -> list[Denial]:
+        """Every request and delivery the local cloud refused so far, as AWS would have (oldest first)."""
+        return self.cloud.denials()
+
+    def set_alarm_state(self, alarm: str, state: str = "ALARM", reason: str = "set by a test") -> list[AlarmAction]:
+        """Set an alarm's state (by name, construct path or logical id) and run its actions; return them."""
+        return self.cloud.set_alarm_state(alarm, state, reason)
+
+    def emails(self) -> list[dict[str, Any]]:
+        """Notifications SNS sent to e-mail subscriptions so far."""
+        return self.cloud.emails()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import logging
 import os
 import re
 import selectors
@@ -29,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+_log = logging.getLogger(__name__)
 _WORKER_SCRIPT = str(Path(__file__).with_name("_worker.py"))
 _INHERITED_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT", "TZ")
 DEFAULT_CONCURRENCY = 4
@@ -92,11 +94,20 @@ class FunctionSpec:
     arn: str = ""
     region: str = "us-east-1"
     max_workers: int = DEFAULT_CONCURRENCY
+    credentials: Mapping[str, str] = field(default_factory=dict)
+    """``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY``/``AWS_SESSION_TOKEN`` of the function's role."""
 
     def key(self) -> str:
-        """Identity of a worker pool: a change of code, handler or configuration starts new workers."""
+        """Identity of a worker pool: a change of code, handler, configuration or role starts new workers."""
         body = json.dumps(
-            [self.name, self.handler, self.code_dir, self.timeout_seconds, sorted(self.environment.items())]
+            [
+                self.name,
+                self.handler,
+                self.code_dir,
+                self.timeout_seconds,
+                sorted(self.environment.items()),
+                sorted(self.credentials.items()),
+            ]
         )
         return hashlib.sha256(body.encode()).hexdigest()
 
@@ -129,6 +140,8 @@ class _Worker:
         )
         env.update(base_env)
         env.update({name: str(value) for name, value in spec.environment.items()})
+        # The role's credentials last: Lambda reserves these names, a function's variables cannot replace them.
+        env.update(spec.credentials)
         self.log_path = os.path.join(log_dir, f"{uuid.uuid4().hex}.log")
         self._log = open(self.log_path, "w+b")  # noqa: SIM115 - lives as long as the worker
         self._log_offset = 0
@@ -331,6 +344,8 @@ class LambdaRuntime:
         """Function name to the log group its ``LoggingConfig`` names (filled by the deploy)."""
         self.invocations: deque[tuple[str, Invocation]] = deque(maxlen=10_000)
         """The latest invocations as ``(function name, Invocation)``, oldest first."""
+        self.credentials: Callable[[str, str], Mapping[str, str]] | None = None
+        """``(role ARN, function name) -> credential variables`` for workers; ``None``: the shared test keys."""
 
     # -- code -------------------------------------------------------------------------------
     def code_dir(self, zip_bytes: bytes) -> str:
@@ -361,7 +376,14 @@ class LambdaRuntime:
             arn=function.function_arn,
             region=function.region,
             max_workers=limit,
+            credentials=self._credentials(function),
         )
+
+    def _credentials(self, function: Any) -> Mapping[str, str]:
+        role = str(getattr(function, "role", "") or "")
+        if self.credentials is None or not role:
+            return {}
+        return self.credentials(role, str(function.function_name))
 
     # -- invoking ---------------------------------------------------------------------------
     def invoke(self, spec: FunctionSpec, event: Any) -> Invocation:
@@ -425,17 +447,24 @@ class LambdaRuntime:
         it in :attr:`log_groups`, else ``/aws/lambda/<function name>``.
         """
         group = self.log_groups.get(function.function_name, function.logs_group_name)
+        self.write_log_lines(group, logs.splitlines(), backend=function.logs_backend)
+
+    def write_log_lines(self, group: str, lines: list[str], *, backend: Any = None) -> None:
+        """Append lines to a log group in moto as one new stream (never fails the caller)."""
         try:
-            backend = function.logs_backend
+            if backend is None:
+                from moto.logs.models import logs_backends
+
+                backend = logs_backends["123456789012"][self.region]
             backend.ensure_log_group(group)
             stream = f"{time.strftime('%Y/%m/%d')}/[$LATEST]{uuid.uuid4().hex}"
             backend.create_log_stream(group, stream)
             now = int(time.time() * 1000)
-            events = [{"timestamp": now, "message": line} for line in logs.splitlines() if line.strip()]
+            events = [{"timestamp": now, "message": line} for line in lines if line.strip()]
             if events:
                 backend.put_log_events(group, stream, events)
-        except Exception:  # writing logs must never fail an invocation
-            pass
+        except Exception as error:  # writing logs must never fail an invocation; say why it did not happen
+            _log.warning("could not write %d log line(s) to %s: %s", len(lines), group, error)
 
     def warm(self, spec: FunctionSpec) -> None:
         """Start one worker of ``spec`` now (imports the handler), so the first call is warm."""

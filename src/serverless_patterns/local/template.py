@@ -17,6 +17,7 @@ SKIPPED_TYPES = frozenset(
         "AWS::CDK::Metadata",
         "AWS::Lambda::EventInvokeConfig",
         "AWS::CloudWatch::Dashboard",
+        # Kept by the local cloud's alarm registry, which runs their actions (serverless_patterns.local.alarms).
         "AWS::CloudWatch::Alarm",
         "AWS::CloudWatch::CompositeAlarm",
         "AWS::XRay::Group",
@@ -24,7 +25,8 @@ SKIPPED_TYPES = frozenset(
         "AWS::WAFv2::WebACL",
         "AWS::WAFv2::WebACLAssociation",
         "AWS::Lambda::Url",
-        # IAM is not enforced locally: resource policies have nothing to do.
+        # moto's CloudFormation does not keep them: the local cloud's IAM enforcement reads them
+        # from the original template instead (serverless_patterns.local.authorization).
         "AWS::SQS::QueuePolicy",
         "AWS::S3::BucketPolicy",
         "AWS::SNS::TopicPolicy",
@@ -38,6 +40,15 @@ SKIPPED_TYPES = frozenset(
         "AWS::SNS::Subscription",
     }
 )
+_ENFORCED_TYPES = frozenset(
+    {
+        "AWS::SQS::QueuePolicy",
+        "AWS::S3::BucketPolicy",
+        "AWS::SNS::TopicPolicy",
+        "AWS::Events::EventBusPolicy",
+    }
+)
+_ALARM_TYPES = frozenset({"AWS::CloudWatch::Alarm", "AWS::CloudWatch::CompositeAlarm"})
 _ROUTER_TYPES = frozenset(
     {
         "AWS::ApiGateway::Stage",
@@ -89,6 +100,10 @@ def prepare_template(template: dict[str, Any], stack_name: str = "Stack") -> tup
             notes.append(f"{which} ({resource_type}) applied by the local asynchronous invoker, not by moto")
         elif resource_type == "AWS::SNS::Subscription":
             notes.append(f"{which} ({resource_type}) created through the SNS API")
+        elif resource_type in _ENFORCED_TYPES:
+            notes.append(f"{which} ({resource_type}) enforced by the local cloud, not deployed to moto")
+        elif resource_type in _ALARM_TYPES:
+            notes.append(f"{which} ({resource_type}) kept by the local cloud: actions run on set_alarm_state")
         elif resource_type not in _ROUTER_TYPES and resource_type != "AWS::CDK::Metadata":
             notes.append(f"{which} ({resource_type}) skipped: not emulated locally")
     result["Resources"] = resources = _replace_refs(resources, placeholders)

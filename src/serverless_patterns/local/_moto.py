@@ -1,0 +1,197 @@
+"""The local cloud's seams into moto's internals for IAM enforcement, in one place.
+
+Every moto import and private attribute that authorization needs is here, each behind a small
+typed function, so that a moto upgrade that moves one of them fails a contract test
+(``tests/local/test_moto_seams.py``) instead of silently letting calls through. The older
+seams of the runtime, the SQS poller and event delivery still live in their modules.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import unquote
+
+_log = logging.getLogger(__name__)
+
+WsgiGuard = Callable[[dict[str, Any]], "tuple[str, list[tuple[str, str]], bytes] | None"]
+"""Called with each WSGI environ before moto sees it: ``None`` lets it through, else the response."""
+
+_guard_lock = threading.Lock()
+_guard: WsgiGuard | None = None
+_original_call: Any = None
+
+
+def install_request_guard(guard: WsgiGuard) -> None:
+    """Put ``guard`` in front of every moto server in this process (one guard at a time).
+
+    moto's server is a WSGI application (``DomainDispatcherApplication``); its ``__call__`` is
+    the one entry of every request, whatever the service, so the guard wraps it there.
+
+    Examples
+    --------
+    >>> install_request_guard(lambda environ: None)
+    >>> uninstall_request_guard()
+    """
+    global _guard, _original_call  # noqa: PLW0603 - one guard per process, as moto has one server app class
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    with _guard_lock:
+        if _original_call is None:
+            _original_call = DomainDispatcherApplication.__call__
+
+            def __call__(app: Any, environ: dict[str, Any], start_response: Any) -> Any:  # noqa: N807
+                guard = _guard
+                if guard is not None:
+                    denied = guard(environ)
+                    if denied is not None:
+                        status, headers, body = denied
+                        start_response(status, [*headers, ("Content-Length", str(len(body)))])
+                        return [body]
+                return _original_call(app, environ, start_response)
+
+            DomainDispatcherApplication.__call__ = __call__  # type: ignore[method-assign,assignment]
+        _guard = guard
+
+
+def uninstall_request_guard() -> None:
+    """Give moto's server application back its own ``__call__``."""
+    global _guard, _original_call  # noqa: PLW0603
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    with _guard_lock:
+        if _original_call is not None:
+            DomainDispatcherApplication.__call__ = _original_call  # type: ignore[method-assign]
+        _original_call = None
+        _guard = None
+
+
+def role_policies(account: str, role_arn: str) -> list[tuple[str, Any]]:
+    """The identity policies of an IAM role as ``(label, document)``: inline, then attached managed.
+
+    Examples
+    --------
+    >>> role_policies("123456789012", "arn:aws:iam::123456789012:role/NoSuchRole")
+    []
+    """
+    from moto.iam.models import iam_backends
+
+    backend = iam_backends[account]["global"]
+    name = role_arn.rsplit("/", 1)[-1]
+    role = next((role for role in backend.roles.values() if role.arn == role_arn or role.name == name), None)
+    if role is None:
+        return []
+    found: list[tuple[str, Any]] = [
+        (f"inline policy {policy_name} of role {role.name}", _document(document))
+        for policy_name, document in role.policies.items()
+    ]
+    for arn, managed in role.managed_policies.items():
+        default = next(version for version in managed.versions if version.version_id == managed.default_version_id)
+        found.append((f"managed policy {arn} of role {role.name}", _document(default.document)))
+    return found
+
+
+def role_trust_policy(account: str, role_arn: str) -> Any | None:
+    """The trust (assume-role) policy of an IAM role, or ``None`` when there is no such role."""
+    from moto.iam.models import iam_backends
+
+    backend = iam_backends[account]["global"]
+    role = next((role for role in backend.roles.values() if role.arn == role_arn), None)
+    return None if role is None else _document(role.assume_role_policy_document)
+
+
+def _document(document: Any) -> Any:
+    if isinstance(document, str):
+        text = document if document.lstrip().startswith("{") else unquote(document)
+        return json.loads(text)
+    return document
+
+
+def stack_resolver(account: str, region: str, stack_name: str) -> Callable[[Any], Any]:
+    """A function that resolves template expressions the way moto's CloudFormation did for the stack.
+
+    It resolves ``Ref``, ``Fn::GetAtt``, ``Fn::Join``, ``Fn::Sub`` and the other intrinsic
+    functions against the resources moto created, so an ARN comes out exactly as moto serves it.
+    """
+    from moto.cloudformation.models import cloudformation_backends
+    from moto.cloudformation.parsing import clean_json
+
+    stack = cloudformation_backends[account][region].get_stack(stack_name)
+    resource_map = stack.resource_map
+
+    def resolve(value: Any) -> Any:
+        return clean_json(value, resource_map)
+
+    return resolve
+
+
+def secret_arn(account: str, region: str, secret_id: str) -> str | None:
+    """The full ARN (with its random suffix) of a Secrets Manager secret named or ARN'd by ``secret_id``."""
+    from moto.secretsmanager.models import secretsmanager_backends
+
+    backend = secretsmanager_backends[account][region]
+    try:
+        return str(backend.describe_secret(secret_id).arn)
+    except Exception:  # an unknown secret: the caller falls back to the name's ARN
+        return None
+
+
+def key_arn(account: str, region: str, key_id: str) -> str | None:
+    """The ARN of a KMS key given by id, ARN, alias name or alias ARN."""
+    from moto.kms.models import kms_backends
+
+    backend = kms_backends[account][region]
+    try:
+        resolved = backend.any_id_to_key_id(key_id)
+        return str(backend.describe_key(resolved).arn)
+    except Exception:  # an unknown key or alias
+        return None
+
+
+def function_policy_statements(account: str, region: str, function_name: str) -> list[dict[str, Any]]:
+    """The statements of a Lambda function's resource policy as moto keeps them (``AddPermission``)."""
+    from moto.awslambda.models import lambda_backends
+
+    backend = lambda_backends[account][region]
+    try:
+        function = backend.get_function(function_name)
+    except Exception:  # no such function: no policy
+        return []
+    policy = getattr(function, "policy", None)
+    if policy is None:
+        return []
+    try:
+        document = policy.get_policy()
+    except Exception:  # moto raises when the function has no statement yet
+        return []
+    statements = document.get("Policy", document).get("Statement", [])
+    return [dict(statement) for statement in _as_list(statements)]
+
+
+def _as_list(value: Any) -> Iterable[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def queue_policy(account: str, region: str, queue_name: str) -> str | None:
+    """The ``Policy`` attribute of an SQS queue as moto keeps it (``None``: no queue or no policy)."""
+    from moto.sqs.models import sqs_backends
+
+    queue = sqs_backends[account][region].queues.get(queue_name)
+    if queue is None:
+        return None
+    policy = queue.policy
+    return str(policy) if policy else None
+
+
+def topic_policy(account: str, region: str, topic_arn: str) -> tuple[str, bool] | None:
+    """An SNS topic's policy as moto keeps it and whether it is SNS's default one (``None``: no topic)."""
+    from moto.sns.models import sns_backends
+
+    topic = sns_backends[account][region].topics.get(topic_arn)
+    if topic is None:
+        return None
+    document = topic._policy_json
+    return json.dumps(document), document.get("Id") == "__default_policy_ID"
