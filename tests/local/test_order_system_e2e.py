@@ -194,3 +194,18 @@ def test_a_failing_target_lands_in_the_route_dlq_after_lambda_retries(app: Local
     assert all(record["requestContext"]["approximateInvokeCount"] == 3 for record in records)
     assert all(record["requestPayload"]["detail"] == {"amount": 5, "items": []} for record in records)
     assert all(record["responsePayload"]["errorType"] == "KeyError" for record in records)
+
+
+# -- LambdaAlarms --------------------------------------------------------------------------------
+def test_an_alarm_set_to_alarm_emails_the_on_call_address(app: LocalApp) -> None:
+    # CloudWatch publishes to the alarm topic as cloudwatch.amazonaws.com; the topic policy and the
+    # topic key's policy must both let it (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html).
+    alarm = next(alarm for alarm in app.cloud.alarms.all() if alarm.actions.get("ALARM"))
+    actions = app.set_alarm_state(alarm.name, "ALARM", "threshold crossed in a test")
+    assert actions and all(action.delivered for action in actions), actions
+    emails = [email for email in app.emails() if alarm.name in email["message"]]
+    assert [email["to"] for email in emails] == ["ops-team@example.com"]
+    assert json.loads(emails[0]["message"])["NewStateValue"] == "ALARM"
+    assert emails[0]["subject"].startswith(f'ALARM: "{alarm.name}"')
+    # Setting the same state again is no change: CloudWatch runs no action.
+    assert app.set_alarm_state(alarm.name, "ALARM") == []

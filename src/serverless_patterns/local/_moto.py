@@ -195,3 +195,74 @@ def topic_policy(account: str, region: str, topic_arn: str) -> tuple[str, bool] 
         return None
     document = topic._policy_json
     return json.dumps(document), document.get("Id") == "__default_policy_ID"
+
+
+_original_client_for: Any = None
+_patched_modules: list[Any] = []
+
+
+def install_step_functions_credentials(mint: Callable[[str], tuple[str, str, str]]) -> None:
+    """Make moto's Step Functions interpreter call services with the credentials of the execution's role.
+
+    The interpreter creates a boto3 client per task with fixed test keys (``boto_client_for``),
+    so every task would run as the administrator. Each module of the interpreter imported that
+    function by name; the replacement is set in each of them, and takes the role from the task's
+    ``state_credentials`` (the state machine's role, or the task's ``Credentials``), as Step
+    Functions does (https://docs.aws.amazon.com/step-functions/latest/dg/procedure-create-iam-role.html).
+    """
+    global _original_client_for  # noqa: PLW0603 - one interpreter per process
+    import sys
+
+    import boto3
+    from botocore.config import Config
+    from moto.stepfunctions.parser.asl.utils import boto_client
+
+    if _original_client_for is None:
+        _original_client_for = boto_client.boto_client_for
+    original = _original_client_for
+
+    def boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
+        role = getattr(state_credentials, "role_arn", None)
+        if not role:
+            return original(region=region, service=service, state_credentials=state_credentials)
+        from moto.settings import moto_server_port
+
+        key, secret, token = mint(str(role))
+        return boto3.client(
+            service_name=service,  # type: ignore[call-overload]
+            region_name=region,
+            endpoint_url=f"http://localhost:{moto_server_port()}",
+            aws_access_key_id=key,
+            aws_secret_access_key=secret,
+            aws_session_token=token,
+            config=Config(
+                parameter_validation=False,
+                retries={"max_attempts": 0, "total_max_attempts": 1},
+                connect_timeout=TimeoutSeconds.DEFAULT_TIMEOUT_SECONDS,
+                read_timeout=TimeoutSeconds.DEFAULT_TIMEOUT_SECONDS,
+            ),
+        )
+
+    import importlib
+    import pkgutil
+
+    from moto.stepfunctions.parser.asl.component.common.timeouts.timeout import TimeoutSeconds
+    from moto.stepfunctions.parser.asl.component.state import exec as task_package
+
+    # The task modules hold their own reference to boto_client_for: import them all before replacing it.
+    for info in pkgutil.walk_packages(task_package.__path__, f"{task_package.__name__}."):
+        importlib.import_module(info.name)
+    _patched_modules.clear()
+    for name, module in list(sys.modules.items()):
+        if name.startswith("moto.stepfunctions.parser") and getattr(module, "boto_client_for", None) is original:
+            module.boto_client_for = boto_client_for
+            _patched_modules.append(module)
+    if not _patched_modules:
+        raise RuntimeError("moto's Step Functions interpreter no longer uses boto_client_for: the seam moved")
+
+
+def uninstall_step_functions_credentials() -> None:
+    """Give moto's interpreter modules back their own ``boto_client_for``."""
+    for module in _patched_modules:
+        module.boto_client_for = _original_client_for
+    _patched_modules.clear()

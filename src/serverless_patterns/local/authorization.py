@@ -374,9 +374,11 @@ class Authorization:
         }
         if environ.get("CONTENT_TYPE"):
             headers["content-type"] = environ["CONTENT_TYPE"]
+        # The path as sent (PATH_INFO is already percent-decoded; an S3 key may hold a '%').
+        raw_path = str(environ.get("RAW_URI") or environ.get("REQUEST_URI") or environ.get("PATH_INFO", "/"))
         parsed = parse_request(
             environ.get("REQUEST_METHOD", "GET"),
-            environ.get("PATH_INFO", "/"),
+            raw_path.split("?", 1)[0],
             environ.get("QUERY_STRING", ""),
             headers,
             body,

@@ -384,6 +384,12 @@ class LocalCloud:
             DEFAULT_ACCOUNT, self.region, arn
         )
         authorization.on_denial.append(self._log_denial)
+
+        def mint(role_arn: str) -> tuple[str, str, str]:
+            minted = authorization.credentials_for(role_arn, "StepFunctions")
+            return minted.access_key_id, minted.secret_access_key, minted.session_token
+
+        _moto.install_step_functions_credentials(mint)
         _moto.install_request_guard(authorization.guard)
 
     def _log_denial(self, denial: Denial, principal: Any) -> None:
@@ -506,6 +512,7 @@ class LocalCloud:
             from serverless_patterns.local import _moto
 
             _moto.uninstall_request_guard()
+            _moto.uninstall_step_functions_credentials()
         if self._own_server is not None:
             self._own_server.stop()
             self._own_server = None
