@@ -150,6 +150,35 @@ def test_send_puts_a_message_on_the_queue(
     assert len(capsys.readouterr().out.strip()) == 36
 
 
+def test_request_signs_and_prints_status_and_body(
+    running_up: tuple[subprocess.Popen[str], Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, state = running_up
+    assert main(["local", "request", "GET", "items/9", *_state_args(state)]) == 0
+    status, body = capsys.readouterr().out.split("\n", 1)
+    assert status == "200"
+    assert json.loads(body)["pathParameters"] == {"id": "9"}
+    assert main(["local", "request", "GET", "nowhere/at/all", "--unsigned", *_state_args(state)]) == 1
+    assert "Missing Authentication Token" in capsys.readouterr().out
+
+
+def test_set_alarm_state_of_an_unknown_alarm_exits_2(
+    running_up: tuple[subprocess.Popen[str], Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, state = running_up
+    assert main(["local", "set-alarm-state", "Nope", "ALARM", *_state_args(state)]) == 2
+    assert "'Nope' names 0 alarms" in _error_line(capsys)
+
+
+def test_denials_prints_what_was_refused(
+    running_up: tuple[subprocess.Popen[str], Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, state = running_up
+    assert main(["local", "denials", *_state_args(state)]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == "" and "(no denials)" in captured.err  # the small app's grants are complete
+
+
 def test_ctrl_c_stops_up_cleanly(running_up: tuple[subprocess.Popen[str], Path]) -> None:
     process, state = running_up
     process.send_signal(signal.SIGINT)

@@ -135,6 +135,11 @@ def test_crud_api_without_its_table_grant_cannot_write(cloud: LocalCloud, assemb
     denials = _denied(app, "dynamodb:PutItem", "UsersApiWriteFunction")
     assert denials and "UsersTable" in denials[0].resource
     assert "no identity-based policy allows" in denials[0].message
+    # The function's own log group says it too (what `serverless-patterns local logs` prints).
+    group = f"/aws/lambda/{app.function_name('Users/Api/WriteFunction')}"
+    group = app.cloud.runtime.log_groups.get(app.function_name("Users/Api/WriteFunction"), group)  # type: ignore[union-attr]
+    lines = [event["message"] for event in app.client("logs").filter_log_events(logGroupName=group)["events"]]
+    assert any("AccessDenied" in line and "dynamodb:PutItem" in line for line in lines)
 
 
 # -- QueueProcessor: the event source grant --------------------------------------------------------

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from serverless_patterns.local.cloud import LocalCloud
+from serverless_patterns.local.cloud import DENIALS_LOG_GROUP, LocalCloud
 from serverless_patterns.local.pytest_plugin import LocalApp
 
 pytestmark = pytest.mark.e2e
@@ -164,6 +164,9 @@ def test_sns_does_not_deliver_to_a_queue_whose_policy_does_not_allow_it(app: Loc
     assert sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []) == []
     denied = [denial for denial in app.denials() if denial.resource == arn]
     assert denied and denied[0].principal == "sns.amazonaws.com" and denied[0].action == "sqs:SendMessage"
+    # `serverless-patterns local denials` prints this log group.
+    events = app.client("logs").filter_log_events(logGroupName=DENIALS_LOG_GROUP)["events"]
+    assert any(json.loads(event["message"])["resource"] == arn for event in events)
 
 
 def test_only_high_value_orders_reach_the_alert_topic(app: LocalApp) -> None:

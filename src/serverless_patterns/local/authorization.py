@@ -154,6 +154,8 @@ class Authorization:
         """``function ARN -> statements`` of Lambda permissions (set by the local cloud: moto keeps them)."""
         self.denials: deque[Denial] = deque(maxlen=10_000)
         """The latest denials, oldest first."""
+        self.intercepts: list[Callable[[dict[str, Any]], tuple[str, list[tuple[str, str]], bytes] | None]] = []
+        """Called with each request before it is checked; an answer is sent instead of moto's (local emulation)."""
         self.on_denial: list[Callable[[Denial, Principal], None]] = []
         """Called with each new denial (the local cloud writes it to the calling function's log group)."""
 
@@ -356,6 +358,10 @@ class Authorization:
     # -- the guard in front of moto ----------------------------------------------------------
     def guard(self, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes] | None:  # noqa: PLR0911
         """Check one request to moto's server; ``None`` lets it through, else AWS's AccessDenied response."""
+        for intercept in self.intercepts:
+            answer = intercept(environ)
+            if answer is not None:
+                return answer
         if not self.enabled:
             return None
         access_key = _access_key(environ)

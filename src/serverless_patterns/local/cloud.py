@@ -33,6 +33,9 @@ DEFAULT_ACCOUNT = "123456789012"
 
 _log = logging.getLogger(__name__)
 
+DENIALS_LOG_GROUP = "/serverless-patterns/local/denials"
+"""Every denial of the local cloud, one JSON line each (``serverless-patterns local denials`` prints them)."""
+
 
 def check_moto_version(version: str | None = None) -> str:
     """Fail with a clear message unless the installed moto is a tested version; return the version.
@@ -369,37 +372,50 @@ class LocalCloud:
         return self
 
     def _install_authorization(self, runtime: LambdaRuntime) -> None:
-        """Give workers their role's credentials and put the guard in front of moto (when enforcing)."""
+        """Put the guard in front of moto; when enforcing, give workers and state machines their role's credentials."""
         from serverless_patterns.local import _moto
 
         authorization = self.authorization
+        authorization.intercepts.append(self._intercept_set_alarm_state)
+        _moto.install_request_guard(authorization.guard)
         if not authorization.enabled:
             return
 
         def credentials(role_arn: str, function_name: str) -> dict[str, str]:
             return authorization.credentials_for(role_arn, function_name).environment()
 
+        def mint(role_arn: str) -> tuple[str, str, str]:
+            minted = authorization.credentials_for(role_arn, "StepFunctions")
+            return minted.access_key_id, minted.secret_access_key, minted.session_token
+
         runtime.credentials = credentials
         authorization.function_policies = lambda arn: _moto.function_policy_statements(
             DEFAULT_ACCOUNT, self.region, arn
         )
         authorization.on_denial.append(self._log_denial)
-
-        def mint(role_arn: str) -> tuple[str, str, str]:
-            minted = authorization.credentials_for(role_arn, "StepFunctions")
-            return minted.access_key_id, minted.secret_access_key, minted.session_token
-
         _moto.install_step_functions_credentials(mint)
-        _moto.install_request_guard(authorization.guard)
 
     def _log_denial(self, denial: Denial, principal: Any) -> None:
-        """Write a denial to the log group of the function whose role was refused (``local logs`` shows it)."""
-        if self.runtime is None or principal.service is not None or not principal.arn:
+        """Write a denial to the denials log group and to the log group of the function whose role was refused."""
+        if self.runtime is None:
             return
-        function_name = principal.arn.rsplit("/", 1)[-1]
-        group = self.runtime.log_groups.get(function_name, f"/aws/lambda/{function_name}")
-        line = json.dumps({"level": "ERROR", "message": "AccessDenied", "denial": denial.message, "why": denial.reason})
-        self.runtime.write_log_lines(group, [line])
+        line = json.dumps(
+            {
+                "level": "ERROR",
+                "message": "AccessDenied",
+                "principal": denial.principal,
+                "action": denial.action,
+                "resource": denial.resource,
+                "why": denial.reason,
+                "origin": denial.origin,
+                "denial": denial.message,
+            }
+        )
+        self.runtime.write_log_lines(DENIALS_LOG_GROUP, [line])
+        if principal.service is None and principal.arn and principal.arn.startswith("arn:aws:sts::"):
+            function_name = principal.arn.rsplit("/", 1)[-1]
+            group = self.runtime.log_groups.get(function_name, f"/aws/lambda/{function_name}")
+            self.runtime.write_log_lines(group, [line])
 
     def set_alarm_state(self, alarm: str, state: str, reason: str = "set by a test") -> list[AlarmAction]:
         """Set a deployed alarm's state and run that state's actions as CloudWatch does; return what they did.
@@ -483,6 +499,22 @@ class LocalCloud:
             region=self.region,
         )
 
+    def _intercept_set_alarm_state(self, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes] | None:
+        """Answer CloudWatch's ``SetAlarmState`` for a deployed alarm here, so that its actions run."""
+        target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
+        if not target.endswith(".SetAlarmState"):
+            return None
+        from serverless_patterns.local.authorization import _read_body
+
+        request = json.loads(_read_body(environ) or b"{}")
+        name = str(request.get("AlarmName", ""))
+        try:
+            self.alarms.find(name)
+        except LocalCloudError:
+            return None  # not an alarm of a deployed stack: moto answers
+        self.set_alarm_state(name, str(request.get("StateValue")), str(request.get("StateReason", "")))
+        return "200 OK", [("Content-Type", "application/x-amz-json-1.0")], b"{}"
+
     def denials(self) -> list[Denial]:
         """Every request and delivery refused so far, oldest first (see :class:`Denial`)."""
         return list(self.authorization.denials)
@@ -508,7 +540,7 @@ class LocalCloud:
             self.poller.stop()
         if self.runtime is not None:
             self.runtime.close()
-        if self.authorization.enabled:
+        if self.runtime is not None:
             from serverless_patterns.local import _moto
 
             _moto.uninstall_request_guard()

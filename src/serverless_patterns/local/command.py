@@ -54,6 +54,11 @@ def register(subparsers: Any) -> None:
     up.add_argument("app", help="an app folder with cdk.json, or a cdk.out folder")
     up.add_argument("--api-port", type=int, default=0, help="port of the local API Gateway (default: a free one)")
     up.add_argument("--no-synth", action="store_true", help="use the app's existing cdk.out")
+    up.add_argument(
+        "--no-enforce-iam",
+        action="store_true",
+        help="let every call through (IAM is enforced as AWS does by default; see docs/local.md)",
+    )
     state_option(up)
     up.set_defaults(handler=_up)
 
@@ -90,6 +95,26 @@ def register(subparsers: Any) -> None:
     logs.add_argument("function", help="construct path, logical id or name")
     state_option(logs)
     logs.set_defaults(handler=_logs)
+
+    request = commands.add_parser("request", help="send a SigV4-signed HTTP request to a local REST API")
+    request.add_argument("method", help="GET, POST, ...")
+    request.add_argument("path", help="path below the stage, e.g. users/42")
+    request.add_argument("--body", default=None, help="JSON body")
+    request.add_argument("--api", default=None, help="REST API construct path (default: the only one)")
+    request.add_argument("--unsigned", action="store_true", help="send it unsigned (an AWS_IAM method answers 403)")
+    state_option(request)
+    request.set_defaults(handler=_request)
+
+    alarm = commands.add_parser("set-alarm-state", help="set an alarm's state and run its actions")
+    alarm.add_argument("alarm", help="alarm name, construct path or logical id")
+    alarm.add_argument("state", choices=["ALARM", "OK", "INSUFFICIENT_DATA"])
+    alarm.add_argument("--reason", default="set from the command line")
+    state_option(alarm)
+    alarm.set_defaults(handler=_set_alarm_state)
+
+    denials = commands.add_parser("denials", help="print the requests and deliveries refused as AWS would")
+    state_option(denials)
+    denials.set_defaults(handler=_denials)
 
 
 # -- up ----------------------------------------------------------------------------------------
@@ -148,7 +173,7 @@ def _up(arguments: argparse.Namespace) -> int:
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
     state_path = Path(arguments.state)
-    cloud = LocalCloud(api_port=arguments.api_port)
+    cloud = LocalCloud(api_port=arguments.api_port, enforce_iam=not arguments.no_enforce_iam)
     try:
         cloud.start()
         print(f"moto server: {cloud.endpoint_url}", flush=True)
@@ -161,6 +186,7 @@ def _up(arguments: argparse.Namespace) -> int:
             "region": cloud.region,
             "api_urls": deployment.api_urls,
             "log_groups": dict(cloud.runtime.log_groups) if cloud.runtime else {},
+            "alarms": {alarm.name: alarm.path for alarm in cloud.alarms.all()},
             "outputs": deployment.outputs,
             "resources": [vars(resource) for resource in deployment.resources()],
         }
@@ -205,6 +231,7 @@ class _Running:
             raise LocalCloudError(
                 f"the local cloud in {path} does not answer at {self.endpoint_url}: is `local up` still running?"
             ) from error
+        self.state: dict[str, Any] = state
         resources = [DeployedResource(**item) for item in state.get("resources", [])]
         stacks: dict[str, dict[str, DeployedResource]] = {}
         for resource in resources:
@@ -304,4 +331,65 @@ def _logs(arguments: argparse.Namespace) -> int:
                 print(event["message"])
     except logs.exceptions.ResourceNotFoundException:
         print(f"(no logs yet in {group})", file=sys.stderr)
+    return 0
+
+
+def _request(arguments: argparse.Namespace) -> int:
+    from serverless_patterns.local.api_auth import sign_headers
+    from serverless_patterns.local.authorization import ADMIN_ACCESS_KEY, ADMIN_SECRET_KEY
+
+    running = _Running(arguments.state)
+    url = running.deployment.api_url(arguments.api) + arguments.path.lstrip("/")
+    body = b"" if arguments.body is None else json.dumps(_json_argument("--body", arguments.body)).encode()
+    headers = {"Content-Type": "application/json"}
+    if not arguments.unsigned:
+        region = running.region
+        headers.update(
+            sign_headers(
+                arguments.method.upper(),
+                url,
+                headers,
+                body,
+                access_key_id=ADMIN_ACCESS_KEY,
+                secret_access_key=ADMIN_SECRET_KEY,
+                region=region,
+            )
+        )
+    request = urllib.request.Request(url, data=body or None, method=arguments.method.upper(), headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            status, payload = response.status, response.read()
+    except urllib.error.HTTPError as error:
+        status, payload = error.code, error.read()
+    print(status)
+    print(payload.decode("utf-8", errors="replace"))
+    return 0 if status < 400 else 1
+
+
+def _set_alarm_state(arguments: argparse.Namespace) -> int:
+    running = _Running(arguments.state)
+    alarms: dict[str, str] = running.state.get("alarms", {})
+    names = [name for name, path in alarms.items() if arguments.alarm in {name, path} or path.endswith(arguments.alarm)]
+    if len(names) != 1:
+        known = ", ".join(sorted(alarms)) or "none"
+        raise LocalCloudError(f"{arguments.alarm!r} names {len(names)} alarms (deployed: {known})")
+    # The running instance answers CloudWatch's SetAlarmState itself and runs the alarm's actions.
+    running.client("cloudwatch").set_alarm_state(
+        AlarmName=names[0], StateValue=arguments.state, StateReason=arguments.reason
+    )
+    print(f"{names[0]}: {arguments.state}")
+    return 0
+
+
+def _denials(arguments: argparse.Namespace) -> int:
+    from serverless_patterns.local.cloud import DENIALS_LOG_GROUP
+
+    running = _Running(arguments.state)
+    logs = running.client("logs")
+    try:
+        for page in logs.get_paginator("filter_log_events").paginate(logGroupName=DENIALS_LOG_GROUP):
+            for event in page["events"]:
+                print(event["message"])
+    except logs.exceptions.ResourceNotFoundException:
+        print("(no denials)", file=sys.stderr)
     return 0

@@ -199,6 +199,12 @@ class LocalApp:
 def pytest_addoption(parser: pytest.Parser) -> None:
     """The ``local_cdk_out`` ini option: the assembly ``local_app`` deploys (default ``cdk.out``)."""
     parser.addini("local_cdk_out", "cloud assembly the local_app fixture deploys", default="cdk.out")
+    parser.addini(
+        "local_enforce_iam",
+        "evaluate IAM as AWS does on the local cloud (default true; false lets every call through)",
+        type="bool",
+        default=True,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -212,9 +218,16 @@ def local_cdk_out(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(scope="module")
-def local_cloud() -> Iterator[LocalCloud]:
-    """A running :class:`~serverless_patterns.local.LocalCloud` (its own moto server) for one module."""
-    with LocalCloud() as cloud:
+def local_cloud(request: pytest.FixtureRequest) -> Iterator[LocalCloud]:
+    """A running :class:`~serverless_patterns.local.LocalCloud` (its own moto server) for one module.
+
+    IAM is enforced as AWS does unless the ``local_enforce_iam`` ini option is false.
+    """
+    try:
+        enforce = bool(request.config.getini("local_enforce_iam"))
+    except ValueError:  # the fixtures were imported without the plugin's ini options
+        enforce = True
+    with LocalCloud(enforce_iam=enforce) as cloud:
         yield cloud
 
 
