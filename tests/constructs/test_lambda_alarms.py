@@ -329,6 +329,34 @@ def test_topic_is_encrypted_with_a_rotated_key_cloudwatch_may_use(mixed: Mixed) 
     )
 
 
+def test_topic_policy_lets_this_accounts_alarms_publish(mixed: Mixed) -> None:
+    # A topic policy replaces SNS's default policy: without this Allow, CloudWatch cannot publish and
+    # no alarm notification is sent (https://repost.aws/knowledge-center/cloudwatch-receive-sns-for-alarm-trigger).
+    # The local cloud proves it end to end (tests/local/test_enforcement_mutations.py).
+    mixed.template.has_resource_properties(
+        "AWS::SNS::TopicPolicy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        {
+                            "Sid": "AllowCloudWatchAlarmsToPublish",
+                            "Effect": "Allow",
+                            "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                            "Action": "sns:Publish",
+                            "Resource": Match.any_value(),
+                            "Condition": {
+                                "StringEquals": {"aws:SourceAccount": Match.any_value()},
+                                "ArnLike": {"aws:SourceArn": Match.any_value()},
+                            },
+                        }
+                    ]
+                )
+            }
+        },
+    )
+
+
 def test_email_subscription(mixed: Mixed) -> None:
     mixed.template.has_resource_properties(
         "AWS::SNS::Subscription", {"Protocol": "email", "Endpoint": "ops@example.com"}
