@@ -23,6 +23,7 @@ from serverless_patterns.local.authorization import Denial
 from serverless_patterns.local.cloud import LocalCloud
 from serverless_patterns.local.errors import LocalCloudError
 from serverless_patterns.local.pytest_plugin import LocalApp
+from tests.local.test_order_system_e2e import _order
 
 pytestmark = pytest.mark.e2e
 
@@ -109,17 +110,6 @@ def both(*mutations: Mutation) -> Mutation:
 
 def _denied(app: LocalApp, action: str, principal_part: str = "") -> list[Denial]:
     return [denial for denial in app.denials() if denial.action == action and principal_part in denial.principal]
-
-
-def _order(order_id: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "orderId": order_id,
-        "customerId": "c-1",
-        "amount": 120,
-        "card": "4111111111111111",
-        "items": [{"sku": "pen", "quantity": 2}],
-        **extra,
-    }
 
 
 # -- CrudApi: a table grant ----------------------------------------------------------------------

@@ -153,20 +153,6 @@ class LocalApp:
         with credentials of that role, whose policies must then allow ``execute-api:Invoke``.
         ``signed=False`` sends it unsigned (an ``AWS_IAM`` method answers 403).
         """
-        return self.http(method, path, body, headers=headers, api=api, signed=signed, role=role)
-
-    def http(
-        self,
-        method: str,
-        path: str,
-        body: Any = None,
-        *,
-        headers: dict[str, str] | None = None,
-        api: str | None = None,
-        signed: bool = True,
-        role: str | None = None,
-    ) -> tuple[int, Any]:
-        """The same as :meth:`request` (signed by default)."""
         url = self.api_url(api) + path.lstrip("/")
         data = body if isinstance(body, bytes) else (json.dumps(body).encode() if body is not None else None)
         all_headers = {"Content-Type": "application/json", **(headers or {})}
@@ -182,6 +168,9 @@ class LocalApp:
             return status, json.loads(raw) if raw else None
         except ValueError:
             return status, raw.decode("utf-8", errors="replace")
+
+    http = request
+    """The same as :meth:`request` (signed by default)."""
 
     def denials(self) -> list[Denial]:
         """Every request and delivery the local cloud refused so far, as AWS would have (oldest first)."""
