@@ -270,7 +270,8 @@ class Authorization:
         if not statements:
             return None
         document = {"Version": "2012-10-17", "Statement": [_strip_statement(statement) for statement in statements]}
-        return Policy.parse(f"resource policy of function {unqualified.rsplit(':', 1)[-1]}", document)
+        # Parsed once per distinct policy: API Gateway checks it on every request.
+        return self._parsed(f"resource policy of function {unqualified.rsplit(':', 1)[-1]}", json.dumps(document))
 
     # -- decisions ---------------------------------------------------------------------------
     def check(
