@@ -255,7 +255,7 @@ def install_step_functions_credentials(mint: Callable[[str], tuple[str, str, str
     _patched_modules.clear()
     for name, module in list(sys.modules.items()):
         if name.startswith("moto.stepfunctions.parser") and getattr(module, "boto_client_for", None) is original:
-            module.boto_client_for = boto_client_for
+            setattr(module, "boto_client_for", boto_client_for)  # noqa: B010 - a patch of moto's module
             _patched_modules.append(module)
     if not _patched_modules:
         raise RuntimeError("moto's Step Functions interpreter no longer uses boto_client_for: the seam moved")
@@ -264,5 +264,5 @@ def install_step_functions_credentials(mint: Callable[[str], tuple[str, str, str
 def uninstall_step_functions_credentials() -> None:
     """Give moto's interpreter modules back their own ``boto_client_for``."""
     for module in _patched_modules:
-        module.boto_client_for = _original_client_for
+        setattr(module, "boto_client_for", _original_client_for)  # noqa: B010 - undoing the patch
     _patched_modules.clear()

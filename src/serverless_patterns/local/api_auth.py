@@ -155,6 +155,25 @@ def _denied(message: str, *, explicit: bool) -> GatewayError:
     return GatewayError(403, "ACCESS_DENIED", {"Message": text}, "AccessDeniedException")
 
 
+def invalid_security_token() -> GatewayError:
+    """403 for an access key AWS does not know, or temporary credentials without their session token.
+
+    The message is the service's (https://github.com/kndt84/aws-api-gateway-client/issues/31);
+    which gateway response type AWS files it under was not found: taken as INVALID_SIGNATURE.
+
+    Examples
+    --------
+    >>> invalid_security_token().body
+    {'message': 'The security token included in the request is invalid.'}
+    """
+    return GatewayError(
+        403,
+        "INVALID_SIGNATURE",
+        {"message": "The security token included in the request is invalid."},
+        "UnrecognizedClientException",
+    )
+
+
 def _incomplete_signature(message: str) -> GatewayError:
     # API Gateway has no response type of its own for IncompleteSignatureException; customizing
     # MISSING_AUTHENTICATION_TOKEN changes this answer (comment of 2020-05-03 on
@@ -261,14 +280,7 @@ def verify_sigv4(
         raise _invalid_signature(wrong_scope)
     secret = secret_for(access_key_id)
     if secret is None:
-        # The message is the service's (https://github.com/kndt84/aws-api-gateway-client/issues/31);
-        # which gateway response type AWS files it under was not found: taken as INVALID_SIGNATURE.
-        raise GatewayError(
-            403,
-            "INVALID_SIGNATURE",
-            {"message": "The security token included in the request is invalid."},
-            "UnrecognizedClientException",
-        )
+        raise invalid_security_token()
     _check_time(_parse_request_time(request_time), now, expires)
 
     # The signature covers the query without X-Amz-Signature when that parameter carries it.

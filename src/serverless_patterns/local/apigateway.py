@@ -13,8 +13,13 @@ resources, methods, request validators and models from the synthesized template 
   or a malformed response gives ``502 {"message": "Internal server error"}``, as in AWS;
   ``MOCK`` integrations answer from their integration responses.
 
-Not enforced: authorization (``AWS_IAM``, Cognito, Lambda authorizers), API keys, usage plans,
-throttling, WAF. Non-proxy ``AWS``/``HTTP`` integrations answer ``501``.
+With an ``authorization`` (the local cloud's IAM enforcement), each method's authorization runs
+first, as in AWS: SigV4 and the caller's ``execute-api:Invoke`` for ``AWS_IAM``, the token of a
+Cognito user pool authorizer, a Lambda ``TOKEN``/``REQUEST`` authorizer (its function invoked under
+its Lambda permission); the integration's function is invoked only if its Lambda permission allows
+API Gateway. Refusals use API Gateway's default gateway responses (an API's own
+``GatewayResponse`` resources are not applied). Not enforced: API keys, usage plans, throttling,
+WAF, authorizer result caching. Non-proxy ``AWS``/``HTTP`` integrations answer ``501``.
 """
 
 from __future__ import annotations
@@ -300,12 +305,25 @@ def _authorizer(logical_id: str, properties: dict[str, Any], scope: StackScope) 
         for i in scope.referenced_ids(properties.get("AuthorizerUri"))
         if scope.resources[i].type == "AWS::Lambda::Function"
     ]
+    resolved_arns = (scope.resolve(arn) for arn in properties.get("ProviderARNs") or [])
+    kind = str(properties.get("Type", "TOKEN")).upper()
+    # moto's CloudFormation does not create authorizers. The id API Gateway presents as the
+    # authorizer's aws:SourceArn (.../authorizers/<id>) must be the one the stack's Lambda
+    # permission was built with: the physical id, else the placeholder prepare_template gives a
+    # reference to a resource it skips ("local-skipped-<logical id>", docs/local.md).
+    authorizer_id = deployed.physical_id if deployed is not None else f"local-skipped-{logical_id}"
+    # A REQUEST authorizer may have no identity source (allowed without result caching,
+    # API_Authorizer.html identitySource): it is then invoked for every request. TOKEN and
+    # Cognito authorizers always read one header, Authorization unless named.
+    default_source = "" if kind == "REQUEST" else "method.request.header.Authorization"
     authorizer = Authorizer(
-        authorizer_id=deployed.physical_id if deployed is not None else logical_id,
-        type=str(properties.get("Type", "TOKEN")).upper(),
-        identity_source=str(properties.get("IdentitySource") or "method.request.header.Authorization"),
+        authorizer_id=authorizer_id,
+        type=kind,
+        identity_source=str(properties.get("IdentitySource") or default_source),
         validation=properties.get("IdentityValidationExpression"),
-        provider_arns=[str(scope.resolve(arn)) for arn in properties.get("ProviderARNs") or []],
+        # A pool the deploy did not create resolves to None: no key of it can verify a token (401),
+        # where str(None) used to reach the ARN parsing of the Cognito check and fail the request.
+        provider_arns=[arn for arn in resolved_arns if isinstance(arn, str) and arn.startswith("arn:")],
     )
     if functions:
         authorizer.function_name = scope.resources[functions[0]].name
@@ -314,8 +332,11 @@ def _authorizer(logical_id: str, properties: dict[str, Any], scope: StackScope) 
 
 
 def _ref_ids(value: Any) -> list[str]:
+    # {"Ref": Id} or {"Fn::GetAtt": [Id, "AuthorizerId"]}: CloudFormation gives an authorizer's id both ways.
     if isinstance(value, dict) and isinstance(value.get("Ref"), str):
         return [value["Ref"]]
+    if isinstance(value, dict) and isinstance(value.get("Fn::GetAtt"), list) and value["Fn::GetAtt"]:
+        return [str(value["Fn::GetAtt"][0])]
     return []
 
 
@@ -462,16 +483,22 @@ class ApiGatewayServer:
         kind = method.authorization.upper()
         if kind == "AWS_IAM":
             return self._authorize_iam(arn, http_method, parts, headers, body)
-        if kind == "COGNITO_USER_POOLS" and method.authorizer is not None:
+        if kind in {"COGNITO_USER_POOLS", "CUSTOM"} and method.authorizer is None:
+            # AWS cannot deploy such a method; locally its authorizer was not found in the template.
+            # Refuse rather than serve the method unauthorized.
+            from serverless_patterns.local.api_auth import authorizer_configuration_error
+
+            raise authorizer_configuration_error()
+        if kind == "COGNITO_USER_POOLS":
             return self._authorize_cognito(method, headers)
-        if kind == "CUSTOM" and method.authorizer is not None:
+        if kind == "CUSTOM":
             return self._authorize_lambda(api, stage, resource, method, http_method, path, parts, headers, path_params)
         return _Caller()
 
     def _authorize_iam(
         self, arn: str, http_method: str, parts: Any, headers: list[tuple[str, str]], body: bytes
     ) -> _Caller:
-        from serverless_patterns.local.api_auth import access_denied, verify_sigv4
+        from serverless_patterns.local.api_auth import access_denied, invalid_security_token, verify_sigv4
 
         assert self.authorization is not None
         signed = verify_sigv4(
@@ -487,6 +514,12 @@ class ApiGatewayServer:
         if principal is None:  # the local administrator: the account's own credentials
             user_arn = f"arn:aws:iam::{self.account_id}:root"
             return _Caller(identity=_identity(signed.access_key_id, self.account_id, self.account_id, user_arn))
+        session_name = principal.arn.rsplit("/", 1)[-1]
+        minted = self.authorization.credentials_for(str(principal.role_arn), session_name)
+        if signed.session_token != minted.session_token:
+            # Temporary credentials are valid only with their session token (X-Amz-Security-Token);
+            # AWS refuses them without it, or with another, as it refuses an unknown key.
+            raise invalid_security_token()
         decision = self.authorization.check(principal, "execute-api:Invoke", arn, origin="api")
         if not decision.allowed:
             raise access_denied(principal.label, arn, explicit=decision.kind.startswith("explicit"))
@@ -535,7 +568,11 @@ class ApiGatewayServer:
         arn = self._method_arn(api, stage, http_method, path)
         single_headers = dict(headers)
         query = dict(parse_qsl(parts.query, keep_blank_values=True))
-        values = api_auth.identity_source_values(authorizer.identity_source, single_headers, query, {}, {})
+        values = (
+            api_auth.identity_source_values(authorizer.identity_source, single_headers, query, {}, {})
+            if authorizer.identity_source.strip()
+            else []
+        )
         if values is None:
             raise api_auth.unauthorized()
         if authorizer.type == "TOKEN":

@@ -36,6 +36,8 @@ SKIPPED_TYPES = frozenset(
         "AWS::ApiGateway::Model",
         "AWS::ApiGateway::RequestValidator",
         "AWS::ApiGateway::GatewayResponse",
+        # moto cannot create authorizers; the router applies them from the original template.
+        "AWS::ApiGateway::Authorizer",
         # Created through the SNS API after the stack (moto's CloudFormation does not know them).
         "AWS::SNS::Subscription",
     }
@@ -51,6 +53,7 @@ _ENFORCED_TYPES = frozenset(
 _ALARM_TYPES = frozenset({"AWS::CloudWatch::Alarm", "AWS::CloudWatch::CompositeAlarm"})
 _ROUTER_TYPES = frozenset(
     {
+        "AWS::ApiGateway::Authorizer",
         "AWS::ApiGateway::Stage",
         "AWS::ApiGateway::Model",
         "AWS::ApiGateway::RequestValidator",
