@@ -27,6 +27,7 @@ the real service quoted in public issues, named where they are encoded.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -297,9 +298,7 @@ def verify_sigv4(
     string_to_sign = "\n".join(
         [_ALGORITHM, request_time, scope, hashlib.sha256(canonical_request.encode("utf-8")).hexdigest()]
     )
-    key = ("AWS4" + secret).encode("utf-8")
-    for part in scope.split("/"):
-        key = hmac.new(key, part.encode("utf-8"), hashlib.sha256).digest()
+    key = _signing_key(secret, scope)
     expected = hmac.new(key, string_to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
     if not hmac.compare_digest(expected, fields["Signature"].strip().lower()):
         # The service's full wording, with the strings it computed: https://github.com/mhart/aws4/issues/33
@@ -368,7 +367,30 @@ def _expires_seconds(value: str) -> int:
     return int(value)
 
 
+@functools.lru_cache(maxsize=256)
+def _signing_key(secret: str, scope: str) -> bytes:
+    """The key derived from a secret for one scope (date, region, service), as the SDKs cache it."""
+    key = ("AWS4" + secret).encode("utf-8")
+    for part in scope.split("/"):
+        key = hmac.new(key, part.encode("utf-8"), hashlib.sha256).digest()
+    return key
+
+
 def _parse_request_time(value: str) -> datetime:
+    if len(value) == 16 and value[8] == "T" and value[15] == "Z" and (value[:8] + value[9:15]).isdigit():
+        # The usual X-Amz-Date (YYYYMMDD'T'HHMMSS'Z'), read without strptime: it is checked on every request.
+        try:
+            return datetime(
+                int(value[:4]),
+                int(value[4:6]),
+                int(value[6:8]),
+                int(value[9:11]),
+                int(value[11:13]),
+                int(value[13:15]),
+                tzinfo=timezone.utc,
+            )
+        except ValueError:
+            pass
     try:
         return datetime.strptime(value, _AMZ_DATE_FORMAT).replace(tzinfo=timezone.utc)
     except ValueError:
