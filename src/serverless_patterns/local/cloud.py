@@ -147,11 +147,12 @@ class Deployment:
                 names = ", ".join(sorted(resource.path or resource.logical_id for resource in found))
                 raise LocalCloudError(f"{identifier!r} matches more than one resource: {names}")
         kind = resource_type or "resource"
-        known = ", ".join(sorted(self._short(resource) for resource in candidates)) or "none"
+        known = ", ".join(sorted(self.short_name(resource) for resource in candidates)) or "none"
         raise LocalCloudError(f"no {kind} matches {identifier!r} (deployed: {known})")
 
     @staticmethod
-    def _short(resource: DeployedResource) -> str:
+    def short_name(resource: DeployedResource) -> str:
+        """A resource's construct path without the stack name and ``/Resource`` (else its logical id)."""
         if not resource.path:
             return resource.logical_id
         short = resource.path.split("/", 1)[-1]
@@ -222,7 +223,7 @@ class Deployment:
         for resource_type, label in labels:
             for resource in self.resources(resource_type):
                 value = self.api_urls.get(resource.logical_id) if label == "API" else resource.name
-                lines.append(f"{label:<14} {self._short(resource):<40} {value}")
+                lines.append(f"{label:<14} {self.short_name(resource):<40} {value}")
         return lines
 
 
