@@ -1026,7 +1026,8 @@ class LocalCloud:
                 notes.append(note)
                 report(f"{artifact.stack_name}: {note}")
                 continue
-            self._layer_archives[arn] = self.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+            with contextlib.closing(self.client("s3").get_object(Bucket=bucket, Key=key)["Body"]) as body:
+                self._layer_archives[arn] = body.read()
             # Ref of a LayerVersion is its version ARN, as in CloudFormation.
             scope.resources[logical_id] = dataclasses.replace(deployed, physical_id=arn)
         functions, layer_report = read_function_layers(artifact.template, scope, self._layer_archives)

@@ -6,7 +6,8 @@ https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEventsRequest
 app's rules almost always listen on its own bus, so the local helpers default to that bus when
 the app has exactly one custom bus, keep EventBridge's default bus when it has none, and refuse
 to guess among several. After the put they say which rules matched: an event no rule matches is
-accepted by EventBridge and delivered nowhere, which is worth knowing in a test.
+accepted by EventBridge and delivered nowhere, which is worth knowing in a test. Rules a service
+manages (an archive's) are not counted: they deliver to no target.
 """
 
 from __future__ import annotations
@@ -114,6 +115,9 @@ def put_event(
     for page in client.get_paginator("list_rules").paginate(EventBusName=bus_name):
         for rule in page["Rules"]:
             pattern = rule.get("EventPattern")
-            if rule.get("State") == "ENABLED" and pattern and _moto.event_pattern_matches(pattern, event):
+            # A rule a service manages (an archive's, ManagedBy set) keeps the event but delivers it to no target.
+            if rule.get("ManagedBy") or rule.get("State") != "ENABLED" or not pattern:
+                continue
+            if _moto.event_pattern_matches(pattern, event):
                 matched.append(rule["Name"])
     return PutEventResult(str(result["EventId"]), bus_name, tuple(matched))
