@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_cdk import App, Stack
+from aws_cdk import App, Fn, Stack
 from aws_cdk import aws_events as events
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
 
@@ -68,6 +69,14 @@ def build_publisher_app(outdir: str) -> str:
     granted.add_environment("EVENT_BUS_NAME", fanout.event_bus_name)
     fanout.grant_put_events(granted)
     function("NotGranted", "raw_publisher").add_environment("EVENT_BUS_NAME", fanout.event_bus_name)
+    # Hand-written policies naming the bus with Fn::Sub (a ${Bus} reference) and Fn::Join (format_arn).
+    bus_id = stack.resolve(fanout.event_bus.node.default_child.logical_id)  # type: ignore[union-attr]
+    by_sub = Fn.sub("arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/${" + bus_id + "}")
+    by_join = stack.format_arn(service="events", resource="event-bus", resource_name=fanout.event_bus_name)
+    for name, resource in (("GrantedBySub", by_sub), ("GrantedByJoin", by_join)):
+        granted = function(name, "raw_publisher")
+        granted.add_environment("EVENT_BUS_NAME", fanout.event_bus_name)
+        granted.add_to_role_policy(iam.PolicyStatement(actions=["events:PutEvents"], resources=[resource]))
     app.synth()
     return outdir
 
@@ -122,13 +131,16 @@ def test_a_handler_publishes_with_the_documented_import(app: LocalApp) -> None:
 
 def test_grant_put_events_allows_the_bus_and_nothing_else_does(app: LocalApp) -> None:
     assert _invoke(app, "Granted", {"orderId": "g-1"}) == {"failed": 0}
+    assert _invoke(app, "GrantedBySub", {"orderId": "g-2"}) == {"failed": 0}
+    assert _invoke(app, "GrantedByJoin", {"orderId": "g-3"}) == {"failed": 0}
     denied = _invoke(app, "NotGranted", {"orderId": "n-1"})
     assert denied["error"] == "AccessDeniedException"
     assert (
         f"events:PutEvents on resource: arn:aws:events:us-east-1:123456789012:event-bus/{BUS_NAME}"
         in (denied["message"])
     )
-    assert {"orderId": "g-1"} in _sink_details(app)
+    details = _sink_details(app)
+    assert all({"orderId": order_id} in details for order_id in ("g-1", "g-2", "g-3")), details
 
 
 # -- item 4: put_event and put-events default to the app's one bus --------------------------------

@@ -44,3 +44,26 @@ def test_a_get_att_of_a_skipped_resource_still_becomes_its_placeholder() -> None
     }
     prepared, _ = prepare_template(template)
     assert prepared["Resources"]["Out"]["Properties"]["Value"] == "local-skipped-Url"
+
+
+def test_a_bus_ref_inside_fn_sub_becomes_its_name_and_its_attributes_stay() -> None:
+    arn = "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/${Bus}"
+    template = {
+        "Resources": {
+            "Bus": {"Type": "AWS::Events::EventBus", "Properties": {"Name": "orders"}},
+            "Policy": {
+                "Type": "AWS::IAM::Policy",
+                "Properties": {
+                    "Plain": {"Fn::Sub": arn},
+                    "Attribute": {"Fn::Sub": "${Bus.Arn}"},
+                    "Shadowed": {"Fn::Sub": ["${Bus}", {"Bus": "mine"}]},
+                    "Variables": {"Fn::Sub": ["${Target}/${Bus}", {"Target": {"Ref": "Bus"}}]},
+                },
+            },
+        }
+    }
+    properties = prepare_template(template)[0]["Resources"]["Policy"]["Properties"]
+    assert properties["Plain"] == {"Fn::Sub": arn.replace("${Bus}", "orders")}
+    assert properties["Attribute"] == {"Fn::Sub": "${Bus.Arn}"}
+    assert properties["Shadowed"] == {"Fn::Sub": ["${Bus}", {"Bus": "mine"}]}
+    assert properties["Variables"] == {"Fn::Sub": ["${Target}/orders", {"Target": "orders"}]}

@@ -6,6 +6,7 @@ Every rewrite here is listed in ``docs/local.md``. The template is copied, never
 from __future__ import annotations
 
 import copy
+import re
 import uuid
 from typing import Any
 
@@ -173,12 +174,35 @@ def _replace_refs(value: Any, replacements: dict[str, Any], *, attributes: bool 
     if isinstance(value, dict):
         if set(value) == {"Ref"} and value["Ref"] in replacements:
             return copy.deepcopy(replacements[value["Ref"]])
+        if set(value) == {"Fn::Sub"}:
+            return {"Fn::Sub": _replace_sub_refs(value["Fn::Sub"], replacements, attributes=attributes)}
         if attributes and set(value) == {"Fn::GetAtt"} and _get_att_target(value["Fn::GetAtt"]) in replacements:
             return copy.deepcopy(replacements[_get_att_target(value["Fn::GetAtt"])])
         return {key: _replace_refs(item, replacements, attributes=attributes) for key, item in value.items()}
     if isinstance(value, list):
         return [_replace_refs(item, replacements, attributes=attributes) for item in value]
     return value
+
+
+def _replace_sub_refs(sub: Any, replacements: dict[str, Any], *, attributes: bool) -> Any:
+    """The same replacements inside ``Fn::Sub``: ``${Id}`` (and ``${Id.Attribute}``) of a plain-string value."""
+    template, variables = (sub[0], sub[1]) if isinstance(sub, list) and len(sub) == 2 else (sub, None)
+    if not isinstance(template, str):
+        return _replace_refs(sub, replacements, attributes=attributes)
+
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1)
+        logical_id, dot, _ = name.partition(".")
+        local = variables is not None and name in variables
+        value = replacements.get(logical_id)
+        if local or not isinstance(value, str) or (dot and not attributes):
+            return match.group(0)
+        return value
+
+    replaced = re.sub(r"\$\{([^!}][^}]*)\}", replace, template)
+    if variables is None:
+        return replaced
+    return [replaced, _replace_refs(variables, replacements, attributes=attributes)]
 
 
 def _get_att_target(target: Any) -> str:
