@@ -93,6 +93,8 @@ def build_layers_app(outdir: str, assets: Path) -> str:
     unknown = lambda_.LayerVersion.from_layer_version_arn(stack, "Unknown", UNKNOWN_ARN)
     _function(stack, "WithPowertools", [powertools], inline)
     _function(stack, "WithUnknown", [unknown, first], inline)
+    # A layer of another stack reaches the function through an export (Fn::ImportValue).
+    _function(Stack(app, "LocalLayersConsumer"), "OtherStack", [second, first], inline)
     app.synth()
     return outdir
 
@@ -156,6 +158,12 @@ def test_an_unknown_layer_is_a_note_and_its_imports_fail(cloud: tuple[LocalCloud
     found = _imports(cloud, "WithUnknown", "private_utils", "only_first")
     assert found["private_utils"].startswith("ImportError")
     assert found["only_first"] == "only in first"  # the layers the local cloud has still apply
+
+
+def test_a_layer_of_another_stack_comes_through_its_export(cloud: tuple[LocalCloud, Deployment]) -> None:
+    assert _imports(cloud, "OtherStack", "shared", "only_first") == {"shared": "first", "only_first": "only in first"}
+    _, deployment = cloud
+    assert any("(AWS::Lambda::LayerVersion) read as its ARN" in note for note in deployment.stacks[0].notes)
 
 
 # -- the parts, without a deploy --------------------------------------------------------------

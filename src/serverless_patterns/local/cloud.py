@@ -343,6 +343,8 @@ class LocalCloud:
         self.deployments: list[Deployment] = []
         self._layer_archives: dict[str, bytes] = {}
         """Layer version ARN to the ``.zip`` of every layer deployed on this local cloud."""
+        self._layer_exports: dict[str, str] = {}
+        """Export name to the layer version ARN it exports (moto exports an object)."""
 
     # -- lifecycle --------------------------------------------------------------------------
     def start(self) -> LocalCloud:
@@ -746,7 +748,7 @@ class LocalCloud:
                     physical_id=physical,
                     path=artifact.paths.get(logical_id, ""),
                 )
-        self._register_layers(artifact, scope, notes, report)
+        self._register_layers(artifact, scope, outputs, notes, report)
         self._register_functions(artifact.template, scope)
         self._register_policies(artifact, scope, notes, report)
         self._adopt_state_machines(scope)
@@ -999,13 +1001,20 @@ class LocalCloud:
                 ) from error
 
     def _register_layers(
-        self, artifact: StackArtifact, scope: StackScope, notes: list[str], report: Callable[[str], None]
+        self,
+        artifact: StackArtifact,
+        scope: StackScope,
+        outputs: dict[str, str],
+        notes: list[str],
+        report: Callable[[str], None],
     ) -> None:
         """Give the runtime each function's layers, merged in the function's order (``layers``).
 
-        moto's CloudFormation publishes a ``LayerVersion`` but gives it no physical id and drops a
-        function's ``Layers``: the layer's ARN is looked up by name, its content read from the asset
-        bucket, and each function's list read from the template.
+        moto's CloudFormation publishes a ``LayerVersion`` but gives it no physical id (its ``Ref``
+        is an object) and drops a function's ``Layers``: the layer's ARN is looked up by name, its
+        content read from the asset bucket, and each function's list read from the template. An
+        output (and export, as CDK writes for a layer used by another stack) of a layer's ``Ref``
+        is set to the ARN.
         """
         assert self.runtime is not None
         resources = artifact.template.get("Resources", {})
@@ -1030,7 +1039,18 @@ class LocalCloud:
                 self._layer_archives[arn] = body.read()
             # Ref of a LayerVersion is its version ARN, as in CloudFormation.
             scope.resources[logical_id] = dataclasses.replace(deployed, physical_id=arn)
-        functions, layer_report = read_function_layers(artifact.template, scope, self._layer_archives)
+            for key, output in artifact.template.get("Outputs", {}).items():
+                if output.get("Value") == {"Ref": logical_id}:
+                    outputs[key] = arn
+                    export = scope.resolve((output.get("Export") or {}).get("Name"))
+                    if isinstance(export, str):
+                        self._layer_exports[export] = arn
+                    note = f"output {key}: Ref of {logical_id} (AWS::Lambda::LayerVersion) read as its ARN"
+                    notes.append(note)
+                    report(f"{artifact.stack_name}: {note}")
+        functions, layer_report = read_function_layers(
+            artifact.template, scope, self._layer_archives, self._layer_exports
+        )
         for function in functions:
             self.runtime.set_layers(function.function_name, function.runtime, function.archives)
         for note in layer_report.notes():

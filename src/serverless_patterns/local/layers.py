@@ -169,12 +169,17 @@ class FunctionLayers:
 
 
 def read_function_layers(
-    template: dict[str, Any], scope: StackScope, archives: Mapping[str, bytes]
+    template: dict[str, Any],
+    scope: StackScope,
+    archives: Mapping[str, bytes],
+    exports: Mapping[str, str] | None = None,
 ) -> tuple[list[FunctionLayers], LayerReport]:
     """Each function's ``Layers``, in order, resolved to the archives of layers the local cloud deployed.
 
-    ``archives`` maps a layer version ARN to its ``.zip`` content. A Powertools layer maps to the
-    installed Powertools; any other layer without content is reported and left out.
+    ``archives`` maps a layer version ARN to its ``.zip`` content, ``exports`` an export name to
+    the layer ARN it holds (a layer of another stack comes through ``Fn::ImportValue``). A
+    Powertools layer maps to the installed Powertools; any other layer without content is
+    reported and left out.
     """
     report = LayerReport()
     functions: list[FunctionLayers] = []
@@ -187,6 +192,8 @@ def read_function_layers(
         found: list[bytes] = []
         for entry in properties["Layers"]:
             arn = scope.resolve(entry)
+            if isinstance(entry, dict) and set(entry) == {"Fn::ImportValue"}:
+                arn = (exports or {}).get(str(scope.resolve(entry["Fn::ImportValue"])), arn)
             if isinstance(arn, str) and arn in archives:
                 found.append(archives[arn])
             elif isinstance(arn, str) and is_powertools_layer(arn):
