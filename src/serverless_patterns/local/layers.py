@@ -132,8 +132,6 @@ class LayerReport:
     """Powertools layer ARN to the functions that use it."""
     unavailable: dict[str, list[str]] = field(default_factory=dict)
     """Layer ARN (or expression) the local cloud has no content for, to the functions that use it."""
-    merged: dict[str, int] = field(default_factory=dict)
-    """Function to the number of layers put on its path."""
 
     def notes(self) -> list[str]:
         """One deploy note per distinct layer mapped or left out."""
@@ -186,11 +184,11 @@ def read_function_layers(
     for logical_id, resource in template.get("Resources", {}).items():
         properties = resource.get("Properties", {})
         deployed = scope.resources.get(logical_id)
-        if resource.get("Type") != "AWS::Lambda::Function" or deployed is None or not properties.get("Layers"):
+        if resource.get("Type") != "AWS::Lambda::Function" or deployed is None:
             continue
         label = deployed.path.removesuffix("/Resource") or logical_id
         found: list[bytes] = []
-        for entry in properties["Layers"]:
+        for entry in properties.get("Layers") or []:
             arn = scope.resolve(entry)
             if isinstance(entry, dict) and set(entry) == {"Fn::ImportValue"}:
                 arn = (exports or {}).get(str(scope.resolve(entry["Fn::ImportValue"])), arn)
@@ -200,8 +198,6 @@ def read_function_layers(
                 report.powertools.setdefault(arn, []).append(label)
             else:
                 report.unavailable.setdefault(arn if isinstance(arn, str) else json.dumps(entry), []).append(label)
-        if found:
-            report.merged[label] = len(found)
         runtime = properties.get("Runtime")
         functions.append(FunctionLayers(deployed.name, runtime if isinstance(runtime, str) else None, tuple(found)))
     return functions, report
