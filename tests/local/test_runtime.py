@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import time
 import zipfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -23,6 +22,7 @@ import boto3
 
 def handler(event, context):
     print("got", event)
+    started = time.time()
     if event.get("fail"):
         raise ValueError("boom: " + str(event["fail"]))
     if event.get("sleep"):
@@ -36,6 +36,8 @@ def handler(event, context):
         "function_name": context.function_name,
         "greeting": os.environ["GREETING"],
         "pid": os.getpid(),
+        "started": started,
+        "ended": time.time(),
     }
 
 def not_json(event, context):
@@ -93,10 +95,8 @@ def test_handler_reaches_moto_through_aws_endpoint_url(lambda_client: Any, moto_
 
 def test_worker_stays_warm(lambda_client: Any) -> None:
     first, _ = _invoke(lambda_client, "rt-echo", {})
-    started = time.perf_counter()
     second, _ = _invoke(lambda_client, "rt-echo", {})
-    assert time.perf_counter() - started < 1.0
-    assert first["pid"] == second["pid"]
+    assert first["pid"] == second["pid"]  # the same worker process served both: no new cold start
 
 
 def test_warm_starts_a_worker_that_the_first_call_reuses(lambda_client: Any) -> None:
@@ -159,12 +159,13 @@ def test_non_python_runtime_is_reported_unsupported(lambda_client: Any) -> None:
 
 def test_concurrent_invocations_use_the_worker_pool(lambda_client: Any) -> None:
     with ThreadPoolExecutor(max_workers=2) as pool:
-        started = time.perf_counter()
         results = list(pool.map(lambda n: _invoke(lambda_client, "rt-echo", {"sleep": 0.5, "n": n}), range(2)))
-        elapsed = time.perf_counter() - started
     assert {payload["echo"]["n"] for payload, _ in results} == {0, 1}
     assert len({payload["pid"] for payload, _ in results}) == 2
-    assert elapsed < 1.0
+    # Two workers ran at the same time: the handlers' own clocks show the invocations overlapping
+    # (no wall-clock budget, which a busy machine would break).
+    (first, _), (second, _) = results
+    assert first["started"] < second["ended"] and second["started"] < first["ended"]
 
 
 def test_logs_reach_the_invocation_record_and_cloudwatch(lambda_client: Any, moto_server: str) -> None:
