@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import jsii
-from aws_cdk import Annotations, Aspects, CfnOutput, Duration, IAspect, RemovalPolicy
+from aws_cdk import Annotations, Aspects, CfnOutput, Duration, IAspect, RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
@@ -806,6 +806,8 @@ class CrudApi(Construct):
         rules.exclusive(table=table, removal_policy=removal_policy)
         if time_to_live_attribute is not None:
             rules.matches("time_to_live_attribute", time_to_live_attribute, _ATTRIBUTE_NAME, "letters, digits and _")
+        if table is not None:
+            _check_table_keys(rules, table, id_attribute, partition_attribute)
         if api is not None:
             given = {
                 "stage_name": stage_name,
@@ -975,6 +977,33 @@ class CrudApi(Construct):
         >>> grant = users.grant_read_data(iam.Role(stack, "Report", assumed_by=iam.AccountRootPrincipal()))
         """
         return self.table.grant_read_data(grantee)
+
+
+def _check_table_keys(rules: Rules, table: dynamodb.ITable, id_attribute: str, partition_attribute: str | None) -> None:
+    """Require a table defined in the app to have the key the handlers read and write.
+
+    An imported table (``Table.from_table_name``) has no key schema at synth and is not checked.
+    """
+    cfn = table.node.default_child
+    if not isinstance(cfn, (dynamodb.CfnTable, dynamodb.CfnGlobalTable)):
+        return
+    # TableV2 renders its attribute definitions lazily: resolve both lists to plain data.
+    stack = Stack.of(cfn)
+    key_schema, definitions = stack.resolve(cfn.key_schema), stack.resolve(cfn.attribute_definitions)
+    if not isinstance(key_schema, list) or not isinstance(definitions, list):
+        return
+    types = {entry.get("attributeName"): entry.get("attributeType") for entry in definitions}
+    got = [(str(key.get("attributeName")), str(types.get(key.get("attributeName"), "?"))) for key in key_schema]
+    wanted = [(partition_attribute or id_attribute, "S"), *([(id_attribute, "S")] if partition_attribute else [])]
+    rules.check(
+        got == wanted,
+        f"table must have {_key_description(wanted)} (the handlers write string keys), got {_key_description(got)}",
+    )
+
+
+def _key_description(keys: list[tuple[str, str]]) -> str:
+    labels = ("partition key", "sort key")
+    return " and ".join(f"{label} {name!r} of type {kind}" for label, (name, kind) in zip(labels, keys, strict=False))
 
 
 def _authorization_type(authorizer: apigateway.IAuthorizer | None, public: bool) -> apigateway.AuthorizationType:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,22 +19,54 @@ from serverless_patterns._internal import defaults
 from serverless_patterns._internal.compliance import acknowledge
 from serverless_patterns._internal.queues import dead_letter_queue as dead_letter_queue_of
 from serverless_patterns._internal.tidy import depends_only_on
-from serverless_patterns._internal.validation import Rules
+from serverless_patterns._internal.validation import Rules, is_unresolved
 
 if TYPE_CHECKING:
     from aws_cdk import aws_secretsmanager as secretsmanager
 
 _ENV_NAME = r"[A-Za-z][A-Za-z0-9_]*"
-_RESERVED_ENV = {
-    "AWS_REGION",
-    "AWS_DEFAULT_REGION",
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_LAMBDA_FUNCTION_NAME",
-    "_HANDLER",
-    "LAMBDA_TASK_ROOT",
-}
+# The runtime sets these; Lambda rejects a function configuration that sets them. The list of
+# "Reserved environment variables" in
+# https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime
+_RESERVED_ENV = frozenset(
+    {
+        "_HANDLER",
+        "_X_AMZN_TRACE_ID",
+        "AWS_DEFAULT_REGION",
+        "AWS_REGION",
+        "AWS_EXECUTION_ENV",
+        "AWS_LAMBDA_FUNCTION_NAME",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+        "AWS_LAMBDA_FUNCTION_VERSION",
+        "AWS_LAMBDA_INITIALIZATION_TYPE",
+        "AWS_LAMBDA_LOG_GROUP_NAME",
+        "AWS_LAMBDA_LOG_STREAM_NAME",
+        "AWS_ACCESS_KEY",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_LAMBDA_RUNTIME_API",
+        "LAMBDA_TASK_ROOT",
+        "LAMBDA_RUNTIME_DIR",
+    }
+)
+# "Environment variables: 4 KB, for all environment variables associated with the function, in
+# aggregate" (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html). Lambda
+# measures the variables as their JSON object, names and values together.
+ENVIRONMENT_LIMIT_BYTES = 4096
+_TOKEN = re.compile(r"\$\{Token\[[^\]]*\]\}")
+
+
+def environment_bytes(environment: Mapping[str, str]) -> int:
+    """The size Lambda counts against its 4 KB limit, with deploy-time tokens counted as empty.
+
+    Examples
+    --------
+    >>> environment_bytes({"A": "b"})
+    9
+    """
+    known = {name: _TOKEN.sub("", value) for name, value in environment.items()}
+    return len(json.dumps(known, separators=(",", ":"), ensure_ascii=False).encode())
 
 
 class ServerlessFunction(Construct):
@@ -200,12 +234,33 @@ class ServerlessFunction(Construct):
         rules.duration_in_range("max_event_age", max_event_age, 60, 21600)
         rules.at_least("reserved_concurrent_executions", reserved_concurrent_executions, 0)
         rules.at_least("provisioned_concurrent_executions", provisioned_concurrent_executions, 1)
+        if (
+            provisioned_concurrent_executions is not None
+            and reserved_concurrent_executions is not None
+            and not is_unresolved(provisioned_concurrent_executions)
+            and not is_unresolved(reserved_concurrent_executions)
+        ):
+            # Provisioned concurrency comes out of the function's reserved concurrency
+            # (https://docs.aws.amazon.com/lambda/latest/dg/provisioned-concurrency.html).
+            rules.check(
+                provisioned_concurrent_executions <= reserved_concurrent_executions,
+                "provisioned_concurrent_executions must be at most reserved_concurrent_executions "
+                f"({reserved_concurrent_executions}), got {provisioned_concurrent_executions}",
+            )
         rules.exclusive(dead_letter_queue_enabled=dead_letter_queue_enabled, dead_letter_queue=dead_letter_queue)
         for name in [*environment, *secrets]:
-            rules.matches("environment variable name", name, _ENV_NAME, "letters, digits and underscores")
-            rules.check(name not in _RESERVED_ENV, f"environment variable {name} is reserved by Lambda")
+            _check_environment_name(rules, name)
         overlap = sorted(set(environment) & set(secrets))
         rules.check(not overlap, f"environment and secrets both set {', '.join(overlap)}: give each once")
+        env = {
+            "POWERTOOLS_SERVICE_NAME": service_name or id,
+            "POWERTOOLS_METRICS_NAMESPACE": metrics_namespace,
+            "POWERTOOLS_LOG_LEVEL": log_level,
+            **environment,
+        }
+        for name, secret in secrets.items():
+            env[name] = secret.secret_arn
+        _check_environment_size(rules, env)
         if snap_start:
             rules.check(
                 provisioned_concurrent_executions is None,
@@ -248,15 +303,7 @@ class ServerlessFunction(Construct):
         if powertools_layer:
             all_layers.insert(0, self._powertools_layer(runtime, architecture, powertools_layer_version))
 
-        env = {
-            "POWERTOOLS_SERVICE_NAME": service_name or id,
-            "POWERTOOLS_METRICS_NAMESPACE": metrics_namespace,
-            "POWERTOOLS_LOG_LEVEL": log_level,
-            **environment,
-        }
-        for name, secret in secrets.items():
-            env[name] = secret.secret_arn
-
+        self._environment = dict(env)
         self.function = lambda_.Function(
             self,
             "Resource",
@@ -328,9 +375,38 @@ class ServerlessFunction(Construct):
         return self.function.function_arn
 
     def add_environment(self, key: str, value: str) -> None:
-        """Add a plain configuration variable to the function."""
+        """Add a plain configuration variable to the function.
+
+        Raises ``ValidationError`` for a name Lambda reserves or when the variables would exceed
+        Lambda's 4 KB.
+
+        Examples
+        --------
+        >>> from aws_cdk import App, Stack
+        >>> fn = ServerlessFunction(Stack(App(), "Docs"), "Fn", entry="examples/order_system/handlers")
+        >>> fn.add_environment("TABLE", "orders")
+        """
+        rules = Rules()
+        _check_environment_name(rules, key)
+        _check_environment_size(rules, {**self._environment, key: value})
+        rules.raise_if_broken(self)
+        self._environment[key] = value
         self.function.add_environment(key, value)
 
     def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
         """Grant ``lambda:InvokeFunction`` on this function (and its versions and alias)."""
         return self.function.grant_invoke(grantee)
+
+
+def _check_environment_name(rules: Rules, name: str) -> None:
+    rules.matches("environment variable name", name, _ENV_NAME, "letters, digits and underscores")
+    rules.check(name not in _RESERVED_ENV, f"environment variable {name} is reserved by Lambda")
+
+
+def _check_environment_size(rules: Rules, environment: Mapping[str, str]) -> None:
+    size = environment_bytes(environment)
+    rules.check(
+        size <= ENVIRONMENT_LIMIT_BYTES,
+        f"environment variables must take at most {ENVIRONMENT_LIMIT_BYTES} bytes (Lambda's 4 KB, names and "
+        f"values as JSON), got {size} bytes",
+    )
