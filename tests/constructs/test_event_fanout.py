@@ -143,7 +143,7 @@ def test_dead_letter_queues_are_encrypted_tls_only_and_kept_14_days(default_temp
         "AWS::SQS::Queue", {"Properties": {"MessageRetentionPeriod": 1209600, "SqsManagedSseEnabled": True}}
     )
     assert len([name for name in queues if name.startswith("Orders")]) == 2
-    assert all(queue["DeletionPolicy"] == "Retain" for queue in queues.values())
+    assert all(queue["DeletionPolicy"] == "RetainExceptOnCreate" for queue in queues.values())
     default_template.has_resource_properties(
         "AWS::SQS::QueuePolicy",
         {
@@ -308,7 +308,7 @@ def test_archive_keeps_every_event_of_the_bus(large_scenario: tuple[cdk.Stack, E
                 "EventPattern": {"account": [{"Ref": "AWS::AccountId"}]},
                 "KmsKeyIdentifier": {"Fn::GetAtt": [Match.string_like_regexp("BusKey"), "Arn"]},
             },
-            "DeletionPolicy": "Retain",
+            "DeletionPolicy": "RetainExceptOnCreate",
             "DependsOn": [_logical_id(stack, fanout.event_bus)],
         },
     )

@@ -171,7 +171,7 @@ def test_log_group_keeps_a_month_and_is_retained(default: Scenario) -> None:
         "AWS::Logs::LogGroup",
         {
             "Properties": {"RetentionInDays": 30},
-            "DeletionPolicy": "Retain",
+            "DeletionPolicy": "RetainExceptOnCreate",
             "UpdateReplacePolicy": "Retain",
         },
     )
@@ -458,7 +458,10 @@ def test_trigger_rule_starts_the_saga_with_retries_and_an_encrypted_dead_letter_
     )
     express.template.has_resource(
         "AWS::SQS::Queue",
-        {"Properties": {"SqsManagedSseEnabled": True, "MessageRetentionPeriod": 1209600}, "DeletionPolicy": "Retain"},
+        {
+            "Properties": {"SqsManagedSseEnabled": True, "MessageRetentionPeriod": 1209600},
+            "DeletionPolicy": "RetainExceptOnCreate",
+        },
     )
     assert express.saga.trigger_rule is not None
     assert express.saga.trigger_dead_letter_queue is not None

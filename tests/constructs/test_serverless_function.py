@@ -82,7 +82,11 @@ def test_powertools_layer_matches_region_runtime_and_architecture(default_templa
 def test_log_group_has_retention_and_is_retained(default_template: Template) -> None:
     default_template.has_resource(
         "AWS::Logs::LogGroup",
-        {"Properties": {"RetentionInDays": 30}, "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"},
+        {
+            "Properties": {"RetentionInDays": 30},
+            "DeletionPolicy": "RetainExceptOnCreate",
+            "UpdateReplacePolicy": "Retain",
+        },
     )
 
 

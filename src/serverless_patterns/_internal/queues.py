@@ -22,7 +22,7 @@ def dead_letter_queue(
     holds: str,
     retention: Duration | None = None,
     encryption_key: kms.IKey | None = None,
-    removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+    removal_policy: RemovalPolicy = defaults.REMOVAL_POLICY,
 ) -> sqs.Queue:
     """Define an encrypted, TLS-only dead-letter queue (14-day retention, retained by default).
 

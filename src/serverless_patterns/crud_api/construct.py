@@ -107,9 +107,10 @@ class CrudRestApi(Construct):
     logging at ERROR, no data trace, metrics, X-Ray tracing and throttling; the read and write
     ``ServerlessFunction`` s (one shared code asset holding the handler package and a
     ``config.json`` of every resource's schema, written at synthesis); one invoke permission per
-    function; the idempotency table of ``POST`` retries (one per API, not per resource); the
-    account-level CloudWatch role of API Gateway (see ``cloud_watch_role``); a WAFv2 web ACL
-    associated with the stage (see ``web_acl``); a ``Url`` output.
+    function; the idempotency table of ``POST`` retries (one per API, not per resource); a WAFv2
+    web ACL associated with the stage (see ``web_acl``); a ``Url`` output. It does not write the
+    account-wide API Gateway CloudWatch role that stage logging needs: deploy
+    :class:`ApiGatewayCloudWatchRole` once per account and region for that.
 
     Parameters
     ----------
@@ -132,17 +133,10 @@ class CrudRestApi(Construct):
     data_trace
         Log full requests and responses in execution logs. They include bodies, so personal data
         ends up in logs: leave it off in production. Default: ``False``.
-    cloud_watch_role
-        Define API Gateway's account-level CloudWatch role (``AWS::ApiGateway::Account``). Stage
-        logging needs it, and a fresh account has none, so without it the first deployment fails.
-        It is one setting per account and region: the role is retained when the stack is deleted
-        (other APIs keep logging) and it uses the AWS managed policy that API Gateway documents,
-        because it must cover every API in the account. Turn it off where the account already
-        has one (a platform team's baseline, or a second stack). Default: ``True``.
     memory_mib
         Memory of the two functions. Default: 256.
     removal_policy
-        Of the idempotency table and the access log group. Default: ``RemovalPolicy.RETAIN``.
+        Of the idempotency table and the access log group. Default: ``RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE``.
     web_acl
         Protect the stage with a WAFv2 web ACL: a regional one with the AWS managed common and
         known-bad-inputs rule groups and a per-IP rate limit (a tenth of what the stage's rate
@@ -196,9 +190,8 @@ class CrudRestApi(Construct):
         throttling_burst_limit: int = 200,
         log_retention: logs.RetentionDays = defaults.LOG_RETENTION,
         data_trace: bool = False,
-        cloud_watch_role: bool = True,
         memory_mib: int = defaults.MEMORY_MIB,
-        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+        removal_policy: RemovalPolicy = defaults.REMOVAL_POLICY,
         web_acl: bool = True,
         web_acl_arn: str | None = None,
     ) -> None:
@@ -235,8 +228,9 @@ class CrudRestApi(Construct):
             rest_api_name=rest_api_name or self.node.path.replace("/", "-"),
             description=description,
             endpoint_types=[apigateway.EndpointType.REGIONAL],
-            cloud_watch_role=cloud_watch_role,
-            cloud_watch_role_removal_policy=RemovalPolicy.RETAIN if cloud_watch_role else None,
+            # One role per account and region, owned by ApiGatewayCloudWatchRole's stack: an API
+            # that wrote it would overwrite other stacks' setting and orphan its role.
+            cloud_watch_role=False,
             deploy_options=apigateway.StageOptions(
                 stage_name=stage_name,
                 access_log_destination=apigateway.LogGroupLogDestination(self.access_log_group),
@@ -260,16 +254,6 @@ class CrudRestApi(Construct):
             ),
         )
         self.stage: apigateway.Stage = self.rest_api.deployment_stage
-        if cloud_watch_role:
-            role = self.rest_api.node.try_find_child("CloudWatchRole")
-            if role is not None:
-                acknowledge(
-                    role,
-                    "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
-                    "AmazonAPIGatewayPushToCloudWatchLogs]",
-                    "API Gateway's account-level CloudWatch role serves every API of the account and region, "
-                    "so it uses the managed policy API Gateway documents for it.",
-                )
         self.web_acl: wafv2.CfnWebACL | None = None
         if web_acl:
             if web_acl_arn is None:
@@ -631,7 +615,7 @@ class CrudApi(Construct):
     request.
 
     What it defines: the table (unless ``table`` is given: on-demand, point-in-time recovery,
-    deletion protection, retained, encrypted with an AWS managed or your KMS key), the
+    retained on update or deletion, encrypted with an AWS managed or your KMS key), the
     ``/{resource}`` and ``/{resource}/{id}`` API resources and their methods, the request model,
     CORS preflight when ``cors_origins`` is given, and a ``TableName`` output. The REST API, its
     stage and its two functions belong to :class:`CrudRestApi`, shared by every ``CrudApi``
@@ -677,11 +661,17 @@ class CrudApi(Construct):
     encryption_key
         Customer managed KMS key of the new table. Default: - an AWS managed key.
     removal_policy
-        Of the new table. Default: ``RemovalPolicy.RETAIN`` (deletion protection is on too).
+        Of the new table. Default: ``RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE``: kept when the
+        stack is updated or deleted, deleted when the deployment that created it rolls back.
+    deletion_protection
+        DynamoDB deletion protection of the new table: nobody can delete it until it is turned
+        off, a rolled-back first deployment included. Default: on with ``RemovalPolicy.RETAIN``,
+        off otherwise (it would block ``RETAIN_ON_UPDATE_OR_DELETE``'s clean-up of a failed
+        first deployment; turn it on once the table holds data).
     api
         The shared REST API to attach to (``first.api``). Default: - a new :class:`CrudRestApi`
-        with ``stage_name``, ``throttling_rate_limit``, ``throttling_burst_limit``, ``log_retention``
-        and ``cloud_watch_role`` (give those only without ``api``).
+        with ``stage_name``, ``throttling_rate_limit``, ``throttling_burst_limit`` and
+        ``log_retention`` (give those only without ``api``).
     authorizer
         A ``CognitoUserPoolsAuthorizer``, ``TokenAuthorizer`` or ``RequestAuthorizer`` of the API.
         Default: - IAM authorization (SigV4; grant callers with :meth:`grant_invoke`).
@@ -692,9 +682,9 @@ class CrudApi(Construct):
         purpose. Default: ``False``.
     cors_origins
         Allowed origins (``https://app.example.com``); ``["*"]`` only when asked for. Default: - no CORS.
-    stage_name, throttling_rate_limit, throttling_burst_limit, log_retention, cloud_watch_role
+    stage_name, throttling_rate_limit, throttling_burst_limit, log_retention
         Options of the new :class:`CrudRestApi` (see there). Default: ``"prod"``, 100, 200,
-        one month, ``True``.
+        one month.
 
     Attributes
     ----------
@@ -751,6 +741,7 @@ class CrudApi(Construct):
         time_to_live_attribute: str | None = None,
         encryption_key: kms.IKey | None = None,
         removal_policy: RemovalPolicy | None = None,
+        deletion_protection: bool | None = None,
         api: CrudRestApi | None = None,
         authorizer: apigateway.IAuthorizer | None = None,
         authorization_scopes: Sequence[str] | None = None,
@@ -760,7 +751,6 @@ class CrudApi(Construct):
         throttling_rate_limit: float | None = None,
         throttling_burst_limit: int | None = None,
         log_retention: logs.RetentionDays | None = None,
-        cloud_watch_role: bool | None = None,
     ) -> None:
         super().__init__(scope, id)
         allowed_operations = [operation.value for operation in Operation]
@@ -804,6 +794,7 @@ class CrudApi(Construct):
         rules.exclusive(table=table, time_to_live_attribute=time_to_live_attribute)
         rules.exclusive(table=table, encryption_key=encryption_key)
         rules.exclusive(table=table, removal_policy=removal_policy)
+        rules.exclusive(table=table, deletion_protection=deletion_protection)
         if time_to_live_attribute is not None:
             rules.matches("time_to_live_attribute", time_to_live_attribute, _ATTRIBUTE_NAME, "letters, digits and _")
         if table is not None:
@@ -814,7 +805,6 @@ class CrudApi(Construct):
                 "throttling_rate_limit": throttling_rate_limit,
                 "throttling_burst_limit": throttling_burst_limit,
                 "log_retention": log_retention,
-                "cloud_watch_role": cloud_watch_role,
             }
             for name, value in given.items():
                 rules.check(value is None, f"{name} belongs to the shared api {api.node.path}: give it there")
@@ -828,7 +818,6 @@ class CrudApi(Construct):
                 throttling_rate_limit=100 if throttling_rate_limit is None else throttling_rate_limit,
                 throttling_burst_limit=200 if throttling_burst_limit is None else throttling_burst_limit,
                 log_retention=log_retention or defaults.LOG_RETENTION,
-                cloud_watch_role=True if cloud_watch_role is None else cloud_watch_role,
             )
         self.api: CrudRestApi = api
         self.rest_api: apigateway.RestApi = api.rest_api
@@ -839,6 +828,9 @@ class CrudApi(Construct):
         self.schema: dict[str, Any] = json.loads(json.dumps(schema))
 
         if table is None:
+            removal_policy = removal_policy or defaults.REMOVAL_POLICY
+            if deletion_protection is None:
+                deletion_protection = removal_policy == RemovalPolicy.RETAIN
             table = dynamodb.Table(
                 self,
                 "Table",
@@ -852,13 +844,13 @@ class CrudApi(Construct):
                 point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
                     point_in_time_recovery_enabled=True
                 ),
-                deletion_protection=True,
+                deletion_protection=deletion_protection,
                 encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED
                 if encryption_key is not None
                 else dynamodb.TableEncryption.AWS_MANAGED,
                 encryption_key=encryption_key,
                 time_to_live_attribute=time_to_live_attribute,
-                removal_policy=removal_policy or RemovalPolicy.RETAIN,
+                removal_policy=removal_policy,
             )
         self.table: dynamodb.ITable = table
 

@@ -116,7 +116,8 @@ class ServerlessFunction(Construct):
     log_retention
         Default: ``RetentionDays.ONE_MONTH``.
     log_removal_policy
-        Default: ``RemovalPolicy.RETAIN``: logs outlive the stack.
+        Default: ``RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE``: logs outlive the stack, but a
+        failed first deployment deletes the group it created.
     tracing
         X-Ray active tracing. Default: ``True``.
     powertools_layer
@@ -193,7 +194,7 @@ class ServerlessFunction(Construct):
         metrics_namespace: str = "ServerlessPatterns",
         log_level: str = "INFO",
         log_retention: logs.RetentionDays = defaults.LOG_RETENTION,
-        log_removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+        log_removal_policy: RemovalPolicy = defaults.REMOVAL_POLICY,
         tracing: bool = True,
         powertools_layer: bool = True,
         powertools_layer_version: int = defaults.POWERTOOLS_LAYER_VERSION,

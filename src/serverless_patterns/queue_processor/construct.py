@@ -77,7 +77,9 @@ class QueueProcessor(Construct):
     encryption_key
         A customer-managed KMS key for both queues. Default: - SQS-managed encryption (SSE-SQS).
     removal_policy
-        What happens to both queues when the stack is deleted. Default: ``RemovalPolicy.RETAIN``.
+        What happens to both queues when the stack is deleted.
+        Default: ``RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE`` (kept, except when their first
+        creation rolls back).
 
     Attributes
     ----------
@@ -114,7 +116,7 @@ class QueueProcessor(Construct):
         max_batching_window: Duration | None = None,
         max_concurrency: int | None = None,
         encryption_key: kms.IKey | None = None,
-        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+        removal_policy: RemovalPolicy = defaults.REMOVAL_POLICY,
     ) -> None:
         super().__init__(scope, id)
         dead_letter_retention = dead_letter_retention or defaults.DLQ_RETENTION

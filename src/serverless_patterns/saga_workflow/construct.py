@@ -85,7 +85,8 @@ class SagaWorkflow(Construct):
     log_retention
         Default: ``RetentionDays.ONE_MONTH``.
     log_removal_policy
-        Default: ``RemovalPolicy.RETAIN``: logs outlive the stack.
+        Default: ``RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE``: logs outlive the stack, but a
+        failed first deployment deletes the group it created.
     tracing
         X-Ray tracing of executions. Default: ``True``.
     encryption_key
@@ -144,7 +145,7 @@ class SagaWorkflow(Construct):
         log_level: sfn.LogLevel = sfn.LogLevel.ERROR,
         include_execution_data: bool = False,
         log_retention: logs.RetentionDays = defaults.LOG_RETENTION,
-        log_removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+        log_removal_policy: RemovalPolicy = defaults.REMOVAL_POLICY,
         tracing: bool = True,
         encryption_key: kms.IKey | None = None,
         trigger_event_pattern: events.EventPattern | None = None,
