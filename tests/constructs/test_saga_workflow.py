@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -175,6 +176,19 @@ def test_log_group_keeps_a_month_and_is_retained(default: Scenario) -> None:
             "UpdateReplacePolicy": "Retain",
         },
     )
+
+
+def test_log_group_is_a_vended_logs_group_unique_per_stack_instance(default: Scenario) -> None:
+    # Under /aws/vendedlogs/ the account's CloudWatch Logs resource policy does not grow per state
+    # machine (https://docs.aws.amazon.com/step-functions/latest/dg/bp-cwl.html); the stack id's
+    # UUID keeps a retained group of a deleted stack from blocking the next deployment.
+    groups = default.template.find_resources("AWS::Logs::LogGroup")
+    named = [group["Properties"]["LogGroupName"] for group in groups.values() if "LogGroupName" in group["Properties"]]
+    assert len(named) == 1
+    prefix, stack_uuid = named[0]["Fn::Join"][1]
+    assert prefix.startswith("/aws/vendedlogs/states/")
+    assert stack_uuid == {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}]}
+    assert re.fullmatch(r"[\w./#-]+", prefix)
 
 
 def test_role_is_assumed_by_step_functions_only(default: Scenario) -> None:

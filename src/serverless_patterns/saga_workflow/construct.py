@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from aws_cdk import Annotations, Duration, RemovalPolicy
+from aws_cdk import Annotations, Aws, Duration, Fn, Names, RemovalPolicy
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
@@ -187,7 +187,13 @@ class SagaWorkflow(Construct):
             )
 
         self.steps: tuple[SagaStep, ...] = tuple(steps)
-        self.log_group = logs.LogGroup(self, "LogGroup", retention=log_retention, removal_policy=log_removal_policy)
+        self.log_group = logs.LogGroup(
+            self,
+            "LogGroup",
+            log_group_name=vended_log_group_name(self),
+            retention=log_retention,
+            removal_policy=log_removal_policy,
+        )
         self.role = iam.Role(
             self,
             "Role",
@@ -533,3 +539,20 @@ def _add_retry(state: sfn.CustomState | sfn.TaskStateBase, retry: SagaRetry) -> 
         max_delay=retry.max_delay,
         jitter_strategy=sfn.JitterType.FULL if retry.jitter else None,
     )
+
+
+# Step Functions adds every logging state machine's log group to the account's CloudWatch Logs
+# resource policy, which holds at most 5,120 characters; log groups under /aws/vendedlogs/ are
+# covered by one entry, so busy accounts never hit "resource policy size exceeded".
+# https://docs.aws.amazon.com/step-functions/latest/dg/bp-cwl.html
+VENDED_LOGS_PREFIX = "/aws/vendedlogs/states/"
+
+
+def vended_log_group_name(scope: Construct) -> str:
+    """A log group name under ``/aws/vendedlogs/states/``, unique per stack instance.
+
+    The construct path keeps names apart inside a stack; the stack id's UUID keeps a retained log
+    group of a deleted stack from colliding with the next deployment of a stack with the same name.
+    """
+    stack_uuid = Fn.select(2, Fn.split("/", Aws.STACK_ID))
+    return f"{VENDED_LOGS_PREFIX}{Names.unique_resource_name(scope, max_length=80, separator='-')}-{stack_uuid}"
