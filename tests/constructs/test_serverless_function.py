@@ -75,8 +75,7 @@ def test_defaults_are_the_best_practices(default_template: Template) -> None:
 def test_powertools_layer_matches_region_runtime_and_architecture(default_template: Template) -> None:
     function = next(iter(default_template.find_resources("AWS::Lambda::Function").values()))
     layer = json.dumps(function["Properties"]["Layers"])
-    assert "017000801446:layer:AWSLambdaPowertoolsPythonV3-python314-arm64:38" in layer
-    assert "AWS::Region" in layer
+    assert layer == '["arn:aws:lambda:eu-west-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python314-arm64:27"]'
 
 
 def test_log_group_has_retention_and_is_retained(default_template: Template) -> None:

@@ -13,6 +13,7 @@ MEMORY_MIB = 256
 TIMEOUT = Duration.seconds(10)
 LOG_RETENTION = logs.RetentionDays.ONE_MONTH
 DLQ_RETENTION = Duration.days(14)
+MAX_RECEIVE_COUNT = 3
 
 # What every stateful resource (tables, queues, log groups, keys, the archive) does when it leaves
 # the stack: CloudFormation's RetainExceptOnCreate keeps it on a stack update or deletion but
@@ -20,10 +21,5 @@ DLQ_RETENTION = Duration.days(14)
 # no orphans behind. Each construct's removal_policy option overrides it.
 # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-deletionpolicy.html
 REMOVAL_POLICY = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
-MAX_RECEIVE_COUNT = 3
-
-# Public Powertools for AWS Lambda (Python) v3 layer, published per region by AWS.
-POWERTOOLS_LAYER_ACCOUNT = "017000801446"
-POWERTOOLS_LAYER_VERSION = 38
 
 ASSET_EXCLUDES = ["__pycache__", "*.pyc", ".pytest_cache", ".mypy_cache"]

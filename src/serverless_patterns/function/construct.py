@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from aws_cdk import Aws, Duration, RemovalPolicy, Size
+from aws_cdk import Duration, RemovalPolicy, Size, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -20,6 +20,7 @@ from serverless_patterns._internal.compliance import acknowledge
 from serverless_patterns._internal.queues import dead_letter_queue as dead_letter_queue_of
 from serverless_patterns._internal.tidy import depends_only_on
 from serverless_patterns._internal.validation import Rules, is_unresolved
+from serverless_patterns.function import powertools
 
 if TYPE_CHECKING:
     from aws_cdk import aws_secretsmanager as secretsmanager
@@ -121,12 +122,18 @@ class ServerlessFunction(Construct):
     tracing
         X-Ray active tracing. Default: ``True``.
     powertools_layer
-        Attach the public Powertools for AWS Lambda (Python) v3 layer for the stack's region,
-        the architecture and the runtime. Default: ``True``. (AWS China and GovCloud publish
-        the layer from other accounts: turn it off there and add your own.)
+        Attach the public Powertools for AWS Lambda (Python) v3 layer for the stack's region, the
+        runtime and the architecture, from the account that publishes it in that partition
+        (commercial, China's cn-north-1, GovCloud). A region, runtime or architecture the library
+        has no verified figure for is a ``ValidationError`` at synth; turn the layer off there and
+        add your own. Default: ``True``.
     powertools_layer_version
-        Version of the public layer. Default: 38 (a Powertools v3 release published for Python
-        3.14 on both architectures; check the Powertools docs for newer ones).
+        Pin this version of the public layer instead. Default: - the version verified for the
+        runtime and architecture (27 for Python 3.10 to 3.14, from Powertools' published layer list).
+    powertools_layer_from_ssm
+        Resolve the layer at deploy time from the SSM parameter Powertools publishes,
+        ``/aws/service/powertools/python/{arch}/{python3.X}/latest``, instead of a pinned version:
+        every deployment then takes the newest layer. Default: ``False``.
     layers
         Further layers. Default: - none.
     retry_attempts
@@ -197,7 +204,8 @@ class ServerlessFunction(Construct):
         log_removal_policy: RemovalPolicy = defaults.REMOVAL_POLICY,
         tracing: bool = True,
         powertools_layer: bool = True,
-        powertools_layer_version: int = defaults.POWERTOOLS_LAYER_VERSION,
+        powertools_layer_version: int | None = None,
+        powertools_layer_from_ssm: bool = False,
         layers: list[lambda_.ILayerVersion] | None = None,
         retry_attempts: int | None = None,
         max_event_age: Duration | None = None,
@@ -249,6 +257,12 @@ class ServerlessFunction(Construct):
                 f"({reserved_concurrent_executions}), got {provisioned_concurrent_executions}",
             )
         rules.exclusive(dead_letter_queue_enabled=dead_letter_queue_enabled, dead_letter_queue=dead_letter_queue)
+        rules.exclusive(
+            powertools_layer_version=powertools_layer_version, powertools_layer_from_ssm=powertools_layer_from_ssm
+        )
+        rules.at_least("powertools_layer_version", powertools_layer_version, 1)
+        if powertools_layer:
+            powertools.check(rules, Stack.of(self), runtime, architecture, pinned=powertools_layer_version is not None)
         for name in [*environment, *secrets]:
             _check_environment_name(rules, name)
         overlap = sorted(set(environment) & set(secrets))
@@ -302,7 +316,10 @@ class ServerlessFunction(Construct):
 
         all_layers = list(layers or [])
         if powertools_layer:
-            all_layers.insert(0, self._powertools_layer(runtime, architecture, powertools_layer_version))
+            arn = powertools.layer_arn(
+                self, runtime, architecture, version=powertools_layer_version, from_ssm=powertools_layer_from_ssm
+            )
+            all_layers.insert(0, lambda_.LayerVersion.from_layer_version_arn(self, "PowertoolsLayer", arn))
 
         self._environment = dict(env)
         self.function = lambda_.Function(
@@ -353,17 +370,6 @@ class ServerlessFunction(Construct):
                 "AwsSolutions-IAM5[Resource::*]",
                 "X-Ray's PutTraceSegments and PutTelemetryRecords support no resource-level permissions.",
             )
-
-    def _powertools_layer(
-        self, runtime: lambda_.Runtime, architecture: lambda_.Architecture, version: int
-    ) -> lambda_.ILayerVersion:
-        python_tag = runtime.name.replace(".", "")  # python3.14 -> python314
-        arch_tag = "arm64" if architecture.name == lambda_.Architecture.ARM_64.name else "x86_64"
-        arn = (
-            f"arn:{Aws.PARTITION}:lambda:{Aws.REGION}:{defaults.POWERTOOLS_LAYER_ACCOUNT}:layer:"
-            f"AWSLambdaPowertoolsPythonV3-{python_tag}-{arch_tag}:{version}"
-        )
-        return lambda_.LayerVersion.from_layer_version_arn(self, "PowertoolsLayer", arn)
 
     @property
     def function_name(self) -> str:
