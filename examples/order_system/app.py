@@ -21,6 +21,7 @@ from typing import Any
 import aws_cdk as cdk
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
@@ -162,6 +163,18 @@ class OrderSystemStack(cdk.Stack):
             enable_key_rotation=True,
             description="High-value order alerts",
             removal_policy=cdk.RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+        )
+        # Only AWS services may create grants on the key (AWS Control Tower's CT.KMS.PR.3).
+        alert_key.add_to_resource_policy(
+            iam.PolicyStatement(
+                effect=iam.Effect.DENY,
+                principals=[iam.AnyPrincipal()],
+                actions=["kms:CreateGrant"],
+                resources=["*"],
+                conditions={
+                    "BoolIfExists": {"kms:GrantIsForAWSResource": "false", "aws:PrincipalIsAWSService": "false"}
+                },
+            )
         )
         self.alert_topic = sns.Topic(self, "HighValueAlerts", master_key=alert_key, enforce_ssl=True)
         email = workflow_function("SendOrderEmail", "events.send_email", "dynamodb:PutItem")

@@ -15,6 +15,7 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_kms as kms
 from aws_cdk.assertions import Match, Template
 
+from serverless_patterns._internal.keys import deny_grants_except_for_aws_services
 from serverless_patterns.crud_api import CrudApi, CrudRestApi, Operation
 from serverless_patterns.function import ServerlessFunction
 from serverless_patterns.testing import nag_findings
@@ -67,6 +68,7 @@ def shared_stack() -> tuple[cdk.Stack, CrudRestApi, CrudApi, CrudApi]:
         cors_origins=["https://app.example.com"],
     )
     key = kms.Key(stack, "OrdersKey", enable_key_rotation=True)
+    deny_grants_except_for_aws_services(key)  # AWS Control Tower's CT.KMS.PR.3
     orders = CrudApi(
         stack,
         "Orders",

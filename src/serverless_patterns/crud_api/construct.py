@@ -27,6 +27,7 @@ from constructs import Construct, IConstruct
 
 from serverless_patterns._internal import defaults
 from serverless_patterns._internal.compliance import acknowledge
+from serverless_patterns._internal.log_groups import log_group
 from serverless_patterns._internal.validation import Rules
 from serverless_patterns.crud_api.openapi import ResourceSpec, openapi_document
 from serverless_patterns.crud_api.schema import (
@@ -136,7 +137,14 @@ class CrudRestApi(Construct):
     memory_mib
         Memory of the two functions. Default: 256.
     removal_policy
-        Of the idempotency table and the access log group. Default: ``RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE``.
+        Of the idempotency table and the access log group.
+        Default: ``RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE``.
+    encryption_key
+        Customer managed KMS key of the idempotency table. Default: - an AWS managed key.
+    log_encryption_key
+        Customer managed KMS key of the access log group and of the two functions' log groups
+        (a ``kms.Key`` of the app gets the statement CloudWatch Logs needs). Default: - keys
+        CloudWatch Logs manages.
     web_acl
         Protect the stage with a WAFv2 web ACL: a regional one with the AWS managed common and
         known-bad-inputs rule groups and a per-IP rate limit (a tenth of what the stage's rate
@@ -192,6 +200,8 @@ class CrudRestApi(Construct):
         data_trace: bool = False,
         memory_mib: int = defaults.MEMORY_MIB,
         removal_policy: RemovalPolicy = defaults.REMOVAL_POLICY,
+        encryption_key: kms.IKey | None = None,
+        log_encryption_key: kms.IKey | None = None,
         web_acl: bool = True,
         web_acl_arn: str | None = None,
     ) -> None:
@@ -219,8 +229,12 @@ class CrudRestApi(Construct):
         # resource name -> table name, per function, rendered as CRUD_TABLES="users=<name>;orders=<name>"
         self._tables: dict[str, list[tuple[str, str]]] = {"ReadFunction": [], "WriteFunction": []}
 
-        self.access_log_group = logs.LogGroup(
-            self, "AccessLogs", retention=log_retention, removal_policy=removal_policy
+        self.access_log_group = log_group(
+            self,
+            "AccessLogs",
+            retention=log_retention,
+            removal_policy=removal_policy,
+            encryption_key=log_encryption_key,
         )
         self.rest_api = apigateway.RestApi(
             self,
@@ -254,6 +268,12 @@ class CrudRestApi(Construct):
             ),
         )
         self.stage: apigateway.Stage = self.rest_api.deployment_stage
+        acknowledge(
+            self.stage,
+            "CKV_AWS_120",
+            "No stage cache: it costs by the hour and would serve items older than their ETag, against the API's "
+            "If-Match optimistic locking.",
+        )
         self.web_acl: wafv2.CfnWebACL | None = None
         if web_acl:
             if web_acl_arn is None:
@@ -273,12 +293,16 @@ class CrudRestApi(Construct):
             partition_key=dynamodb.Attribute(name="id", type=dynamodb.AttributeType.STRING),
             time_to_live_attribute="expiration",
             billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
-            encryption=dynamodb.TableEncryption.AWS_MANAGED,
+            encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED
+            if encryption_key is not None
+            else dynamodb.TableEncryption.AWS_MANAGED,
+            encryption_key=encryption_key,
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
                 point_in_time_recovery_enabled=True
             ),
             removal_policy=removal_policy,
         )
+        _acknowledge_aws_managed_encryption(self.idempotency_table, encryption_key)
 
         placeholder = lambda_.Code.from_inline("# replaced at synthesis by the CrudApi code asset\n")
         self.read_function = ServerlessFunction(
@@ -289,6 +313,7 @@ class CrudRestApi(Construct):
             memory_mib=memory_mib,
             description=f"Reads of the CrudApi resources of {self.node.path}",
             service_name=f"{id}-read",
+            log_encryption_key=log_encryption_key,
         )
         self.write_function = ServerlessFunction(
             self,
@@ -298,6 +323,7 @@ class CrudRestApi(Construct):
             memory_mib=memory_mib,
             description=f"Writes of the CrudApi resources of {self.node.path}",
             service_name=f"{id}-write",
+            log_encryption_key=log_encryption_key,
             environment={"CRUD_IDEMPOTENCY_TABLE": self.idempotency_table.table_name},
         )
         # Exactly the item actions Powertools idempotency uses on its records.
@@ -307,6 +333,10 @@ class CrudRestApi(Construct):
                 resources=[self.idempotency_table.table_arn],
             )
         )
+        if encryption_key is not None:
+            encryption_key.grant(
+                self.write_function.function, "kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"
+            )
         # One permission per function for the whole API instead of two per method.
         self.read_integration = apigateway.LambdaIntegration(
             self.read_function.function, scope_permission_to_method=False
@@ -434,6 +464,25 @@ class CrudRestApi(Construct):
                     "kms:DescribeKey",
                 )
 
+    def _acknowledge_invoke_permissions(self) -> None:
+        """Acknowledge CT.LAMBDA.PR.2 on every Lambda permission that lets this REST API invoke a function.
+
+        That covers the two shared functions and any authorizer function; each permission's
+        SourceArn is this API's execute-api ARN, built with Fn::Join, which the rule cannot evaluate.
+        """
+        stack = Stack.of(self)
+        api_reference = json.dumps({"Ref": stack.resolve(self.rest_api.rest_api_id)["Ref"]})
+        for node in stack.node.find_all():
+            if not isinstance(node, lambda_.CfnPermission) or node.principal != "apigateway.amazonaws.com":
+                continue
+            if api_reference in json.dumps(stack.resolve(node.source_arn)):
+                acknowledge(
+                    node,
+                    "CT.LAMBDA.PR.2",
+                    "Only this REST API may invoke the function: SourceArn is the API's execute-api ARN "
+                    "(an Fn::Join, which the Control Tower rule cannot evaluate).",
+                )
+
     def _grant(self, function: ServerlessFunction, actions: tuple[str, ...], table: dynamodb.ITable) -> None:
         # One statement per set of actions, listing every table whose operations need exactly that
         # set: per-operation least privilege, and the role's inline policy (10,240 characters at
@@ -506,6 +555,7 @@ class CrudRestApi(Construct):
             return
         self._code_bound = True
         self._add_cors_to_gateway_responses()
+        self._acknowledge_invoke_permissions()
         for function in (self.read_function, self.write_function):
             entries = self._tables[function.node.id]
             function.add_environment("CRUD_TABLES", ";".join(f"{name}={table}" for name, table in entries) or "-")
@@ -670,8 +720,8 @@ class CrudApi(Construct):
         first deployment; turn it on once the table holds data).
     api
         The shared REST API to attach to (``first.api``). Default: - a new :class:`CrudRestApi`
-        with ``stage_name``, ``throttling_rate_limit``, ``throttling_burst_limit`` and
-        ``log_retention`` (give those only without ``api``).
+        with ``stage_name``, ``throttling_rate_limit``, ``throttling_burst_limit``,
+        ``log_retention`` and ``log_encryption_key`` (give those only without ``api``).
     authorizer
         A ``CognitoUserPoolsAuthorizer``, ``TokenAuthorizer`` or ``RequestAuthorizer`` of the API.
         Default: - IAM authorization (SigV4; grant callers with :meth:`grant_invoke`).
@@ -682,9 +732,9 @@ class CrudApi(Construct):
         purpose. Default: ``False``.
     cors_origins
         Allowed origins (``https://app.example.com``); ``["*"]`` only when asked for. Default: - no CORS.
-    stage_name, throttling_rate_limit, throttling_burst_limit, log_retention
+    stage_name, throttling_rate_limit, throttling_burst_limit, log_retention, log_encryption_key
         Options of the new :class:`CrudRestApi` (see there). Default: ``"prod"``, 100, 200,
-        one month.
+        one month, keys CloudWatch Logs manages.
 
     Attributes
     ----------
@@ -751,6 +801,7 @@ class CrudApi(Construct):
         throttling_rate_limit: float | None = None,
         throttling_burst_limit: int | None = None,
         log_retention: logs.RetentionDays | None = None,
+        log_encryption_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, id)
         allowed_operations = [operation.value for operation in Operation]
@@ -805,6 +856,7 @@ class CrudApi(Construct):
                 "throttling_rate_limit": throttling_rate_limit,
                 "throttling_burst_limit": throttling_burst_limit,
                 "log_retention": log_retention,
+                "log_encryption_key": log_encryption_key,
             }
             for name, value in given.items():
                 rules.check(value is None, f"{name} belongs to the shared api {api.node.path}: give it there")
@@ -818,6 +870,7 @@ class CrudApi(Construct):
                 throttling_rate_limit=100 if throttling_rate_limit is None else throttling_rate_limit,
                 throttling_burst_limit=200 if throttling_burst_limit is None else throttling_burst_limit,
                 log_retention=log_retention or defaults.LOG_RETENTION,
+                log_encryption_key=log_encryption_key,
             )
         self.api: CrudRestApi = api
         self.rest_api: apigateway.RestApi = api.rest_api
@@ -852,6 +905,7 @@ class CrudApi(Construct):
                 time_to_live_attribute=time_to_live_attribute,
                 removal_policy=removal_policy,
             )
+            _acknowledge_aws_managed_encryption(table, encryption_key)
         self.table: dynamodb.ITable = table
 
         security = {
@@ -969,6 +1023,16 @@ class CrudApi(Construct):
         >>> grant = users.grant_read_data(iam.Role(stack, "Report", assumed_by=iam.AccountRootPrincipal()))
         """
         return self.table.grant_read_data(grantee)
+
+
+def _acknowledge_aws_managed_encryption(table: dynamodb.Table, encryption_key: kms.IKey | None) -> None:
+    if encryption_key is None:
+        acknowledge(
+            table,
+            "CKV_AWS_119",
+            "The table is encrypted at rest with the AWS managed key (no key to administer or pay for); "
+            "give encryption_key for a customer managed key.",
+        )
 
 
 def _check_table_keys(rules: Rules, table: dynamodb.ITable, id_attribute: str, partition_attribute: str | None) -> None:

@@ -17,12 +17,14 @@ from constructs import Construct
 
 from serverless_patterns._internal import defaults
 from serverless_patterns._internal.compliance import acknowledge
+from serverless_patterns._internal.log_groups import log_group
 from serverless_patterns._internal.queues import dead_letter_queue as dead_letter_queue_of
 from serverless_patterns._internal.tidy import depends_only_on
 from serverless_patterns._internal.validation import Rules, is_unresolved
 from serverless_patterns.function import powertools
 
 if TYPE_CHECKING:
+    from aws_cdk import aws_kms as kms
     from aws_cdk import aws_secretsmanager as secretsmanager
 
 _ENV_NAME = r"[A-Za-z][A-Za-z0-9_]*"
@@ -119,6 +121,9 @@ class ServerlessFunction(Construct):
     log_removal_policy
         Default: ``RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE``: logs outlive the stack, but a
         failed first deployment deletes the group it created.
+    log_encryption_key
+        Customer managed KMS key of the log group (a ``kms.Key`` of the app gets the key policy
+        statement CloudWatch Logs needs). Default: - keys CloudWatch Logs manages.
     tracing
         X-Ray active tracing. Default: ``True``.
     powertools_layer
@@ -202,6 +207,7 @@ class ServerlessFunction(Construct):
         log_level: str = "INFO",
         log_retention: logs.RetentionDays = defaults.LOG_RETENTION,
         log_removal_policy: RemovalPolicy = defaults.REMOVAL_POLICY,
+        log_encryption_key: kms.IKey | None = None,
         tracing: bool = True,
         powertools_layer: bool = True,
         powertools_layer_version: int | None = None,
@@ -292,7 +298,13 @@ class ServerlessFunction(Construct):
         rules.raise_if_broken(self)
 
         self.timeout: Duration = timeout
-        self.log_group = logs.LogGroup(self, "LogGroup", retention=log_retention, removal_policy=log_removal_policy)
+        self.log_group = log_group(
+            self,
+            "LogGroup",
+            retention=log_retention,
+            removal_policy=log_removal_policy,
+            encryption_key=log_encryption_key,
+        )
         self.role = iam.Role(
             self,
             "ServiceRole",
@@ -364,11 +376,41 @@ class ServerlessFunction(Construct):
                 provisioned_concurrent_executions=provisioned_concurrent_executions,
             )
 
+        self._acknowledge_tradeoffs(reserved_concurrent_executions is not None, on_failure is not None)
         if tracing:
             acknowledge(
                 self.role,
                 "AwsSolutions-IAM5[Resource::*]",
                 "X-Ray's PutTraceSegments and PutTelemetryRecords support no resource-level permissions.",
+            )
+
+    def _acknowledge_tradeoffs(self, reserved: bool, on_failure: bool) -> None:
+        """Acknowledge the scanner rules this function does not meet by design, each with its reason."""
+        no_vpc = (
+            "The function reaches only AWS service endpoints, over TLS with IAM; a VPC would add NAT or "
+            "endpoint costs and buys nothing without private resources (give code that needs a VPC its own function)."
+        )
+        for rule in ("CT.LAMBDA.PR.3", "CKV_AWS_117"):
+            acknowledge(self.function, rule, no_vpc)
+        acknowledge(
+            self.function,
+            "CKV_AWS_173",
+            "Lambda encrypts environment variables at rest with an AWS managed key; the library passes secrets "
+            "by ARN (secrets=), never as values, so the variables hold only configuration.",
+        )
+        if not reserved:
+            acknowledge(
+                self.function,
+                "CKV_AWS_115",
+                "Reserved concurrency is opt-in (reserved_concurrent_executions): reserving takes capacity from "
+                "the account's shared pool, which must keep 100 unreserved.",
+            )
+        if self.dead_letter_queue is None and not on_failure:
+            acknowledge(
+                self.function,
+                "CKV_AWS_116",
+                "A Lambda DLQ catches failed asynchronous invocations only; this function is invoked "
+                "synchronously or by an event source with its own DLQ (dead_letter_queue_enabled for async use).",
             )
 
     @property

@@ -22,6 +22,7 @@ from aws_cdk import aws_stepfunctions as stepfunctions
 from constructs import Construct, IConstruct
 
 from serverless_patterns._internal import defaults
+from serverless_patterns._internal.keys import deny_grants_except_for_aws_services
 from serverless_patterns._internal.validation import Rules
 from serverless_patterns.function import ServerlessFunction
 from serverless_patterns.lambda_alarms import discovery
@@ -356,6 +357,7 @@ class LambdaAlarms(Construct):
                 enable_key_rotation=True,
                 removal_policy=defaults.REMOVAL_POLICY,
             )
+            deny_grants_except_for_aws_services(self.topic_key)
             # CloudWatch publishes alarm notifications to an encrypted topic only when the key
             # policy lets it use the key (the AWS managed aws/sns key does not): the two actions
             # SNS documents for AWS service publishers. No source condition: the request that

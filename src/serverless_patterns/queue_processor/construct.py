@@ -11,7 +11,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from serverless_patterns._internal import defaults
-from serverless_patterns._internal.queues import dead_letter_queue
+from serverless_patterns._internal.queues import acknowledge_sqs_managed_encryption, dead_letter_queue
 from serverless_patterns._internal.validation import Rules
 from serverless_patterns.function import ServerlessFunction
 
@@ -165,6 +165,8 @@ class QueueProcessor(Construct):
             dead_letter_queue=sqs.DeadLetterQueue(queue=self.dead_letter_queue, max_receive_count=max_receive_count),
             removal_policy=removal_policy,
         )
+        if encryption_key is None:
+            acknowledge_sqs_managed_encryption(self.queue)
 
         self.function = function or ServerlessFunction(self, "Function", entry=entry, handler=handler)
         self.event_source = event_sources.SqsEventSource(

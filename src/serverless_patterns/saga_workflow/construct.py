@@ -18,6 +18,7 @@ from constructs import Construct
 
 from serverless_patterns._internal import defaults
 from serverless_patterns._internal.compliance import acknowledge
+from serverless_patterns._internal.log_groups import log_group
 from serverless_patterns._internal.queues import dead_letter_queue
 from serverless_patterns._internal.tidy import depends_only_on
 from serverless_patterns._internal.validation import Rules
@@ -87,6 +88,9 @@ class SagaWorkflow(Construct):
     log_removal_policy
         Default: ``RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE``: logs outlive the stack, but a
         failed first deployment deletes the group it created.
+    log_encryption_key
+        Customer managed KMS key of the log group (a ``kms.Key`` of the app gets the key policy
+        statement CloudWatch Logs needs). Default: - keys CloudWatch Logs manages.
     tracing
         X-Ray tracing of executions. Default: ``True``.
     encryption_key
@@ -146,6 +150,7 @@ class SagaWorkflow(Construct):
         include_execution_data: bool = False,
         log_retention: logs.RetentionDays = defaults.LOG_RETENTION,
         log_removal_policy: RemovalPolicy = defaults.REMOVAL_POLICY,
+        log_encryption_key: kms.IKey | None = None,
         tracing: bool = True,
         encryption_key: kms.IKey | None = None,
         trigger_event_pattern: events.EventPattern | None = None,
@@ -187,12 +192,13 @@ class SagaWorkflow(Construct):
             )
 
         self.steps: tuple[SagaStep, ...] = tuple(steps)
-        self.log_group = logs.LogGroup(
+        self.log_group = log_group(
             self,
             "LogGroup",
             log_group_name=vended_log_group_name(self),
             retention=log_retention,
             removal_policy=log_removal_policy,
+            encryption_key=log_encryption_key,
         )
         self.role = iam.Role(
             self,
