@@ -55,7 +55,9 @@ _RESERVED_ENV = frozenset(
 )
 # "Environment variables: 4 KB, for all environment variables associated with the function, in
 # aggregate" (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html). Lambda
-# measures the variables as their JSON object, names and values together.
+# measures the variables as their JSON object, names and values together: its rejection quotes the
+# "String measured: {...}" (InvalidParameterValueException, as reported in
+# github-aws-runners/terraform-aws-github-runner issue 3594).
 ENVIRONMENT_LIMIT_BYTES = 4096
 _TOKEN = re.compile(r"\$\{Token\[[^\]]*\]\}")
 
