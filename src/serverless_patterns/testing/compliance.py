@@ -78,18 +78,18 @@ class _TemplatePaths:
         return self._paths
 
 
-def guard_findings(stack: Stack) -> list[Finding]:
+def guard_findings(stack: Stack, template: dict[str, Any] | None = None) -> list[Finding]:
     """Run the AWS Control Tower proactive controls (cfn-guard rules) over ``stack``'s template.
 
     The rules and the cfn-guard binary come with ``cdklabs.cdk-validator-cfnguard``, the CDK
     policy-validation plugin that bundles them. Only the rule files that name a resource type of
     the template are run (the same findings, about ten times faster than all of them). A finding on
     a resource whose construct (or a scope of it) acknowledges the control id (``"CT.LAMBDA.PR.3"``)
-    is left out, like cdk-nag's.
+    is left out, like cdk-nag's. ``template`` saves a synthesis when the caller has it already.
     """
     from cdklabs.cdk_validator_cfnguard import CfnGuardValidator
 
-    template = Template.from_stack(stack).to_json()
+    template = template if template is not None else dict(Template.from_stack(stack).to_json())
     types = {str(resource.get("Type")) for resource in template.get("Resources", {}).values()}
     rules = [str(path) for path in _control_tower_rules() if any(f'"{kind}"' in path.read_text() for kind in types)]
     if not rules:
@@ -196,7 +196,8 @@ def _constructs_by_logical_id(stack: Stack) -> dict[str, CfnResource]:
 
 def compliance_findings(stack: Stack) -> list[Finding]:
     """Every cdk-nag AwsSolutions, cfn-lint and cfn-guard (Control Tower) finding of ``stack``."""
-    return [*nag_findings(stack), *cfn_lint_findings(stack), *guard_findings(stack)]
+    template = dict(Template.from_stack(stack).to_json())  # synthesized once for both template scanners
+    return [*nag_findings(stack), *cfn_lint_findings(template), *guard_findings(stack, template)]
 
 
 def assert_compliant(stack: Stack) -> None:
