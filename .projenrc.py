@@ -17,6 +17,8 @@ RUNTIME_DEPS = [
 TESTING_EXTRA = [
     "cdk-nag>=3.0,<4",
     "cfn-lint>=1.40,<2",
+    # AWS Control Tower proactive controls as cfn-guard rules, with the cfn-guard binary.
+    "cdklabs.cdk-validator-cfnguard>=0.0.62,<0.1",
 ]
 LOCAL_EXTRA = [
     # The local cloud is tested with exactly these moto versions (it checks at start-up).
@@ -165,6 +167,7 @@ YamlFile(
 project.gitignore.add_patterns(
     ".serverless-patterns-local.json",
     ".venv/",
+    ".venv-checkov/",
     "cdk.out/",
     "dist/",
     "site/",

@@ -25,6 +25,11 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / "python"
 STAMP = VENV / ".installed"
 NODE_STAMP = ROOT / "node_modules" / ".installed"
+# checkov pins old versions of boto3, packaging and more: it gets a virtual environment of its own,
+# which the tests find through CHECKOV (see _env).
+CHECKOV_VENV = ROOT / ".venv-checkov"
+CHECKOV_REQUIREMENT = "checkov==3.3.30"
+CHECKOV = CHECKOV_VENV / ("Scripts" if os.name == "nt" else "bin") / "checkov"
 
 
 def _env() -> dict[str, str]:
@@ -35,6 +40,7 @@ def _env() -> dict[str, str]:
     env.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
     env.setdefault("CDK_DISABLE_CLI_TELEMETRY", "true")
     env.setdefault("PYTHONDONTWRITEBYTECODE", "1")
+    env.setdefault("CHECKOV", str(CHECKOV))
     return env
 
 
@@ -65,6 +71,13 @@ def setup() -> None:
         # Node tools (asl-validator, the cdk CLI, publib) run on the venv's Node 24 and its npm.
         _run(BIN / "npm", "ci", "--no-audit", "--no-fund", "--loglevel=error")
         NODE_STAMP.write_text(node_wanted)
+    checkov_stamp = CHECKOV_VENV / ".installed"
+    if not checkov_stamp.exists() or checkov_stamp.read_text() != CHECKOV_REQUIREMENT:
+        print(f"+ creating {CHECKOV_VENV.name} ({CHECKOV_REQUIREMENT})", flush=True)
+        venv.EnvBuilder(with_pip=True, clear=True).create(CHECKOV_VENV)
+        checkov_python = CHECKOV.parent / "python"
+        _run(checkov_python, "-m", "pip", "install", "--quiet", CHECKOV_REQUIREMENT)
+        checkov_stamp.write_text(CHECKOV_REQUIREMENT)
 
 
 def test(extra: list[str]) -> None:

@@ -27,7 +27,7 @@ _ACKNOWLEDGED: dict[str, str] = {}
 
 @pytest.fixture
 def compliant() -> Callable[[Stack], None]:
-    """Assert a stack has zero cdk-nag AwsSolutions and cfn-lint findings; tally acknowledgments."""
+    """Assert a stack has zero cdk-nag AwsSolutions, cfn-lint and cfn-guard findings; tally acknowledgments."""
 
     def check(stack: Stack) -> None:
         assert_compliant(stack)
@@ -56,7 +56,7 @@ def template_snapshot(snapshot_json: SnapshotAssertion) -> Callable[[Stack], Non
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     if _ACKNOWLEDGED:
         terminalreporter.write_line(
-            f"cdk-nag acknowledgments made inside the library (distinct rule and reason): {len(_ACKNOWLEDGED)}"
+            f"scanner acknowledgments (cdk-nag, Control Tower, checkov; distinct rule and reason): {len(_ACKNOWLEDGED)}"
         )
         for key in sorted(_ACKNOWLEDGED):
             terminalreporter.write_line(f"  {key}")

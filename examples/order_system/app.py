@@ -22,6 +22,7 @@ from typing import Any
 import aws_cdk as cdk
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
@@ -85,8 +86,9 @@ def _table(scope: Construct, id: str, partition_key: str) -> dynamodb.TableV2:
         point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
             point_in_time_recovery_enabled=True
         ),
-        deletion_protection=True,
-        removal_policy=cdk.RemovalPolicy.RETAIN,
+        # Kept on stack update or deletion, deleted when the deployment that created it rolls back
+        # (deletion protection would block that clean-up; turn it on once the table holds data).
+        removal_policy=cdk.RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     )
 
 
@@ -156,7 +158,25 @@ class OrderSystemStack(cdk.Stack):
         )
 
         # Order events: fan-out to the event handlers, the saga and, for high values, an alert topic.
-        alert_key = kms.Key(self, "AlertTopicKey", enable_key_rotation=True, description="High-value order alerts")
+        alert_key = kms.Key(
+            self,
+            "AlertTopicKey",
+            enable_key_rotation=True,
+            description="High-value order alerts",
+            removal_policy=cdk.RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+        )
+        # Only AWS services may create grants on the key (AWS Control Tower's CT.KMS.PR.3).
+        alert_key.add_to_resource_policy(
+            iam.PolicyStatement(
+                effect=iam.Effect.DENY,
+                principals=[iam.AnyPrincipal()],
+                actions=["kms:CreateGrant"],
+                resources=["*"],
+                conditions={
+                    "BoolIfExists": {"kms:GrantIsForAWSResource": "false", "aws:PrincipalIsAWSService": "false"}
+                },
+            )
+        )
         self.alert_topic = sns.Topic(self, "HighValueAlerts", master_key=alert_key, enforce_ssl=True)
         email = workflow_function("SendOrderEmail", "events.send_email", "dynamodb:PutItem")
         inventory = workflow_function("UpdateInventory", "events.update_inventory", "dynamodb:PutItem")

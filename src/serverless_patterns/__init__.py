@@ -14,7 +14,7 @@ from serverless_patterns._internal.errors import ValidationError
 from serverless_patterns._version import __version__
 
 if TYPE_CHECKING:
-    from serverless_patterns.crud_api import ALL_OPERATIONS, CrudApi, CrudRestApi, Operation
+    from serverless_patterns.crud_api import ALL_OPERATIONS, ApiGatewayCloudWatchRole, CrudApi, CrudRestApi, Operation
     from serverless_patterns.event_fanout import EventFanout, FanoutRoute, FanoutTarget
     from serverless_patterns.function import ServerlessFunction
     from serverless_patterns.lambda_alarms import (
@@ -37,7 +37,13 @@ if TYPE_CHECKING:
     )
 
 _LAZY = {
-    "serverless_patterns.crud_api": ("ALL_OPERATIONS", "CrudApi", "CrudRestApi", "Operation"),
+    "serverless_patterns.crud_api": (
+        "ALL_OPERATIONS",
+        "ApiGatewayCloudWatchRole",
+        "CrudApi",
+        "CrudRestApi",
+        "Operation",
+    ),
     "serverless_patterns.event_fanout": ("EventFanout", "FanoutRoute", "FanoutTarget"),
     "serverless_patterns.function": ("ServerlessFunction",),
     "serverless_patterns.lambda_alarms": (
@@ -82,6 +88,7 @@ __all__ = [
     "SAGA_FAILED",
     "TRANSIENT_LAMBDA_ERRORS",
     "AlarmOptions",
+    "ApiGatewayCloudWatchRole",
     "CrudApi",
     "CrudRestApi",
     "EventFanout",

@@ -15,6 +15,7 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_kms as kms
 from aws_cdk.assertions import Match, Template
 
+from serverless_patterns._internal.keys import deny_grants_except_for_aws_services
 from serverless_patterns.crud_api import CrudApi, CrudRestApi, Operation
 from serverless_patterns.function import ServerlessFunction
 from serverless_patterns.testing import nag_findings
@@ -67,6 +68,7 @@ def shared_stack() -> tuple[cdk.Stack, CrudRestApi, CrudApi, CrudApi]:
         cors_origins=["https://app.example.com"],
     )
     key = kms.Key(stack, "OrdersKey", enable_key_rotation=True)
+    deny_grants_except_for_aws_services(key)  # AWS Control Tower's CT.KMS.PR.3
     orders = CrudApi(
         stack,
         "Orders",
@@ -88,7 +90,7 @@ def shared_template(shared_stack: tuple[cdk.Stack, CrudRestApi, CrudApi, CrudApi
 @pytest.fixture(scope="module")
 def auth_stack() -> tuple[cdk.Stack, CrudApi, CrudApi]:
     stack = _stack()
-    api = CrudRestApi(stack, "Api", cloud_watch_role=False)
+    api = CrudRestApi(stack, "Api")
     pool = cognito.UserPool.from_user_pool_id(stack, "Pool", "eu-west-1_AbCdEfGhI")
     cognito_authorizer = apigateway.CognitoUserPoolsAuthorizer(stack, "CognitoAuthorizer", cognito_user_pools=[pool])
     members = CrudApi(
@@ -287,10 +289,10 @@ def test_table_defaults(default_template: Template) -> None:
                 "KeySchema": [{"AttributeName": "userId", "KeyType": "HASH"}],
                 "BillingMode": "PAY_PER_REQUEST",
                 "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
-                "DeletionProtectionEnabled": True,
+                "DeletionProtectionEnabled": False,
                 "SSESpecification": {"SSEEnabled": True},
             },
-            "DeletionPolicy": "Retain",
+            "DeletionPolicy": "RetainExceptOnCreate",
             "UpdateReplacePolicy": "Retain",
         },
     )
@@ -346,27 +348,28 @@ def test_stage_logs_json_at_error_without_data_trace_with_metrics_and_xray(share
 def test_access_log_group_has_retention_and_is_retained(default_template: Template) -> None:
     default_template.has_resource(
         "AWS::Logs::LogGroup",
-        {"Properties": {"RetentionInDays": 30}, "DeletionPolicy": "Retain"},
+        {"Properties": {"RetentionInDays": 30}, "DeletionPolicy": "RetainExceptOnCreate"},
     )
 
 
-def test_account_cloud_watch_role_is_defined_and_retained(default_template: Template) -> None:
-    default_template.resource_count_is("AWS::ApiGateway::Account", 1)
-    default_template.has_resource(
-        "AWS::IAM::Role",
-        {
-            "Properties": {
-                "AssumeRolePolicyDocument": Match.object_like(
-                    {"Statement": [Match.object_like({"Principal": {"Service": "apigateway.amazonaws.com"}})]}
-                )
+def test_no_api_writes_the_account_wide_cloud_watch_role(
+    default_template: Template, auth_template: Template, shared_template: Template
+) -> None:
+    # One AWS::ApiGateway::Account per account and region (CloudFormation's own advice): an API that
+    # wrote it would overwrite other stacks' setting and leave a retained role behind.
+    for template in (default_template, auth_template, shared_template):
+        template.resource_count_is("AWS::ApiGateway::Account", 0)
+        apigateway_roles = template.find_resources(
+            "AWS::IAM::Role",
+            {
+                "Properties": {
+                    "AssumeRolePolicyDocument": Match.object_like(
+                        {"Statement": [Match.object_like({"Principal": {"Service": "apigateway.amazonaws.com"}})]}
+                    )
+                }
             },
-            "DeletionPolicy": "Retain",
-        },
-    )
-
-
-def test_account_cloud_watch_role_can_be_left_out(auth_template: Template) -> None:
-    auth_template.resource_count_is("AWS::ApiGateway::Account", 0)
+        )
+        assert apigateway_roles == {}
 
 
 def test_stage_is_protected_by_a_web_acl(default_template: Template) -> None:

@@ -248,3 +248,77 @@ def test_all_problems_are_reported_at_once() -> None:
         _crud(resource_name="Bad Name", id_attribute="bad-id", operations=[])
     assert len(raised.value.problems) == 3
     assert raised.value.construct_path == "Test/Users"
+
+
+@pytest.mark.parametrize(
+    ("keyword_range", "message"),
+    [
+        (
+            {"type": "string", "minLength": 5, "maxLength": 2},
+            "schema minLength at properties.name must not exceed maxLength (2), got 5",
+        ),
+        (
+            {"type": "array", "minItems": 3, "maxItems": 1},
+            "schema minItems at properties.name must not exceed maxItems (1), got 3",
+        ),
+        (
+            {"type": "number", "minimum": 10, "maximum": 1.5},
+            "schema minimum at properties.name must not exceed maximum (1.5), got 10",
+        ),
+    ],
+)
+def test_fails_when_a_schema_lower_bound_exceeds_its_upper_bound(keyword_range: dict[str, Any], message: str) -> None:
+    # No body could satisfy both bounds: API Gateway would accept the model and reject every request.
+    with pytest.raises(ValidationError) as raised:
+        _crud(schema={"type": "object", "properties": {"name": keyword_range}})
+    assert raised.value.construct_path == "Test/Users"
+    assert raised.value.problems == (message,)
+
+
+def test_equal_schema_bounds_are_accepted() -> None:
+    _crud(schema={"type": "object", "properties": {"code": {"type": "string", "minLength": 3, "maxLength": 3}}})
+
+
+@pytest.mark.parametrize(
+    ("keys", "options", "got"),
+    [
+        ({"partition_key": ("pk", "STRING")}, {}, "got partition key 'pk' of type S"),
+        ({"partition_key": ("id", "NUMBER")}, {}, "got partition key 'id' of type N"),
+        (
+            {"partition_key": ("id", "STRING"), "sort_key": ("createdAt", "STRING")},
+            {},
+            "got partition key 'id' of type S and sort key 'createdAt' of type S",
+        ),
+        ({"partition_key": ("id", "STRING")}, {"partition_attribute": "tenant"}, "got partition key 'id' of type S"),
+    ],
+)
+@pytest.mark.parametrize("table_class", [dynamodb.Table, dynamodb.TableV2])
+def test_fails_when_an_existing_table_key_is_not_the_id_attribute(
+    keys: dict[str, tuple[str, str]], options: dict[str, Any], got: str, table_class: type
+) -> None:
+    stack = _stack()
+    attributes = {
+        name: dynamodb.Attribute(name=attribute, type=dynamodb.AttributeType[kind])
+        for name, (attribute, kind) in keys.items()
+    }
+    table = table_class(stack, "Existing", **attributes)
+    schema = {"type": "object", "required": ["tenant"], "properties": {"tenant": {"type": "string"}}}
+    with pytest.raises(ValidationError) as raised:
+        _crud(stack, table=table, schema=schema, **options)
+    assert raised.value.construct_path == "Test/Users"
+    (problem,) = raised.value.problems
+    assert problem.startswith("table must have partition key ")
+    assert problem.endswith(got)
+
+
+def test_an_existing_table_with_the_right_keys_is_accepted() -> None:
+    stack = _stack()
+    table = dynamodb.TableV2(
+        stack,
+        "Existing",
+        partition_key=dynamodb.Attribute(name="tenant", type=dynamodb.AttributeType.STRING),
+        sort_key=dynamodb.Attribute(name="id", type=dynamodb.AttributeType.STRING),
+    )
+    schema = {"type": "object", "required": ["tenant"], "properties": {"tenant": {"type": "string"}}}
+    crud = _crud(stack, table=table, schema=schema, partition_attribute="tenant")
+    assert crud.table is table

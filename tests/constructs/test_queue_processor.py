@@ -50,11 +50,11 @@ def test_dlq_keeps_messages_fourteen_days_and_both_queues_are_retained(template:
         "AWS::SQS::Queue",
         {
             "Properties": {"MessageRetentionPeriod": 1209600, "SqsManagedSseEnabled": True},
-            "DeletionPolicy": "Retain",
+            "DeletionPolicy": "RetainExceptOnCreate",
         },
     )
     for queue in template.find_resources("AWS::SQS::Queue").values():
-        assert queue["DeletionPolicy"] == "Retain"
+        assert queue["DeletionPolicy"] == "RetainExceptOnCreate"
 
 
 def test_both_queues_deny_plain_http(template: Template) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -171,10 +172,23 @@ def test_log_group_keeps_a_month_and_is_retained(default: Scenario) -> None:
         "AWS::Logs::LogGroup",
         {
             "Properties": {"RetentionInDays": 30},
-            "DeletionPolicy": "Retain",
+            "DeletionPolicy": "RetainExceptOnCreate",
             "UpdateReplacePolicy": "Retain",
         },
     )
+
+
+def test_log_group_is_a_vended_logs_group_unique_per_stack_instance(default: Scenario) -> None:
+    # Under /aws/vendedlogs/ the account's CloudWatch Logs resource policy does not grow per state
+    # machine (https://docs.aws.amazon.com/step-functions/latest/dg/bp-cwl.html); the stack id's
+    # UUID keeps a retained group of a deleted stack from blocking the next deployment.
+    groups = default.template.find_resources("AWS::Logs::LogGroup")
+    named = [group["Properties"]["LogGroupName"] for group in groups.values() if "LogGroupName" in group["Properties"]]
+    assert len(named) == 1
+    prefix, stack_uuid = named[0]["Fn::Join"][1]
+    assert prefix.startswith("/aws/vendedlogs/states/")
+    assert stack_uuid == {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}]}
+    assert re.fullmatch(r"[\w./#-]+", prefix)
 
 
 def test_role_is_assumed_by_step_functions_only(default: Scenario) -> None:
@@ -458,7 +472,10 @@ def test_trigger_rule_starts_the_saga_with_retries_and_an_encrypted_dead_letter_
     )
     express.template.has_resource(
         "AWS::SQS::Queue",
-        {"Properties": {"SqsManagedSseEnabled": True, "MessageRetentionPeriod": 1209600}, "DeletionPolicy": "Retain"},
+        {
+            "Properties": {"SqsManagedSseEnabled": True, "MessageRetentionPeriod": 1209600},
+            "DeletionPolicy": "RetainExceptOnCreate",
+        },
     )
     assert express.saga.trigger_rule is not None
     assert express.saga.trigger_dead_letter_queue is not None

@@ -75,14 +75,17 @@ def test_defaults_are_the_best_practices(default_template: Template) -> None:
 def test_powertools_layer_matches_region_runtime_and_architecture(default_template: Template) -> None:
     function = next(iter(default_template.find_resources("AWS::Lambda::Function").values()))
     layer = json.dumps(function["Properties"]["Layers"])
-    assert "017000801446:layer:AWSLambdaPowertoolsPythonV3-python314-arm64:38" in layer
-    assert "AWS::Region" in layer
+    assert layer == '["arn:aws:lambda:eu-west-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python314-arm64:27"]'
 
 
 def test_log_group_has_retention_and_is_retained(default_template: Template) -> None:
     default_template.has_resource(
         "AWS::Logs::LogGroup",
-        {"Properties": {"RetentionInDays": 30}, "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"},
+        {
+            "Properties": {"RetentionInDays": 30},
+            "DeletionPolicy": "RetainExceptOnCreate",
+            "UpdateReplacePolicy": "Retain",
+        },
     )
 
 
@@ -241,6 +244,25 @@ def _asset_hash(folder: Path) -> str:
         ({"runtime": lambda_.Runtime.NODEJS_22_X}, "runtime must be a Python runtime, got nodejs22.x"),
         ({"environment": {"1BAD": "x"}}, "environment variable name must be letters, digits and underscores"),
         ({"environment": {"AWS_REGION": "x"}}, "environment variable AWS_REGION is reserved by Lambda"),
+        # Four names the library let through until 0.2 (aws-cdk-lib then crashed inside jsii).
+        ({"environment": {"AWS_EXECUTION_ENV": "x"}}, "environment variable AWS_EXECUTION_ENV is reserved by Lambda"),
+        (
+            {"environment": {"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "1"}},
+            "environment variable AWS_LAMBDA_FUNCTION_MEMORY_SIZE is reserved by Lambda",
+        ),
+        (
+            {"environment": {"AWS_LAMBDA_RUNTIME_API": "x"}},
+            "environment variable AWS_LAMBDA_RUNTIME_API is reserved by Lambda",
+        ),
+        ({"environment": {"LAMBDA_RUNTIME_DIR": "x"}}, "environment variable LAMBDA_RUNTIME_DIR is reserved by Lambda"),
+        (
+            {"environment": {"CONFIG": "x" * 4096}},
+            "environment variables must take at most 4096 bytes (Lambda's 4 KB, names and values as JSON), got 4",
+        ),
+        (
+            {"reserved_concurrent_executions": 5, "provisioned_concurrent_executions": 6},
+            "provisioned_concurrent_executions must be at most reserved_concurrent_executions (5), got 6",
+        ),
         (
             {"snap_start": True, "provisioned_concurrent_executions": 1},
             "snap_start cannot be combined with provisioned_concurrent_executions",
@@ -303,3 +325,49 @@ def test_unresolved_tokens_are_not_validated() -> None:
     stack = new_stack()
     memory = cdk.CfnParameter(stack, "Memory", type="Number").value_as_number
     ServerlessFunction(stack, "Tokens", entry=ECHO, memory_mib=int(memory))  # type: ignore[call-overload]
+
+
+def test_reserved_names_match_aws_cdk_lib() -> None:
+    # Every name aws-cdk-lib rejects (with a jsii error) must be the library's ValidationError first.
+    from serverless_patterns.function.construct import _RESERVED_ENV
+
+    function = lambda_.Function(
+        new_stack(),
+        "Plain",
+        code=lambda_.Code.from_inline("x"),
+        handler="index.handler",
+        runtime=lambda_.Runtime.PYTHON_3_14,
+    )
+    for name in sorted(_RESERVED_ENV):
+        with pytest.raises(Exception, match="reserved"):
+            function.add_environment(name, "x")
+
+
+def test_environment_size_counts_names_and_values_as_json() -> None:
+    from serverless_patterns.function.construct import environment_bytes
+
+    assert environment_bytes({"A": "b", "C": "d"}) == len('{"A":"b","C":"d"}')
+    assert environment_bytes({"A": "\u00e9"}) == len('{"A":"\u00e9"}'.encode())
+
+
+def test_environment_exactly_at_the_limit_is_accepted() -> None:
+    stack = new_stack()
+    fn = ServerlessFunction(stack, "Fits", entry=ECHO)
+    used = len(json.dumps(fn._environment, separators=(",", ":")))
+    fn.add_environment("PAD", "x" * (4096 - used - len(',"PAD":""')))
+
+
+def test_fails_when_add_environment_goes_over_the_limit_or_uses_a_reserved_name() -> None:
+    fn = ServerlessFunction(new_stack(), "Grows", entry=ECHO)
+    with pytest.raises(ValidationError) as caught:
+        fn.add_environment("BIG", "x" * 5000)
+    assert caught.value.construct_path == "Test/Grows"
+    assert "environment variables must take at most 4096 bytes" in caught.value.problems[0]
+    with pytest.raises(ValidationError, match="environment variable AWS_EXECUTION_ENV is reserved by Lambda"):
+        fn.add_environment("AWS_EXECUTION_ENV", "x")
+
+
+def test_deploy_time_values_are_not_counted_against_the_limit() -> None:
+    stack = new_stack()
+    name = cdk.CfnParameter(stack, "Name").value_as_string
+    ServerlessFunction(stack, "Tokens", entry=ECHO, environment={f"V{i}": name for i in range(160)})

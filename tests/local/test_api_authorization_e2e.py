@@ -118,7 +118,7 @@ def _synthesize_app(outdir: str, user_pool_arn: str) -> None:
 def _synthesize_without_read_permission(outdir: str) -> str:
     """A small CrudApi app whose read function lost its ``AWS::Lambda::Permission`` for API Gateway."""
     app = App(outdir=outdir)
-    CrudApi(Stack(app, MUTATED_STACK), "Items", resource_name="items", schema=SCHEMA, cloud_watch_role=False)
+    CrudApi(Stack(app, MUTATED_STACK), "Items", resource_name="items", schema=SCHEMA)
     app.synth()
     template_path = Path(outdir) / f"{MUTATED_STACK}.template.json"
     template = json.loads(template_path.read_text())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 
@@ -15,8 +15,11 @@ LOG_RETENTION = logs.RetentionDays.ONE_MONTH
 DLQ_RETENTION = Duration.days(14)
 MAX_RECEIVE_COUNT = 3
 
-# Public Powertools for AWS Lambda (Python) v3 layer, published per region by AWS.
-POWERTOOLS_LAYER_ACCOUNT = "017000801446"
-POWERTOOLS_LAYER_VERSION = 38
+# What every stateful resource (tables, queues, log groups, keys, the archive) does when it leaves
+# the stack: CloudFormation's RetainExceptOnCreate keeps it on a stack update or deletion but
+# deletes it when the stack operation that created it rolls back, so a failed first deploy leaves
+# no orphans behind. Each construct's removal_policy option overrides it.
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-deletionpolicy.html
+REMOVAL_POLICY = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
 
 ASSET_EXCLUDES = ["__pycache__", "*.pyc", ".pytest_cache", ".mypy_cache"]

@@ -22,7 +22,7 @@ def dead_letter_queue(
     holds: str,
     retention: Duration | None = None,
     encryption_key: kms.IKey | None = None,
-    removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+    removal_policy: RemovalPolicy = defaults.REMOVAL_POLICY,
 ) -> sqs.Queue:
     """Define an encrypted, TLS-only dead-letter queue (14-day retention, retained by default).
 
@@ -39,5 +39,20 @@ def dead_letter_queue(
         retention_period=retention or defaults.DLQ_RETENTION,
         removal_policy=removal_policy,
     )
-    acknowledge(queue, "AwsSolutions-SQS3", f"This queue is itself a dead-letter queue: it holds {holds}.")
+    for rule in ("AwsSolutions-SQS3", "CT.SQS.PR.1"):
+        acknowledge(queue, rule, f"This queue is itself a dead-letter queue: it holds {holds}.")
+    if encryption_key is None:
+        acknowledge_sqs_managed_encryption(queue)
     return queue
+
+
+def acknowledge_sqs_managed_encryption(queue: sqs.Queue) -> None:
+    """Acknowledge checkov's CKV_AWS_27 on a queue encrypted with SQS-managed keys (SSE-SQS)."""
+    cfn = queue.node.default_child
+    assert cfn is not None
+    acknowledge(
+        cfn,  # the queue itself, not its TLS-only queue policy
+        "CKV_AWS_27",
+        "The queue is encrypted at rest with SQS-managed keys (SqsManagedSseEnabled), which this check does "
+        "not recognise; give encryption_key for a customer managed KMS key.",
+    )

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import jsii
-from aws_cdk import Annotations, Aspects, CfnOutput, Duration, IAspect, RemovalPolicy
+from aws_cdk import Annotations, Aspects, CfnOutput, Duration, IAspect, RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
@@ -27,6 +27,7 @@ from constructs import Construct, IConstruct
 
 from serverless_patterns._internal import defaults
 from serverless_patterns._internal.compliance import acknowledge
+from serverless_patterns._internal.log_groups import log_group
 from serverless_patterns._internal.validation import Rules
 from serverless_patterns.crud_api.openapi import ResourceSpec, openapi_document
 from serverless_patterns.crud_api.schema import (
@@ -107,9 +108,10 @@ class CrudRestApi(Construct):
     logging at ERROR, no data trace, metrics, X-Ray tracing and throttling; the read and write
     ``ServerlessFunction`` s (one shared code asset holding the handler package and a
     ``config.json`` of every resource's schema, written at synthesis); one invoke permission per
-    function; the idempotency table of ``POST`` retries (one per API, not per resource); the
-    account-level CloudWatch role of API Gateway (see ``cloud_watch_role``); a WAFv2 web ACL
-    associated with the stage (see ``web_acl``); a ``Url`` output.
+    function; the idempotency table of ``POST`` retries (one per API, not per resource); a WAFv2
+    web ACL associated with the stage (see ``web_acl``); a ``Url`` output. It does not write the
+    account-wide API Gateway CloudWatch role that stage logging needs: deploy
+    :class:`ApiGatewayCloudWatchRole` once per account and region for that.
 
     Parameters
     ----------
@@ -132,17 +134,17 @@ class CrudRestApi(Construct):
     data_trace
         Log full requests and responses in execution logs. They include bodies, so personal data
         ends up in logs: leave it off in production. Default: ``False``.
-    cloud_watch_role
-        Define API Gateway's account-level CloudWatch role (``AWS::ApiGateway::Account``). Stage
-        logging needs it, and a fresh account has none, so without it the first deployment fails.
-        It is one setting per account and region: the role is retained when the stack is deleted
-        (other APIs keep logging) and it uses the AWS managed policy that API Gateway documents,
-        because it must cover every API in the account. Turn it off where the account already
-        has one (a platform team's baseline, or a second stack). Default: ``True``.
     memory_mib
         Memory of the two functions. Default: 256.
     removal_policy
-        Of the idempotency table and the access log group. Default: ``RemovalPolicy.RETAIN``.
+        Of the idempotency table and the access log group.
+        Default: ``RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE``.
+    encryption_key
+        Customer managed KMS key of the idempotency table. Default: - an AWS managed key.
+    log_encryption_key
+        Customer managed KMS key of the access log group and of the two functions' log groups
+        (a ``kms.Key`` of the app gets the statement CloudWatch Logs needs). Default: - keys
+        CloudWatch Logs manages.
     web_acl
         Protect the stage with a WAFv2 web ACL: a regional one with the AWS managed common and
         known-bad-inputs rule groups and a per-IP rate limit (a tenth of what the stage's rate
@@ -196,9 +198,10 @@ class CrudRestApi(Construct):
         throttling_burst_limit: int = 200,
         log_retention: logs.RetentionDays = defaults.LOG_RETENTION,
         data_trace: bool = False,
-        cloud_watch_role: bool = True,
         memory_mib: int = defaults.MEMORY_MIB,
-        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+        removal_policy: RemovalPolicy = defaults.REMOVAL_POLICY,
+        encryption_key: kms.IKey | None = None,
+        log_encryption_key: kms.IKey | None = None,
         web_acl: bool = True,
         web_acl_arn: str | None = None,
     ) -> None:
@@ -226,8 +229,12 @@ class CrudRestApi(Construct):
         # resource name -> table name, per function, rendered as CRUD_TABLES="users=<name>;orders=<name>"
         self._tables: dict[str, list[tuple[str, str]]] = {"ReadFunction": [], "WriteFunction": []}
 
-        self.access_log_group = logs.LogGroup(
-            self, "AccessLogs", retention=log_retention, removal_policy=removal_policy
+        self.access_log_group = log_group(
+            self,
+            "AccessLogs",
+            retention=log_retention,
+            removal_policy=removal_policy,
+            encryption_key=log_encryption_key,
         )
         self.rest_api = apigateway.RestApi(
             self,
@@ -235,8 +242,9 @@ class CrudRestApi(Construct):
             rest_api_name=rest_api_name or self.node.path.replace("/", "-"),
             description=description,
             endpoint_types=[apigateway.EndpointType.REGIONAL],
-            cloud_watch_role=cloud_watch_role,
-            cloud_watch_role_removal_policy=RemovalPolicy.RETAIN if cloud_watch_role else None,
+            # One role per account and region, owned by ApiGatewayCloudWatchRole's stack: an API
+            # that wrote it would overwrite other stacks' setting and orphan its role.
+            cloud_watch_role=False,
             deploy_options=apigateway.StageOptions(
                 stage_name=stage_name,
                 access_log_destination=apigateway.LogGroupLogDestination(self.access_log_group),
@@ -260,16 +268,12 @@ class CrudRestApi(Construct):
             ),
         )
         self.stage: apigateway.Stage = self.rest_api.deployment_stage
-        if cloud_watch_role:
-            role = self.rest_api.node.try_find_child("CloudWatchRole")
-            if role is not None:
-                acknowledge(
-                    role,
-                    "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
-                    "AmazonAPIGatewayPushToCloudWatchLogs]",
-                    "API Gateway's account-level CloudWatch role serves every API of the account and region, "
-                    "so it uses the managed policy API Gateway documents for it.",
-                )
+        acknowledge(
+            self.stage,
+            "CKV_AWS_120",
+            "No stage cache: it costs by the hour and would serve items older than their ETag, against the API's "
+            "If-Match optimistic locking.",
+        )
         self.web_acl: wafv2.CfnWebACL | None = None
         if web_acl:
             if web_acl_arn is None:
@@ -289,12 +293,16 @@ class CrudRestApi(Construct):
             partition_key=dynamodb.Attribute(name="id", type=dynamodb.AttributeType.STRING),
             time_to_live_attribute="expiration",
             billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
-            encryption=dynamodb.TableEncryption.AWS_MANAGED,
+            encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED
+            if encryption_key is not None
+            else dynamodb.TableEncryption.AWS_MANAGED,
+            encryption_key=encryption_key,
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
                 point_in_time_recovery_enabled=True
             ),
             removal_policy=removal_policy,
         )
+        _acknowledge_aws_managed_encryption(self.idempotency_table, encryption_key)
 
         placeholder = lambda_.Code.from_inline("# replaced at synthesis by the CrudApi code asset\n")
         self.read_function = ServerlessFunction(
@@ -305,6 +313,7 @@ class CrudRestApi(Construct):
             memory_mib=memory_mib,
             description=f"Reads of the CrudApi resources of {self.node.path}",
             service_name=f"{id}-read",
+            log_encryption_key=log_encryption_key,
         )
         self.write_function = ServerlessFunction(
             self,
@@ -314,6 +323,7 @@ class CrudRestApi(Construct):
             memory_mib=memory_mib,
             description=f"Writes of the CrudApi resources of {self.node.path}",
             service_name=f"{id}-write",
+            log_encryption_key=log_encryption_key,
             environment={"CRUD_IDEMPOTENCY_TABLE": self.idempotency_table.table_name},
         )
         # Exactly the item actions Powertools idempotency uses on its records.
@@ -323,6 +333,10 @@ class CrudRestApi(Construct):
                 resources=[self.idempotency_table.table_arn],
             )
         )
+        if encryption_key is not None:
+            encryption_key.grant(
+                self.write_function.function, "kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"
+            )
         # One permission per function for the whole API instead of two per method.
         self.read_integration = apigateway.LambdaIntegration(
             self.read_function.function, scope_permission_to_method=False
@@ -450,6 +464,25 @@ class CrudRestApi(Construct):
                     "kms:DescribeKey",
                 )
 
+    def _acknowledge_invoke_permissions(self) -> None:
+        """Acknowledge CT.LAMBDA.PR.2 on every Lambda permission that lets this REST API invoke a function.
+
+        That covers the two shared functions and any authorizer function; each permission's
+        SourceArn is this API's execute-api ARN, built with Fn::Join, which the rule cannot evaluate.
+        """
+        stack = Stack.of(self)
+        api_reference = json.dumps({"Ref": stack.resolve(self.rest_api.rest_api_id)["Ref"]})
+        for node in stack.node.find_all():
+            if not isinstance(node, lambda_.CfnPermission) or node.principal != "apigateway.amazonaws.com":
+                continue
+            if api_reference in json.dumps(stack.resolve(node.source_arn)):
+                acknowledge(
+                    node,
+                    "CT.LAMBDA.PR.2",
+                    "Only this REST API may invoke the function: SourceArn is the API's execute-api ARN "
+                    "(an Fn::Join, which the Control Tower rule cannot evaluate).",
+                )
+
     def _grant(self, function: ServerlessFunction, actions: tuple[str, ...], table: dynamodb.ITable) -> None:
         # One statement per set of actions, listing every table whose operations need exactly that
         # set: per-operation least privilege, and the role's inline policy (10,240 characters at
@@ -522,6 +555,7 @@ class CrudRestApi(Construct):
             return
         self._code_bound = True
         self._add_cors_to_gateway_responses()
+        self._acknowledge_invoke_permissions()
         for function in (self.read_function, self.write_function):
             entries = self._tables[function.node.id]
             function.add_environment("CRUD_TABLES", ";".join(f"{name}={table}" for name, table in entries) or "-")
@@ -631,7 +665,7 @@ class CrudApi(Construct):
     request.
 
     What it defines: the table (unless ``table`` is given: on-demand, point-in-time recovery,
-    deletion protection, retained, encrypted with an AWS managed or your KMS key), the
+    retained on update or deletion, encrypted with an AWS managed or your KMS key), the
     ``/{resource}`` and ``/{resource}/{id}`` API resources and their methods, the request model,
     CORS preflight when ``cors_origins`` is given, and a ``TableName`` output. The REST API, its
     stage and its two functions belong to :class:`CrudRestApi`, shared by every ``CrudApi``
@@ -677,11 +711,17 @@ class CrudApi(Construct):
     encryption_key
         Customer managed KMS key of the new table. Default: - an AWS managed key.
     removal_policy
-        Of the new table. Default: ``RemovalPolicy.RETAIN`` (deletion protection is on too).
+        Of the new table. Default: ``RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE``: kept when the
+        stack is updated or deleted, deleted when the deployment that created it rolls back.
+    deletion_protection
+        DynamoDB deletion protection of the new table: nobody can delete it until it is turned
+        off, a rolled-back first deployment included. Default: on with ``RemovalPolicy.RETAIN``,
+        off otherwise (it would block ``RETAIN_ON_UPDATE_OR_DELETE``'s clean-up of a failed
+        first deployment; turn it on once the table holds data).
     api
         The shared REST API to attach to (``first.api``). Default: - a new :class:`CrudRestApi`
-        with ``stage_name``, ``throttling_rate_limit``, ``throttling_burst_limit``, ``log_retention``
-        and ``cloud_watch_role`` (give those only without ``api``).
+        with ``stage_name``, ``throttling_rate_limit``, ``throttling_burst_limit``,
+        ``log_retention`` and ``log_encryption_key`` (give those only without ``api``).
     authorizer
         A ``CognitoUserPoolsAuthorizer``, ``TokenAuthorizer`` or ``RequestAuthorizer`` of the API.
         Default: - IAM authorization (SigV4; grant callers with :meth:`grant_invoke`).
@@ -692,9 +732,9 @@ class CrudApi(Construct):
         purpose. Default: ``False``.
     cors_origins
         Allowed origins (``https://app.example.com``); ``["*"]`` only when asked for. Default: - no CORS.
-    stage_name, throttling_rate_limit, throttling_burst_limit, log_retention, cloud_watch_role
+    stage_name, throttling_rate_limit, throttling_burst_limit, log_retention, log_encryption_key
         Options of the new :class:`CrudRestApi` (see there). Default: ``"prod"``, 100, 200,
-        one month, ``True``.
+        one month, keys CloudWatch Logs manages.
 
     Attributes
     ----------
@@ -751,6 +791,7 @@ class CrudApi(Construct):
         time_to_live_attribute: str | None = None,
         encryption_key: kms.IKey | None = None,
         removal_policy: RemovalPolicy | None = None,
+        deletion_protection: bool | None = None,
         api: CrudRestApi | None = None,
         authorizer: apigateway.IAuthorizer | None = None,
         authorization_scopes: Sequence[str] | None = None,
@@ -760,7 +801,7 @@ class CrudApi(Construct):
         throttling_rate_limit: float | None = None,
         throttling_burst_limit: int | None = None,
         log_retention: logs.RetentionDays | None = None,
-        cloud_watch_role: bool | None = None,
+        log_encryption_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, id)
         allowed_operations = [operation.value for operation in Operation]
@@ -804,15 +845,18 @@ class CrudApi(Construct):
         rules.exclusive(table=table, time_to_live_attribute=time_to_live_attribute)
         rules.exclusive(table=table, encryption_key=encryption_key)
         rules.exclusive(table=table, removal_policy=removal_policy)
+        rules.exclusive(table=table, deletion_protection=deletion_protection)
         if time_to_live_attribute is not None:
             rules.matches("time_to_live_attribute", time_to_live_attribute, _ATTRIBUTE_NAME, "letters, digits and _")
+        if table is not None:
+            _check_table_keys(rules, table, id_attribute, partition_attribute)
         if api is not None:
             given = {
                 "stage_name": stage_name,
                 "throttling_rate_limit": throttling_rate_limit,
                 "throttling_burst_limit": throttling_burst_limit,
                 "log_retention": log_retention,
-                "cloud_watch_role": cloud_watch_role,
+                "log_encryption_key": log_encryption_key,
             }
             for name, value in given.items():
                 rules.check(value is None, f"{name} belongs to the shared api {api.node.path}: give it there")
@@ -826,7 +870,7 @@ class CrudApi(Construct):
                 throttling_rate_limit=100 if throttling_rate_limit is None else throttling_rate_limit,
                 throttling_burst_limit=200 if throttling_burst_limit is None else throttling_burst_limit,
                 log_retention=log_retention or defaults.LOG_RETENTION,
-                cloud_watch_role=True if cloud_watch_role is None else cloud_watch_role,
+                log_encryption_key=log_encryption_key,
             )
         self.api: CrudRestApi = api
         self.rest_api: apigateway.RestApi = api.rest_api
@@ -837,6 +881,9 @@ class CrudApi(Construct):
         self.schema: dict[str, Any] = json.loads(json.dumps(schema))
 
         if table is None:
+            removal_policy = removal_policy or defaults.REMOVAL_POLICY
+            if deletion_protection is None:
+                deletion_protection = removal_policy == RemovalPolicy.RETAIN
             table = dynamodb.Table(
                 self,
                 "Table",
@@ -850,14 +897,15 @@ class CrudApi(Construct):
                 point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
                     point_in_time_recovery_enabled=True
                 ),
-                deletion_protection=True,
+                deletion_protection=deletion_protection,
                 encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED
                 if encryption_key is not None
                 else dynamodb.TableEncryption.AWS_MANAGED,
                 encryption_key=encryption_key,
                 time_to_live_attribute=time_to_live_attribute,
-                removal_policy=removal_policy or RemovalPolicy.RETAIN,
+                removal_policy=removal_policy,
             )
+            _acknowledge_aws_managed_encryption(table, encryption_key)
         self.table: dynamodb.ITable = table
 
         security = {
@@ -975,6 +1023,43 @@ class CrudApi(Construct):
         >>> grant = users.grant_read_data(iam.Role(stack, "Report", assumed_by=iam.AccountRootPrincipal()))
         """
         return self.table.grant_read_data(grantee)
+
+
+def _acknowledge_aws_managed_encryption(table: dynamodb.Table, encryption_key: kms.IKey | None) -> None:
+    if encryption_key is None:
+        acknowledge(
+            table,
+            "CKV_AWS_119",
+            "The table is encrypted at rest with the AWS managed key (no key to administer or pay for); "
+            "give encryption_key for a customer managed key.",
+        )
+
+
+def _check_table_keys(rules: Rules, table: dynamodb.ITable, id_attribute: str, partition_attribute: str | None) -> None:
+    """Require a table defined in the app to have the key the handlers read and write.
+
+    An imported table (``Table.from_table_name``) has no key schema at synth and is not checked.
+    """
+    cfn = table.node.default_child
+    if not isinstance(cfn, (dynamodb.CfnTable, dynamodb.CfnGlobalTable)):
+        return
+    # TableV2 renders its attribute definitions lazily: resolve both lists to plain data.
+    stack = Stack.of(cfn)
+    key_schema, definitions = stack.resolve(cfn.key_schema), stack.resolve(cfn.attribute_definitions)
+    if not isinstance(key_schema, list) or not isinstance(definitions, list):
+        return
+    types = {entry.get("attributeName"): entry.get("attributeType") for entry in definitions}
+    got = [(str(key.get("attributeName")), str(types.get(key.get("attributeName"), "?"))) for key in key_schema]
+    wanted = [(partition_attribute or id_attribute, "S"), *([(id_attribute, "S")] if partition_attribute else [])]
+    rules.check(
+        got == wanted,
+        f"table must have {_key_description(wanted)} (the handlers write string keys), got {_key_description(got)}",
+    )
+
+
+def _key_description(keys: list[tuple[str, str]]) -> str:
+    labels = ("partition key", "sort key")
+    return " and ".join(f"{label} {name!r} of type {kind}" for label, (name, kind) in zip(labels, keys, strict=False))
 
 
 def _authorization_type(authorizer: apigateway.IAuthorizer | None, public: bool) -> apigateway.AuthorizationType:

@@ -40,6 +40,7 @@ SERVER_FIELDS = ("createdAt", "updatedAt", "version")
 
 _INTEGER_KEYWORDS = ("minLength", "maxLength", "minItems", "maxItems")
 _NUMBER_KEYWORDS = ("minimum", "maximum")
+_BOUNDS = (("minLength", "maxLength"), ("minItems", "maxItems"), ("minimum", "maximum"))
 
 
 def schema_problems(schema: Mapping[str, Any], id_attribute: str) -> list[str]:
@@ -87,6 +88,11 @@ def _walk(schema: Any, path: str, problems: list[str]) -> None:
         value = schema.get(keyword)
         if value is not None and (not isinstance(value, (int, float)) or isinstance(value, bool)):
             problems.append(f"schema {keyword} at {where} must be a number, got {value!r}")
+    for low, high in _BOUNDS:
+        low_value, high_value = schema.get(low), schema.get(high)
+        if isinstance(low_value, (int, float)) and isinstance(high_value, (int, float)) and low_value > high_value:
+            # No value could satisfy both: API Gateway accepts the model and then rejects every request.
+            problems.append(f"schema {low} at {where} must not exceed {high} ({high_value}), got {low_value}")
     for keyword in ("exclusiveMinimum", "exclusiveMaximum", "additionalProperties"):
         if keyword in schema and not isinstance(schema[keyword], bool):
             problems.append(f"schema {keyword} at {where} must be true or false (draft 4), got {schema[keyword]!r}")

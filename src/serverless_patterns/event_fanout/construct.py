@@ -90,7 +90,9 @@ class EventFanout(Construct):
     dead_letter_queue_retention
         Retention of the route DLQs, 1 minute to 14 days. Default: 14 days.
     removal_policy
-        What happens to the DLQs and the archive on stack deletion. Default: ``RemovalPolicy.RETAIN``.
+        What happens to the DLQs and the archive on stack deletion.
+        Default: ``RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE`` (kept, except when their first
+        creation rolls back).
 
     Attributes
     ----------
@@ -144,7 +146,7 @@ class EventFanout(Construct):
         schemas: Mapping[str, Mapping[str, Any]] | None = None,
         configure_function_failures: bool = True,
         dead_letter_queue_retention: Duration = defaults.DLQ_RETENTION,
-        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+        removal_policy: RemovalPolicy = defaults.REMOVAL_POLICY,
     ) -> None:
         super().__init__(scope, id)
         routes = list(routes)

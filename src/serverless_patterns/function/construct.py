@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from aws_cdk import Aws, Duration, RemovalPolicy, Size
+from aws_cdk import Duration, RemovalPolicy, Size, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -15,24 +17,61 @@ from constructs import Construct
 
 from serverless_patterns._internal import defaults
 from serverless_patterns._internal.compliance import acknowledge
+from serverless_patterns._internal.log_groups import log_group
 from serverless_patterns._internal.queues import dead_letter_queue as dead_letter_queue_of
 from serverless_patterns._internal.tidy import depends_only_on
-from serverless_patterns._internal.validation import Rules
+from serverless_patterns._internal.validation import Rules, is_unresolved
+from serverless_patterns.function import powertools
 
 if TYPE_CHECKING:
+    from aws_cdk import aws_kms as kms
     from aws_cdk import aws_secretsmanager as secretsmanager
 
 _ENV_NAME = r"[A-Za-z][A-Za-z0-9_]*"
-_RESERVED_ENV = {
-    "AWS_REGION",
-    "AWS_DEFAULT_REGION",
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_LAMBDA_FUNCTION_NAME",
-    "_HANDLER",
-    "LAMBDA_TASK_ROOT",
-}
+# The runtime sets these; Lambda rejects a function configuration that sets them. The list of
+# "Reserved environment variables" in
+# https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime
+_RESERVED_ENV = frozenset(
+    {
+        "_HANDLER",
+        "_X_AMZN_TRACE_ID",
+        "AWS_DEFAULT_REGION",
+        "AWS_REGION",
+        "AWS_EXECUTION_ENV",
+        "AWS_LAMBDA_FUNCTION_NAME",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+        "AWS_LAMBDA_FUNCTION_VERSION",
+        "AWS_LAMBDA_INITIALIZATION_TYPE",
+        "AWS_LAMBDA_LOG_GROUP_NAME",
+        "AWS_LAMBDA_LOG_STREAM_NAME",
+        "AWS_ACCESS_KEY",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_LAMBDA_RUNTIME_API",
+        "LAMBDA_TASK_ROOT",
+        "LAMBDA_RUNTIME_DIR",
+    }
+)
+# "Environment variables: 4 KB, for all environment variables associated with the function, in
+# aggregate" (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html). Lambda
+# measures the variables as their JSON object, names and values together: its rejection quotes the
+# "String measured: {...}" (InvalidParameterValueException, as reported in
+# github-aws-runners/terraform-aws-github-runner issue 3594).
+ENVIRONMENT_LIMIT_BYTES = 4096
+_TOKEN = re.compile(r"\$\{Token\[[^\]]*\]\}")
+
+
+def environment_bytes(environment: Mapping[str, str]) -> int:
+    """The size Lambda counts against its 4 KB limit, with deploy-time tokens counted as empty.
+
+    Examples
+    --------
+    >>> environment_bytes({"A": "b"})
+    9
+    """
+    known = {name: _TOKEN.sub("", value) for name, value in environment.items()}
+    return len(json.dumps(known, separators=(",", ":"), ensure_ascii=False).encode())
 
 
 class ServerlessFunction(Construct):
@@ -82,16 +121,26 @@ class ServerlessFunction(Construct):
     log_retention
         Default: ``RetentionDays.ONE_MONTH``.
     log_removal_policy
-        Default: ``RemovalPolicy.RETAIN``: logs outlive the stack.
+        Default: ``RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE``: logs outlive the stack, but a
+        failed first deployment deletes the group it created.
+    log_encryption_key
+        Customer managed KMS key of the log group (a ``kms.Key`` of the app gets the key policy
+        statement CloudWatch Logs needs). Default: - keys CloudWatch Logs manages.
     tracing
         X-Ray active tracing. Default: ``True``.
     powertools_layer
-        Attach the public Powertools for AWS Lambda (Python) v3 layer for the stack's region,
-        the architecture and the runtime. Default: ``True``. (AWS China and GovCloud publish
-        the layer from other accounts: turn it off there and add your own.)
+        Attach the public Powertools for AWS Lambda (Python) v3 layer for the stack's region, the
+        runtime and the architecture, from the account that publishes it in that partition
+        (commercial, China's cn-north-1, GovCloud). A region, runtime or architecture the library
+        has no verified figure for is a ``ValidationError`` at synth; turn the layer off there and
+        add your own. Default: ``True``.
     powertools_layer_version
-        Version of the public layer. Default: 38 (a Powertools v3 release published for Python
-        3.14 on both architectures; check the Powertools docs for newer ones).
+        Pin this version of the public layer instead. Default: - the version verified for the
+        runtime and architecture (27 for Python 3.10 to 3.14, from Powertools' published layer list).
+    powertools_layer_from_ssm
+        Resolve the layer at deploy time from the SSM parameter Powertools publishes,
+        ``/aws/service/powertools/python/{arch}/{python3.X}/latest``, instead of a pinned version:
+        every deployment then takes the newest layer. Default: ``False``.
     layers
         Further layers. Default: - none.
     retry_attempts
@@ -159,10 +208,12 @@ class ServerlessFunction(Construct):
         metrics_namespace: str = "ServerlessPatterns",
         log_level: str = "INFO",
         log_retention: logs.RetentionDays = defaults.LOG_RETENTION,
-        log_removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+        log_removal_policy: RemovalPolicy = defaults.REMOVAL_POLICY,
+        log_encryption_key: kms.IKey | None = None,
         tracing: bool = True,
         powertools_layer: bool = True,
-        powertools_layer_version: int = defaults.POWERTOOLS_LAYER_VERSION,
+        powertools_layer_version: int | None = None,
+        powertools_layer_from_ssm: bool = False,
         layers: list[lambda_.ILayerVersion] | None = None,
         retry_attempts: int | None = None,
         max_event_age: Duration | None = None,
@@ -200,12 +251,39 @@ class ServerlessFunction(Construct):
         rules.duration_in_range("max_event_age", max_event_age, 60, 21600)
         rules.at_least("reserved_concurrent_executions", reserved_concurrent_executions, 0)
         rules.at_least("provisioned_concurrent_executions", provisioned_concurrent_executions, 1)
+        if (
+            provisioned_concurrent_executions is not None
+            and reserved_concurrent_executions is not None
+            and not is_unresolved(provisioned_concurrent_executions)
+            and not is_unresolved(reserved_concurrent_executions)
+        ):
+            # Provisioned concurrency comes out of the function's reserved concurrency
+            # (https://docs.aws.amazon.com/lambda/latest/dg/provisioned-concurrency.html).
+            rules.check(
+                provisioned_concurrent_executions <= reserved_concurrent_executions,
+                "provisioned_concurrent_executions must be at most reserved_concurrent_executions "
+                f"({reserved_concurrent_executions}), got {provisioned_concurrent_executions}",
+            )
         rules.exclusive(dead_letter_queue_enabled=dead_letter_queue_enabled, dead_letter_queue=dead_letter_queue)
+        rules.exclusive(
+            powertools_layer_version=powertools_layer_version, powertools_layer_from_ssm=powertools_layer_from_ssm
+        )
+        rules.at_least("powertools_layer_version", powertools_layer_version, 1)
+        if powertools_layer:
+            powertools.check(rules, Stack.of(self), runtime, architecture, pinned=powertools_layer_version is not None)
         for name in [*environment, *secrets]:
-            rules.matches("environment variable name", name, _ENV_NAME, "letters, digits and underscores")
-            rules.check(name not in _RESERVED_ENV, f"environment variable {name} is reserved by Lambda")
+            _check_environment_name(rules, name)
         overlap = sorted(set(environment) & set(secrets))
         rules.check(not overlap, f"environment and secrets both set {', '.join(overlap)}: give each once")
+        env = {
+            "POWERTOOLS_SERVICE_NAME": service_name or id,
+            "POWERTOOLS_METRICS_NAMESPACE": metrics_namespace,
+            "POWERTOOLS_LOG_LEVEL": log_level,
+            **environment,
+        }
+        for name, secret in secrets.items():
+            env[name] = secret.secret_arn
+        _check_environment_size(rules, env)
         if snap_start:
             rules.check(
                 provisioned_concurrent_executions is None,
@@ -222,7 +300,13 @@ class ServerlessFunction(Construct):
         rules.raise_if_broken(self)
 
         self.timeout: Duration = timeout
-        self.log_group = logs.LogGroup(self, "LogGroup", retention=log_retention, removal_policy=log_removal_policy)
+        self.log_group = log_group(
+            self,
+            "LogGroup",
+            retention=log_retention,
+            removal_policy=log_removal_policy,
+            encryption_key=log_encryption_key,
+        )
         self.role = iam.Role(
             self,
             "ServiceRole",
@@ -246,17 +330,12 @@ class ServerlessFunction(Construct):
 
         all_layers = list(layers or [])
         if powertools_layer:
-            all_layers.insert(0, self._powertools_layer(runtime, architecture, powertools_layer_version))
+            arn = powertools.layer_arn(
+                self, runtime, architecture, version=powertools_layer_version, from_ssm=powertools_layer_from_ssm
+            )
+            all_layers.insert(0, lambda_.LayerVersion.from_layer_version_arn(self, "PowertoolsLayer", arn))
 
-        env = {
-            "POWERTOOLS_SERVICE_NAME": service_name or id,
-            "POWERTOOLS_METRICS_NAMESPACE": metrics_namespace,
-            "POWERTOOLS_LOG_LEVEL": log_level,
-            **environment,
-        }
-        for name, secret in secrets.items():
-            env[name] = secret.secret_arn
-
+        self._environment = dict(env)
         self.function = lambda_.Function(
             self,
             "Resource",
@@ -299,6 +378,7 @@ class ServerlessFunction(Construct):
                 provisioned_concurrent_executions=provisioned_concurrent_executions,
             )
 
+        self._acknowledge_tradeoffs(reserved_concurrent_executions is not None, on_failure is not None)
         if tracing:
             acknowledge(
                 self.role,
@@ -306,16 +386,34 @@ class ServerlessFunction(Construct):
                 "X-Ray's PutTraceSegments and PutTelemetryRecords support no resource-level permissions.",
             )
 
-    def _powertools_layer(
-        self, runtime: lambda_.Runtime, architecture: lambda_.Architecture, version: int
-    ) -> lambda_.ILayerVersion:
-        python_tag = runtime.name.replace(".", "")  # python3.14 -> python314
-        arch_tag = "arm64" if architecture.name == lambda_.Architecture.ARM_64.name else "x86_64"
-        arn = (
-            f"arn:{Aws.PARTITION}:lambda:{Aws.REGION}:{defaults.POWERTOOLS_LAYER_ACCOUNT}:layer:"
-            f"AWSLambdaPowertoolsPythonV3-{python_tag}-{arch_tag}:{version}"
+    def _acknowledge_tradeoffs(self, reserved: bool, on_failure: bool) -> None:
+        """Acknowledge the scanner rules this function does not meet by design, each with its reason."""
+        no_vpc = (
+            "The function reaches only AWS service endpoints, over TLS with IAM; a VPC would add NAT or "
+            "endpoint costs and buys nothing without private resources (give code that needs a VPC its own function)."
         )
-        return lambda_.LayerVersion.from_layer_version_arn(self, "PowertoolsLayer", arn)
+        for rule in ("CT.LAMBDA.PR.3", "CKV_AWS_117"):
+            acknowledge(self.function, rule, no_vpc)
+        acknowledge(
+            self.function,
+            "CKV_AWS_173",
+            "Lambda encrypts environment variables at rest with an AWS managed key; the library passes secrets "
+            "by ARN (secrets=), never as values, so the variables hold only configuration.",
+        )
+        if not reserved:
+            acknowledge(
+                self.function,
+                "CKV_AWS_115",
+                "Reserved concurrency is opt-in (reserved_concurrent_executions): reserving takes capacity from "
+                "the account's shared pool, which must keep 100 unreserved.",
+            )
+        if self.dead_letter_queue is None and not on_failure:
+            acknowledge(
+                self.function,
+                "CKV_AWS_116",
+                "A Lambda DLQ catches failed asynchronous invocations only; this function is invoked "
+                "synchronously or by an event source with its own DLQ (dead_letter_queue_enabled for async use).",
+            )
 
     @property
     def function_name(self) -> str:
@@ -328,9 +426,38 @@ class ServerlessFunction(Construct):
         return self.function.function_arn
 
     def add_environment(self, key: str, value: str) -> None:
-        """Add a plain configuration variable to the function."""
+        """Add a plain configuration variable to the function.
+
+        Raises ``ValidationError`` for a name Lambda reserves or when the variables would exceed
+        Lambda's 4 KB.
+
+        Examples
+        --------
+        >>> from aws_cdk import App, Stack
+        >>> fn = ServerlessFunction(Stack(App(), "Docs"), "Fn", entry="examples/order_system/handlers")
+        >>> fn.add_environment("TABLE", "orders")
+        """
+        rules = Rules()
+        _check_environment_name(rules, key)
+        _check_environment_size(rules, {**self._environment, key: value})
+        rules.raise_if_broken(self)
+        self._environment[key] = value
         self.function.add_environment(key, value)
 
     def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
         """Grant ``lambda:InvokeFunction`` on this function (and its versions and alias)."""
         return self.function.grant_invoke(grantee)
+
+
+def _check_environment_name(rules: Rules, name: str) -> None:
+    rules.matches("environment variable name", name, _ENV_NAME, "letters, digits and underscores")
+    rules.check(name not in _RESERVED_ENV, f"environment variable {name} is reserved by Lambda")
+
+
+def _check_environment_size(rules: Rules, environment: Mapping[str, str]) -> None:
+    size = environment_bytes(environment)
+    rules.check(
+        size <= ENVIRONMENT_LIMIT_BYTES,
+        f"environment variables must take at most {ENVIRONMENT_LIMIT_BYTES} bytes (Lambda's 4 KB, names and "
+        f"values as JSON), got {size} bytes",
+    )

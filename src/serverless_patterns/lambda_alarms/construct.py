@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from aws_cdk import Annotations, ArnFormat, Duration, RemovalPolicy, Stack, Token
+from aws_cdk import Annotations, ArnFormat, Duration, Stack, Token
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
@@ -21,6 +21,8 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as stepfunctions
 from constructs import Construct, IConstruct
 
+from serverless_patterns._internal import defaults
+from serverless_patterns._internal.keys import deny_grants_except_for_aws_services
 from serverless_patterns._internal.validation import Rules
 from serverless_patterns.function import ServerlessFunction
 from serverless_patterns.lambda_alarms import discovery
@@ -353,8 +355,9 @@ class LambdaAlarms(Construct):
                 "TopicKey",
                 description=f"Encrypts the alarm topic of {self.node.path}",
                 enable_key_rotation=True,
-                removal_policy=RemovalPolicy.RETAIN,
+                removal_policy=defaults.REMOVAL_POLICY,
             )
+            deny_grants_except_for_aws_services(self.topic_key)
             # CloudWatch publishes alarm notifications to an encrypted topic only when the key
             # policy lets it use the key (the AWS managed aws/sns key does not): the two actions
             # SNS documents for AWS service publishers. No source condition: the request that

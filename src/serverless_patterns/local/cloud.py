@@ -733,7 +733,9 @@ class LocalCloud:
                     report(f"{artifact.stack_name}: {note}")
         described = cloudformation.describe_stacks(StackName=artifact.stack_name)["Stacks"][0]
         outputs = {output["OutputKey"]: output.get("OutputValue", "") for output in described.get("Outputs", [])}
-        scope = StackScope(artifact.stack_name, DEFAULT_ACCOUNT, self.region)
+        scope = StackScope(
+            artifact.stack_name, DEFAULT_ACCOUNT, self.region, mappings=dict(artifact.template.get("Mappings", {}))
+        )
         paginator = cloudformation.get_paginator("list_stack_resources")
         for page in paginator.paginate(StackName=artifact.stack_name):
             for summary in page["StackResourceSummaries"]:

@@ -53,12 +53,18 @@ class StackScope:
     >>> scope = StackScope("App", "123456789012", "us-east-1")
     >>> scope.resolve({"Fn::Join": ["-", [{"Ref": "AWS::Region"}, "x"]]})
     'us-east-1-x'
+    >>> StackScope("App", "1", "eu-west-1", mappings={"M": {"eu-west-1": {"a": "b"}}}).resolve(
+    ...     {"Fn::FindInMap": ["M", {"Ref": "AWS::Region"}, "a"]}
+    ... )
+    'b'
     """
 
     stack: str
     account: str
     region: str
     resources: dict[str, DeployedResource] = field(default_factory=dict)
+    mappings: dict[str, Any] = field(default_factory=dict)
+    """The template's ``Mappings``, for ``Fn::FindInMap``."""
 
     def arn(self, logical_id: str) -> str | None:
         """The ARN of a resource, built the way AWS builds it for the types the local cloud uses."""
@@ -105,6 +111,12 @@ class StackScope:
             index, items = value["Fn::Select"]
             resolved = self.resolve(items)
             return resolved[int(index)] if isinstance(resolved, list) else None
+        if "Fn::FindInMap" in value and len(value) == 1:
+            names = [self.resolve(part) for part in value["Fn::FindInMap"][:3]]
+            found: Any = self.mappings
+            for name in names:
+                found = found.get(str(name)) if isinstance(found, dict) else None
+            return found
         if "Fn::Split" in value and len(value) == 1:
             separator, text = value["Fn::Split"]
             resolved = self.resolve(text)

@@ -11,7 +11,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from serverless_patterns._internal import defaults
-from serverless_patterns._internal.queues import dead_letter_queue
+from serverless_patterns._internal.queues import acknowledge_sqs_managed_encryption, dead_letter_queue
 from serverless_patterns._internal.validation import Rules
 from serverless_patterns.function import ServerlessFunction
 
@@ -77,7 +77,9 @@ class QueueProcessor(Construct):
     encryption_key
         A customer-managed KMS key for both queues. Default: - SQS-managed encryption (SSE-SQS).
     removal_policy
-        What happens to both queues when the stack is deleted. Default: ``RemovalPolicy.RETAIN``.
+        What happens to both queues when the stack is deleted.
+        Default: ``RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE`` (kept, except when their first
+        creation rolls back).
 
     Attributes
     ----------
@@ -114,7 +116,7 @@ class QueueProcessor(Construct):
         max_batching_window: Duration | None = None,
         max_concurrency: int | None = None,
         encryption_key: kms.IKey | None = None,
-        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+        removal_policy: RemovalPolicy = defaults.REMOVAL_POLICY,
     ) -> None:
         super().__init__(scope, id)
         dead_letter_retention = dead_letter_retention or defaults.DLQ_RETENTION
@@ -163,6 +165,8 @@ class QueueProcessor(Construct):
             dead_letter_queue=sqs.DeadLetterQueue(queue=self.dead_letter_queue, max_receive_count=max_receive_count),
             removal_policy=removal_policy,
         )
+        if encryption_key is None:
+            acknowledge_sqs_managed_encryption(self.queue)
 
         self.function = function or ServerlessFunction(self, "Function", entry=entry, handler=handler)
         self.event_source = event_sources.SqsEventSource(

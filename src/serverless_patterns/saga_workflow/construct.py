@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from aws_cdk import Annotations, Duration, RemovalPolicy
+from aws_cdk import Annotations, Aws, Duration, Fn, Names, RemovalPolicy
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
@@ -18,6 +18,7 @@ from constructs import Construct
 
 from serverless_patterns._internal import defaults
 from serverless_patterns._internal.compliance import acknowledge
+from serverless_patterns._internal.log_groups import log_group
 from serverless_patterns._internal.queues import dead_letter_queue
 from serverless_patterns._internal.tidy import depends_only_on
 from serverless_patterns._internal.validation import Rules
@@ -85,7 +86,11 @@ class SagaWorkflow(Construct):
     log_retention
         Default: ``RetentionDays.ONE_MONTH``.
     log_removal_policy
-        Default: ``RemovalPolicy.RETAIN``: logs outlive the stack.
+        Default: ``RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE``: logs outlive the stack, but a
+        failed first deployment deletes the group it created.
+    log_encryption_key
+        Customer managed KMS key of the log group (a ``kms.Key`` of the app gets the key policy
+        statement CloudWatch Logs needs). Default: - keys CloudWatch Logs manages.
     tracing
         X-Ray tracing of executions. Default: ``True``.
     encryption_key
@@ -144,7 +149,8 @@ class SagaWorkflow(Construct):
         log_level: sfn.LogLevel = sfn.LogLevel.ERROR,
         include_execution_data: bool = False,
         log_retention: logs.RetentionDays = defaults.LOG_RETENTION,
-        log_removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+        log_removal_policy: RemovalPolicy = defaults.REMOVAL_POLICY,
+        log_encryption_key: kms.IKey | None = None,
         tracing: bool = True,
         encryption_key: kms.IKey | None = None,
         trigger_event_pattern: events.EventPattern | None = None,
@@ -186,7 +192,14 @@ class SagaWorkflow(Construct):
             )
 
         self.steps: tuple[SagaStep, ...] = tuple(steps)
-        self.log_group = logs.LogGroup(self, "LogGroup", retention=log_retention, removal_policy=log_removal_policy)
+        self.log_group = log_group(
+            self,
+            "LogGroup",
+            log_group_name=vended_log_group_name(self),
+            retention=log_retention,
+            removal_policy=log_removal_policy,
+            encryption_key=log_encryption_key,
+        )
         self.role = iam.Role(
             self,
             "Role",
@@ -532,3 +545,20 @@ def _add_retry(state: sfn.CustomState | sfn.TaskStateBase, retry: SagaRetry) -> 
         max_delay=retry.max_delay,
         jitter_strategy=sfn.JitterType.FULL if retry.jitter else None,
     )
+
+
+# Step Functions adds every logging state machine's log group to the account's CloudWatch Logs
+# resource policy, which holds at most 5,120 characters; log groups under /aws/vendedlogs/ are
+# covered by one entry, so busy accounts never hit "resource policy size exceeded".
+# https://docs.aws.amazon.com/step-functions/latest/dg/bp-cwl.html
+VENDED_LOGS_PREFIX = "/aws/vendedlogs/states/"
+
+
+def vended_log_group_name(scope: Construct) -> str:
+    """A log group name under ``/aws/vendedlogs/states/``, unique per stack instance.
+
+    The construct path keeps names apart inside a stack; the stack id's UUID keeps a retained log
+    group of a deleted stack from colliding with the next deployment of a stack with the same name.
+    """
+    stack_uuid = Fn.select(2, Fn.split("/", Aws.STACK_ID))
+    return f"{VENDED_LOGS_PREFIX}{Names.unique_resource_name(scope, max_length=80, separator='-')}-{stack_uuid}"
