@@ -65,6 +65,8 @@ class GatewayError(Exception):
     response_type: str
     body: dict[str, Any]
     error_type: str
+    validation_error_string: str | None = None
+    """``$context.error.validationErrorString``: the validator's detail of a ``BAD_REQUEST_BODY``."""
 
     def __post_init__(self) -> None:
         super().__init__(self.status, self.response_type, self.body, self.error_type)

@@ -1,0 +1,189 @@
+"""The request validator of a REST API method: required parameters and the body's JSON schema model.
+
+API Gateway validates a body against the method's model (JSON Schema draft 4) with the
+java-json-tools ``json-schema-validator`` and reports the failures, in its wording, in
+``$context.error.validationErrorString`` as a Java list: ``[object has missing required
+properties (["email","name"])]``. The messages here are that validator's (its
+``validation.properties`` bundle, as quoted in public execution logs and test suites, e.g.
+https://github.com/RafPe/serverless-reqvalidator-plugin/issues/1); a keyword it is not known to
+word falls back to the ``jsonschema`` package's message.
+
+Sources: https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-method-request-validation.html ,
+https://docs.aws.amazon.com/apigateway/latest/developerguide/models-mappings-models.html (draft 4).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+_JSON_TYPES = (
+    (bool, "boolean"),
+    (int, "integer"),
+    (float, "number"),
+    (str, "string"),
+    (list, "array"),
+    (dict, "object"),
+    (type(None), "null"),
+)
+
+
+def missing_parameters(
+    required: Mapping[str, bool], query: Mapping[str, str], headers: Mapping[str, str], path: Mapping[str, str]
+) -> list[str]:
+    """The names of required request parameters a request lacks or sends blank, in the method's order.
+
+    "The required request parameters in the URI, query string, and headers of an incoming request
+    are included and not blank" (api-gateway-method-request-validation.html). ``headers`` are keyed
+    lower-case.
+
+    Examples
+    --------
+    >>> missing_parameters({"method.request.querystring.q": True, "method.request.header.X-Test": True}, {}, {}, {})
+    ['q', 'X-Test']
+    """
+    missing: list[str] = []
+    for key, needed in required.items():
+        if not needed:
+            continue
+        location, _, name = key.removeprefix("method.request.").partition(".")
+        value = {
+            "querystring": query.get(name),
+            "multivaluequerystring": query.get(name),
+            "header": headers.get(name.lower()),
+            "multivalueheader": headers.get(name.lower()),
+            "path": path.get(name),
+        }.get(location, "present")
+        if value is None or not str(value).strip():
+            missing.append(name)
+    return missing
+
+
+def body_errors(schema: Mapping[str, Any], body: bytes) -> str | None:
+    """``$context.error.validationErrorString`` for a body that fails its model, ``None`` for one that passes.
+
+    A body that is not JSON (or is nested too deeply to parse) fails with the parser's message.
+
+    Examples
+    --------
+    >>> schema = {"type": "object", "required": ["name", "email"], "properties": {"age": {"type": "integer"}}}
+    >>> body_errors(schema, b'{"name": "a"}')
+    '[object has missing required properties (["email"])]'
+    >>> body_errors(schema, b'{"name": "a", "email": "b", "age": "x"}')
+    '[instance type (string) does not match any allowed primitive type (allowed: ["integer"])]'
+    >>> body_errors(schema, b'{"name": "a", "email": "b"}') is None
+    True
+    """
+    try:
+        document = json.loads(body or b"null")
+    except (ValueError, RecursionError) as problem:
+        return f"[{_parse_problem(problem)}]"
+    jsonschema = importlib.import_module("jsonschema")
+    validator_class = jsonschema.validators.validator_for(schema, default=jsonschema.Draft4Validator)
+    validator = validator_class(schema, format_checker=validator_class.FORMAT_CHECKER)
+    try:
+        errors = sorted(validator.iter_errors(document), key=lambda error: [str(part) for part in error.path])
+    except RecursionError:
+        return "[instance nested too deeply to validate]"
+    if not errors:
+        return None
+    worded: list[str] = []
+    # One message per object naming every missing property, sorted, as the Java validator words it.
+    missing: dict[tuple[Any, ...], list[str]] = {}
+    slots: dict[tuple[Any, ...], int] = {}
+    for error in errors:
+        if error.validator == "required" and isinstance(error.instance, dict):
+            key = tuple(error.path)
+            if key not in slots:
+                slots[key] = len(worded)
+                worded.append("")
+                missing[key] = []
+            missing[key].extend(name for name in error.validator_value if name not in error.instance)
+            continue
+        worded.append(_message(error))
+    for key, index in slots.items():
+        worded[index] = _missing(missing[key])
+    return "[" + ", ".join(dict.fromkeys(worded)) + "]"
+
+
+def _missing(names: list[str]) -> str:
+    return f"object has missing required properties ({_json(sorted(set(names)))})"
+
+
+def _parse_problem(problem: BaseException) -> str:
+    if isinstance(problem, RecursionError):
+        return "document nested too deeply"
+    if isinstance(problem, UnicodeDecodeError):
+        return "invalid UTF-8 in the request body"
+    return str(problem)
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def json_type(value: Any) -> str:
+    """The JSON Schema primitive type of a parsed JSON value, as the Java validator names it.
+
+    Examples
+    --------
+    >>> json_type(1), json_type(1.5), json_type(True), json_type(None)
+    ('integer', 'number', 'boolean', 'null')
+    """
+    for python_type, name in _JSON_TYPES:
+        if isinstance(value, python_type):
+            return name
+    return "object"
+
+
+def _message(error: Any) -> str:  # noqa: PLR0911 - one wording per keyword
+    keyword = error.validator
+    expected = error.validator_value
+    instance = error.instance
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    if keyword == "type":
+        allowed = _json(sorted([expected] if isinstance(expected, str) else expected))
+        return f"instance type ({json_type(instance)}) does not match any allowed primitive type (allowed: {allowed})"
+    if keyword == "enum":
+        return f"instance value ({_json(instance)}) not found in enum (possible values: {_json(expected)})"
+    if keyword == "minLength":
+        return f"string {_json(instance)} is too short (length: {len(instance)}, required minimum: {expected})"
+    if keyword == "maxLength":
+        return f"string {_json(instance)} is too long (length: {len(instance)}, maximum allowed: {expected})"
+    if keyword == "pattern":
+        return f"ECMA 262 regex {_json(expected)} does not match input string {_json(instance)}"
+    if keyword == "minimum":
+        if schema.get("exclusiveMinimum") is True:
+            return f"numeric instance is not strictly greater than the required minimum {_json(expected)}"
+        bounds = f"minimum: {_json(expected)}, found: {_json(instance)}"
+        return f"numeric instance is lower than the required minimum ({bounds})"
+    if keyword == "maximum":
+        if schema.get("exclusiveMaximum") is True:
+            return f"numeric instance is not strictly lower than the required maximum {_json(expected)}"
+        bounds = f"maximum: {_json(expected)}, found: {_json(instance)}"
+        return f"numeric instance is greater than the required maximum ({bounds})"
+    if keyword == "minItems":
+        return f"array is too short: must have at least {expected} elements but instance has {len(instance)} elements"
+    if keyword == "maxItems":
+        return f"array is too long: must have at most {expected} elements but instance has {len(instance)} elements"
+    if keyword == "uniqueItems":
+        return "array must not contain duplicate elements"
+    if keyword == "additionalProperties" and isinstance(instance, dict):
+        known = set(schema.get("properties") or {})
+        unwanted = sorted(name for name in instance if name not in known)
+        return f"object instance has properties which are not allowed by the schema: {_json(unwanted)}"
+    if keyword == "minProperties":
+        return f"object has too few properties (found {len(instance)} but schema requires at least {expected})"
+    if keyword == "maxProperties":
+        return f"object has too many properties (found {len(instance)} but schema requires at most {expected})"
+    if keyword == "format" and expected == "email":
+        return f"string {_json(instance)} is not a valid email address"
+    if keyword == "multipleOf":
+        return f"remainder of division is not zero ({_json(instance)} / {_json(expected)})"
+    if keyword == "anyOf":
+        return f"instance failed to match at least one required schema among {len(expected)}"
+    if keyword == "not":
+        return "instance matched a schema which it should not have"
+    return str(error.message)
