@@ -77,7 +77,8 @@ def body_errors(schema: Mapping[str, Any], body: bytes) -> str | None:
     True
     """
     try:
-        document = json.loads(body or b"null")
+        # NaN and Infinity are not JSON (RFC 8259); Python's parser would accept them.
+        document = json.loads(body or b"null", parse_constant=_not_json)
     except (ValueError, RecursionError) as problem:
         return f"[{_parse_problem(problem)}]"
     jsonschema = importlib.import_module("jsonschema")
@@ -106,6 +107,10 @@ def body_errors(schema: Mapping[str, Any], body: bytes) -> str | None:
     for key, index in slots.items():
         worded[index] = _missing(missing[key])
     return "[" + ", ".join(dict.fromkeys(worded)) + "]"
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not a JSON value")
 
 
 def _missing(names: list[str]) -> str:
