@@ -1,25 +1,28 @@
 """API Gateway REST APIs served on a localhost HTTP port, with the Lambda proxy event shape.
 
 moto stores REST APIs but has no execute-api endpoint. The router here reads each API's
-resources, methods, request validators and models from the synthesized template and serves
+resources, methods, request validators, models, stages (and their variables) and gateway
+responses from the synthesized template and serves
 ``http://127.0.0.1:<port>/<rest api id>/<stage>/<path>``:
 
 * the most specific resource wins: a literal path part, then ``{param}``, then ``{proxy+}``;
-  the method, else ``ANY``; no match: ``403 {"message": "Missing Authentication Token"}``;
-* a request validator checks required query strings and headers
-  (``400 Missing required request parameters: [...]``) and the body against the method's JSON
-  schema model (``400 Invalid request body``);
-* ``AWS_PROXY`` integrations with a Lambda function get the REST proxy event; a handler error
-  or a malformed response gives ``502 {"message": "Internal server error"}``, as in AWS;
+  the method, else ``ANY``; no match (any verb): ``MISSING_AUTHENTICATION_TOKEN``;
+* a request validator checks required query strings, headers and path parameters
+  (``BAD_REQUEST_PARAMETERS``) and the body against the method's JSON schema model
+  (``BAD_REQUEST_BODY``, :mod:`serverless_patterns.local.request_validation`);
+* ``AWS_PROXY`` integrations with a Lambda function get the REST proxy event
+  (https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html);
+  a handler error or a malformed response is 502, the integration's timeout (29 s unless
+  ``TimeoutInMillis``) ``INTEGRATION_TIMEOUT``, a payload over 10 MB ``REQUEST_TOO_LARGE``;
   ``MOCK`` integrations answer from their integration responses.
 
 With an ``authorization`` (the local cloud's IAM enforcement), each method's authorization runs
 first, as in AWS: SigV4 and the caller's ``execute-api:Invoke`` for ``AWS_IAM``, the token of a
 Cognito user pool authorizer, a Lambda ``TOKEN``/``REQUEST`` authorizer (its function invoked under
 its Lambda permission); the integration's function is invoked only if its Lambda permission allows
-API Gateway. Refusals use API Gateway's default gateway responses (an API's own
-``GatewayResponse`` resources are not applied). Not enforced: API keys, usage plans, throttling,
-WAF, authorizer result caching. Non-proxy ``AWS``/``HTTP`` integrations answer ``501``.
+API Gateway. Every refusal is rendered through the API's gateway responses
+(:mod:`serverless_patterns.local.gateway_responses`). Not enforced: API keys, usage plans,
+throttling, WAF, authorizer result caching. Non-proxy ``AWS``/``HTTP`` integrations answer ``501``.
 """
 
 from __future__ import annotations
