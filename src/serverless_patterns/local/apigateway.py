@@ -34,12 +34,13 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from serverless_patterns.local import gateway_responses as responses
 from serverless_patterns.local.api_auth import GatewayError
+from serverless_patterns.local.api_server import MAX_PAYLOAD_BYTES, http_server
 from serverless_patterns.local.gateway_responses import GatewayResponse, RequestContext
 from serverless_patterns.local.request_validation import body_errors, missing_parameters
 
@@ -51,11 +52,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
-"""API Gateway's payload quota, 10 MB (https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html)."""
 MAX_LAMBDA_PAYLOAD_BYTES = 6 * 1024 * 1024
 """Lambda's synchronous invocation payload, 6 MB (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html)."""
-_DRAIN_LIMIT_BYTES = 64 * 1024 * 1024
 
 
 @dataclass
@@ -433,7 +431,7 @@ class ApiGatewayServer:
     def start(self) -> str:
         """Start serving in a background thread; return the base URL."""
         if self._server is None:
-            server = _Server((self.host, self.port), _handler_class(self))
+            server = http_server(self.host, self.port, self.handle)
             self._server = server
             self.port = server.server_address[1]
             self._thread = threading.Thread(target=server.serve_forever, name="local-apigateway", daemon=True)
@@ -917,86 +915,3 @@ def _model_for(method: Method, headers: dict[str, str]) -> dict[str, Any] | None
     content_type = headers.get("content-type", "application/json").split(";")[0].strip().lower()
     schema = method.models.get(content_type)
     return schema if schema is not None else method.models.get("$default")
-
-
-def _handler_class(server: ApiGatewayServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def _serve(self) -> None:
-            try:
-                length = int(self.headers.get("Content-Length") or 0)
-            except ValueError:
-                length = -1
-            if length < 0:
-                self.send_error(400, "Bad Request")
-                return
-            if length > MAX_PAYLOAD_BYTES:
-                # Answer 413 without holding the body in memory; read what a client sends with it
-                # (up to a bound) so it sees the answer rather than a reset connection.
-                self._drain(length)
-                body = b""
-            else:
-                body = self.rfile.read(length) if length else b""
-            status, headers, payload = server.handle(
-                self.command,
-                self.path,
-                list(self.headers.items()),
-                body,
-                source_ip=self.client_address[0],
-                content_length=length,
-            )
-            self._answer(status, headers, payload)
-
-        def _drain(self, length: int) -> None:
-            remaining = length
-            while remaining > 0:
-                chunk = self.rfile.read(min(remaining, 1 << 20))
-                if not chunk:
-                    break
-                remaining -= len(chunk)
-                if length - remaining > _DRAIN_LIMIT_BYTES:
-                    self.close_connection = True
-                    break
-
-        def _answer(self, status: int, headers: list[tuple[str, str]], payload: bytes) -> None:
-            self.send_response(status)
-            for name, value in headers:
-                if name.lower() != "content-length":
-                    self.send_header(name, value)
-            self.send_header("Content-Length", str(len(payload)))
-            if self.close_connection:
-                self.send_header("Connection", "close")
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(payload)
-
-        def __getattr__(self, name: str) -> Any:
-            # Any verb reaches the router (do_TRACE, do_FOO, ...): an unknown one is API Gateway's
-            # 403 Missing Authentication Token, not http.server's 501 HTML page.
-            if name.startswith("do_"):
-                return self._serve
-            raise AttributeError(name)
-
-        def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-            # http.server's own refusals (a malformed request line, headers too long) answer JSON, not HTML.
-            self.close_connection = True
-            body = json.dumps({"message": message or self.responses.get(code, ("Error",))[0]}).encode()
-            self.send_response(code, message)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("Connection", "close")
-            self.end_headers()
-            if getattr(self, "command", "") != "HEAD" and code >= 200 and code not in {204, 304}:
-                self.wfile.write(body)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            return
-
-    return Handler
-
-
-class _Server(ThreadingHTTPServer):
-    # socketserver's listen backlog is 5: a burst of concurrent clients saw connection resets.
-    request_queue_size = 1024
-    daemon_threads = True

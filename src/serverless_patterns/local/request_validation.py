@@ -143,52 +143,51 @@ def json_type(value: Any) -> str:
     return "object"
 
 
-def _message(error: Any) -> str:  # noqa: PLR0911 - one wording per keyword
-    keyword = error.validator
+# The validator's wording per keyword; {value} is the instance as JSON, {expected} the keyword's
+# value as JSON, {length} the instance's length, {count} the number of subschemas.
+_WORDING = {
+    "enum": "instance value ({value}) not found in enum (possible values: {expected})",
+    "minLength": "string {value} is too short (length: {length}, required minimum: {expected})",
+    "maxLength": "string {value} is too long (length: {length}, maximum allowed: {expected})",
+    "pattern": "ECMA 262 regex {expected} does not match input string {value}",
+    "minimum": "numeric instance is lower than the required minimum (minimum: {expected}, found: {value})",
+    "maximum": "numeric instance is greater than the required maximum (maximum: {expected}, found: {value})",
+    "exclusiveMinimum": "numeric instance is not strictly greater than the required minimum {expected}",
+    "exclusiveMaximum": "numeric instance is not strictly lower than the required maximum {expected}",
+    "minItems": "array is too short: must have at least {expected} elements but instance has {length} elements",
+    "maxItems": "array is too long: must have at most {expected} elements but instance has {length} elements",
+    "uniqueItems": "array must not contain duplicate elements",
+    "minProperties": "object has too few properties (found {length} but schema requires at least {expected})",
+    "maxProperties": "object has too many properties (found {length} but schema requires at most {expected})",
+    "email": "string {value} is not a valid email address",
+    "multipleOf": "remainder of division is not zero ({value} / {expected})",
+    "anyOf": "instance failed to match at least one required schema among {count}",
+    "not": "instance matched a schema which it should not have",
+}
+
+
+def _message(error: Any) -> str:
+    keyword = str(error.validator)
     expected = error.validator_value
     instance = error.instance
     schema = error.schema if isinstance(error.schema, dict) else {}
     if keyword == "type":
         allowed = _json(sorted([expected] if isinstance(expected, str) else expected))
         return f"instance type ({json_type(instance)}) does not match any allowed primitive type (allowed: {allowed})"
-    if keyword == "enum":
-        return f"instance value ({_json(instance)}) not found in enum (possible values: {_json(expected)})"
-    if keyword == "minLength":
-        return f"string {_json(instance)} is too short (length: {len(instance)}, required minimum: {expected})"
-    if keyword == "maxLength":
-        return f"string {_json(instance)} is too long (length: {len(instance)}, maximum allowed: {expected})"
-    if keyword == "pattern":
-        return f"ECMA 262 regex {_json(expected)} does not match input string {_json(instance)}"
-    if keyword == "minimum":
-        if schema.get("exclusiveMinimum") is True:
-            return f"numeric instance is not strictly greater than the required minimum {_json(expected)}"
-        bounds = f"minimum: {_json(expected)}, found: {_json(instance)}"
-        return f"numeric instance is lower than the required minimum ({bounds})"
-    if keyword == "maximum":
-        if schema.get("exclusiveMaximum") is True:
-            return f"numeric instance is not strictly lower than the required maximum {_json(expected)}"
-        bounds = f"maximum: {_json(expected)}, found: {_json(instance)}"
-        return f"numeric instance is greater than the required maximum ({bounds})"
-    if keyword == "minItems":
-        return f"array is too short: must have at least {expected} elements but instance has {len(instance)} elements"
-    if keyword == "maxItems":
-        return f"array is too long: must have at most {expected} elements but instance has {len(instance)} elements"
-    if keyword == "uniqueItems":
-        return "array must not contain duplicate elements"
     if keyword == "additionalProperties" and isinstance(instance, dict):
         known = set(schema.get("properties") or {})
         unwanted = sorted(name for name in instance if name not in known)
         return f"object instance has properties which are not allowed by the schema: {_json(unwanted)}"
-    if keyword == "minProperties":
-        return f"object has too few properties (found {len(instance)} but schema requires at least {expected})"
-    if keyword == "maxProperties":
-        return f"object has too many properties (found {len(instance)} but schema requires at most {expected})"
-    if keyword == "format" and expected == "email":
-        return f"string {_json(instance)} is not a valid email address"
-    if keyword == "multipleOf":
-        return f"remainder of division is not zero ({_json(instance)} / {_json(expected)})"
-    if keyword == "anyOf":
-        return f"instance failed to match at least one required schema among {len(expected)}"
-    if keyword == "not":
-        return "instance matched a schema which it should not have"
-    return str(error.message)
+    if keyword in {"minimum", "maximum"} and schema.get(f"exclusive{keyword.capitalize()}") is True:
+        keyword = f"exclusive{keyword.capitalize()}"  # draft 4: a boolean beside minimum/maximum
+    if keyword == "format":
+        keyword = str(expected)
+    wording = _WORDING.get(keyword)
+    if wording is None:
+        return str(error.message)
+    return wording.format(
+        value=_json(instance),
+        expected=_json(expected),
+        length=len(instance) if isinstance(instance, (str, list, dict)) else "",
+        count=len(expected) if isinstance(expected, list) else "",
+    )
