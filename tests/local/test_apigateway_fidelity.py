@@ -207,6 +207,14 @@ def test_a_body_failing_the_model_gets_the_validators_detail(app: LocalApp) -> N
     )
 
 
+def test_an_empty_body_is_validated_as_an_empty_object(app: LocalApp) -> None:
+    # [validation] LocalStack matched API Gateway: an empty body is {} to the validator
+    # (https://github.com/localstack/localstack/pull/7916).
+    answer = _send(app, "POST", "items")
+    assert answer.status == 400
+    assert answer.raw == b'{"detail": "[object has missing required properties (["email","name"])]"}'
+
+
 def test_a_handler_error_keeps_api_gateways_default_5xx(app: LocalApp) -> None:
     # [proxy] a malformed proxy answer is 502 {"message": "Internal server error"}; no DEFAULT_5XX
     # of the API's own, so API Gateway's default body.

@@ -42,7 +42,7 @@ from serverless_patterns.local import gateway_responses as responses
 from serverless_patterns.local.api_auth import GatewayError
 from serverless_patterns.local.api_server import MAX_PAYLOAD_BYTES, http_server
 from serverless_patterns.local.gateway_responses import GatewayResponse, RequestContext
-from serverless_patterns.local.request_validation import body_errors, missing_parameters
+from serverless_patterns.local.request_validation import EMPTY_MODEL, body_errors, missing_parameters
 
 if TYPE_CHECKING:
     from serverless_patterns.local.authorization import Authorization
@@ -522,8 +522,8 @@ class ApiGatewayServer:
             missing = missing_parameters(method.required_parameters, dict(query), context.headers, path_params)
             if missing:
                 raise responses.bad_request_parameters(missing)
-        if method.validate_body and method.models:
-            schema = _model_for(method, context.headers)
+        if method.validate_body:
+            schema = _model_for(method, context.headers) if method.models else EMPTY_MODEL
             problem = body_errors(schema, body) if schema is not None else None
             if problem is not None:
                 raise responses.bad_request_body(problem)
@@ -683,7 +683,7 @@ class ApiGatewayServer:
                 query=query,
                 multi_value_query=multi_query,
                 path_parameters=path_params,
-                stage_variables={},
+                stage_variables=api.stage_variables.get(stage, {}),
                 request_context={"accountId": self.account_id, "apiId": api.api_id, "stage": stage},
             )
         if authorizer.function_name is None or authorizer.function_arn is None:

@@ -30,6 +30,16 @@ _JSON_TYPES = (
 )
 
 
+EMPTY_MODEL: dict[str, Any] = {
+    "$schema": "http://json-schema.org/draft-04/schema#",
+    "title": "Empty Schema",
+    "type": "object",
+}
+"""API Gateway's built-in ``Empty`` model, which validates the body of a method that names no model
+(https://docs.aws.amazon.com/apigateway/latest/developerguide/models-mappings-models.html;
+https://github.com/localstack/localstack/pull/7846)."""
+
+
 def missing_parameters(
     required: Mapping[str, bool], query: Mapping[str, str], headers: Mapping[str, str], path: Mapping[str, str]
 ) -> list[str]:
@@ -64,7 +74,9 @@ def missing_parameters(
 def body_errors(schema: Mapping[str, Any], body: bytes) -> str | None:
     """``$context.error.validationErrorString`` for a body that fails its model, ``None`` for one that passes.
 
-    A body that is not JSON (or is nested too deeply to parse) fails with the parser's message.
+    A body that is not JSON (or is nested too deeply to parse) fails with the parser's message. An
+    empty body is validated as ``{}``, as API Gateway does (LocalStack matched it against AWS:
+    https://github.com/localstack/localstack/pull/7916).
 
     Examples
     --------
@@ -78,7 +90,7 @@ def body_errors(schema: Mapping[str, Any], body: bytes) -> str | None:
     """
     try:
         # NaN and Infinity are not JSON (RFC 8259); Python's parser would accept them.
-        document = json.loads(body or b"null", parse_constant=_not_json)
+        document = json.loads(body or b"{}", parse_constant=_not_json)
     except (ValueError, RecursionError) as problem:
         return f"[{_parse_problem(problem)}]"
     jsonschema = importlib.import_module("jsonschema")
