@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -290,6 +291,24 @@ def test_hostile_bodies_get_a_4xx_answer_not_a_dropped_connection(app: LocalApp,
     answer = _send(app, "POST", "items", body)
     assert 400 <= answer.status < 500, answer.raw[:200]
     assert answer.raw.startswith(b"{")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b"NOT HTTP\r\n\r\n", b"GET /x HTTP/1.1\r\nX-Long: " + b"a" * 70_000 + b"\r\n\r\n", b"\xff\xfe\r\n\r\n"],
+    ids=["bad-request-line", "header-too-long", "binary"],
+)
+def test_malformed_requests_get_a_json_4xx(app: LocalApp, raw: bytes) -> None:
+    # What http.server refuses itself answers JSON, not its HTML error page, and not a reset.
+    url = urlsplit(app.api_url())
+    with socket.create_connection((str(url.hostname), int(url.port or 80)), timeout=60) as client:
+        client.sendall(raw)
+        received = b""
+        while chunk := client.recv(65536):
+            received += chunk
+    head, _, body = received.partition(b"\r\n\r\n")
+    assert head.split(b" ")[1].startswith(b"4"), head
+    assert isinstance(json.loads(body)["message"], str)
 
 
 JSON_VALUES = st.recursive(

@@ -37,6 +37,9 @@ def http_server(host: str, port: int, handle: Handle) -> ThreadingHTTPServer:
 def _handler_class(handle: Handle) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # A request line http.server cannot read would be answered as HTTP/0.9: a body without a
+        # status line. API Gateway speaks HTTP/1.1 to everyone.
+        default_request_version = "HTTP/1.1"
 
         def _serve(self) -> None:
             try:
