@@ -4,11 +4,12 @@
     python app.py        # synthesizes into ./cdk.out
 
 What it composes: users and orders REST resources on one API (CrudApi); bulk order ingestion
-(QueueProcessor) into the orders table; an order events bus (EventFanout) whose "order placed"
-route reaches the e-mail, inventory and warehouse functions and starts the order saga, and whose
-"high value" route (amount over 1000) reaches an alert topic; the order saga (SagaWorkflow:
-validate, payment, reserve inventory, notify; refund and release as compensations); and alarms
-over the whole stack (LambdaAlarms).
+(QueueProcessor) into the orders table; an order events bus (EventFanout) on which a function
+places orders through the bus's publisher layer, whose "order placed" route reaches the e-mail,
+inventory and warehouse functions and starts the order saga, and whose "high value" route
+(amount over 1000) reaches an alert topic; the order saga (SagaWorkflow: validate, payment,
+reserve inventory, notify; refund and release as compensations); and alarms over the whole
+stack (LambdaAlarms).
 """
 
 from __future__ import annotations
@@ -181,6 +182,11 @@ class OrderSystemStack(cdk.Stack):
                 ),
             ],
         )
+
+        # Placing orders: OrderPlaced events published with the fanout's publisher layer
+        # (`from event_publisher import publish` in the handler).
+        self.place_orders = ServerlessFunction(self, "PlaceOrders", entry=HANDLERS, handler="orders.place.handler")
+        self.order_events.attach_publisher(self.place_orders)
 
         # Alarms over everything above, e-mailed to the operations team.
         self.alarms = LambdaAlarms.for_scope(self, "Alarms", self, emails=["ops-team@example.com"])

@@ -1,10 +1,11 @@
 """A scripted day of the order system, driven through its real interfaces on the local cloud.
 
 Creates a user through the REST API, places three orders (a normal one, a high-value one and
-one that runs out of stock) by storing them through the API and publishing ``OrderPlaced``
-events with the library's publisher, ingests a batch with one bad record through the queue, and
-reports what happened: HTTP statuses, the events each handler received, the high-value alert,
-each saga's outcome with its compensations, and the dead-letter queue's contents.
+one that runs out of stock) by storing them through the API and invoking the ``PlaceOrders``
+function, which publishes ``OrderPlaced`` events through the bus's publisher layer; ingests a
+batch with one bad record through the queue, and reports what happened: HTTP statuses, the
+events each handler received, the high-value alert, each saga's outcome with its
+compensations, and the dead-letter queue's contents.
 """
 
 from __future__ import annotations
@@ -17,12 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from serverless_patterns.runtime.event_publisher import Event, EventPublisher
-
 if TYPE_CHECKING:
     from serverless_patterns.local import Deployment, LocalCloud
 
-ORDER_SOURCE = "shop.orders"
 ORDER_PLACED = "OrderPlaced"
 STOCK = {"pen": 100, "lamp": 3}
 
@@ -67,9 +65,6 @@ class Scenario:
         self.dynamodb = cloud.client("dynamodb")
         self.workflow_table = deployment.table_name("WorkflowState")
         self.orders_table = deployment.table_name("Orders/Table")
-        self.publisher = EventPublisher(
-            event_bus_name=deployment.event_bus_name("OrderEvents/Bus"), client=cloud.client("events"), schemas={}
-        )
 
     # -- helpers -------------------------------------------------------------------------------
     def _http(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
@@ -129,13 +124,14 @@ class Scenario:
             order_ids[label] = str(stored["id"])
             self.say(f"POST /orders ({label}) -> {status} (id {stored['id']})")
         alert_queue = self._spy_on_alert_topic()
-        event_ids = self.publisher.publish(
-            [
-                Event(source=ORDER_SOURCE, detail_type=ORDER_PLACED, detail={"orderId": order_ids[label], **order})
-                for label, order in orders.items()
-            ]
+        placed = [{"orderId": order_ids[label], **order} for label, order in orders.items()]
+        response = self.cloud.client("lambda").invoke(
+            FunctionName=self.deployment.function_name("PlaceOrders"), Payload=json.dumps({"orders": placed})
         )
-        self.say(f"published {len(event_ids)} {ORDER_PLACED} events")
+        result = json.loads(response["Payload"].read())
+        if response.get("FunctionError"):
+            raise RuntimeError(f"PlaceOrders failed: {result}")
+        self.say(f"PlaceOrders published {len(result['eventIds'])} {ORDER_PLACED} events through the publisher layer")
 
         outcome.sagas = self._wait_for_sagas(order_ids)
         self.cloud.wait_until_idle()

@@ -368,6 +368,22 @@ def test_method_whose_function_kept_its_lambda_permission_still_answers(without_
     assert answer.status == 201, answer.body
 
 
+def test_a_permission_added_or_removed_at_run_time_counts_at_once(without_permission: LocalApp) -> None:
+    # [permission] AddPermission/RemovePermission change the function's resource policy; API Gateway's
+    # next call is decided by the new policy (the local cloud forgets what it remembered).
+    lambda_client = without_permission.client("lambda")
+    function = without_permission.function_name("Items/Api/ReadFunction")
+    lambda_client.add_permission(
+        FunctionName=function,
+        StatementId="late-grant",
+        Action="lambda:InvokeFunction",
+        Principal="apigateway.amazonaws.com",
+    )
+    assert _send(without_permission, "GET", "items", sign=True).status == 200
+    lambda_client.remove_permission(FunctionName=function, StatementId="late-grant")
+    assert _send(without_permission, "GET", "items", sign=True).status == 500
+
+
 # -- Cognito user pool authorizer -------------------------------------------------------------
 def _id_token(app: LocalApp, user_pool: UserPool, username: str) -> str:
     # [admin-auth] the admin API signs a user in on the server side with ADMIN_USER_PASSWORD_AUTH.

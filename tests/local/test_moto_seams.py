@@ -127,3 +127,10 @@ def test_stack_resolver_resolves_get_att_arns_as_moto_created_them(moto: str) ->
     resolve = _moto.stack_resolver(ACCOUNT, REGION, "SeamStack")
     assert resolve({"Fn::GetAtt": ["Queue", "Arn"]}) == f"arn:aws:sqs:{REGION}:{ACCOUNT}:seam-stack-queue"
     assert resolve({"Fn::Join": ["/", ["x", {"Ref": "AWS::Region"}]]}) == f"x/{REGION}"
+
+
+def test_event_patterns_match_by_moto_s_delivery_matcher() -> None:
+    # put_event reports the rules an event matches with the matcher moto's own delivery uses.
+    event = {"source": "shop", "detail-type": "OrderPlaced", "detail": {"amount": 1500}}
+    assert _moto.event_pattern_matches('{"source": ["shop"], "detail": {"amount": [{"numeric": [">", 1000]}]}}', event)
+    assert not _moto.event_pattern_matches('{"source": ["shop"], "detail-type": ["OrderCancelled"]}', event)

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from serverless_patterns.local.cloud import DENIALS_LOG_GROUP, LocalCloud
+from serverless_patterns.local.put_events import UnmatchedEventWarning
 from serverless_patterns.local.pytest_plugin import LocalApp
 
 pytestmark = pytest.mark.e2e
@@ -129,6 +130,26 @@ def test_saga_out_of_stock_refunds_the_payment(app: LocalApp) -> None:
 
 
 # -- EventFanout ---------------------------------------------------------------------------------
+def test_place_orders_publishes_through_the_publisher_layer(app: LocalApp) -> None:
+    # EventFanout.attach_publisher: the handler does `from event_publisher import publish` (the layer).
+    _stock(app, "pen", 10)
+    _mail_already_tried(app, "p-1")
+    payload, error = app.invoke("PlaceOrders", {"orders": [_order("p-1")]})
+    assert error is None, payload
+    assert len(payload["eventIds"]) == 1
+    app.wait_until_idle(executions=True)
+    for handler in ("email", "inventory", "warehouse"):
+        assert _workflow_item(app, f"event#p-1#{handler}") is not None, handler
+    assert _workflow_item(app, "payment#p-1")["status"]["S"] == "CHARGED"  # type: ignore[index]
+
+
+def test_the_deploy_notes_the_layers_it_maps(app: LocalApp) -> None:
+    notes = app.deployment.stacks[0].notes
+    powertools = [note for note in notes if "017000801446:layer:AWSLambdaPowertoolsPythonV3" in note]
+    assert powertools and all("mapped to the installed aws-lambda-powertools" in note for note in powertools)
+    assert not [note for note in notes if "not available locally" in note]
+
+
 def test_order_placed_reaches_every_handler_and_starts_the_saga(app: LocalApp) -> None:
     _stock(app, "pen", 10)
     _mail_already_tried(app, "e-1")
@@ -145,8 +166,11 @@ def test_order_placed_reaches_every_handler_and_starts_the_saga(app: LocalApp) -
 
 
 def test_other_events_are_filtered_out(app: LocalApp) -> None:
-    app.put_event("shop.orders", "OrderCancelled", _order("e-2"), bus="OrderEvents/Bus")
-    app.put_event("other.source", "OrderPlaced", _order("e-3"), bus="OrderEvents/Bus")
+    # The app has one custom bus: put_event puts on it without being told.
+    with pytest.warns(UnmatchedEventWarning, match="no rule on event bus .* matches the event"):
+        assert app.put_event("shop.orders", "OrderCancelled", _order("e-2")).matched_rules == ()
+    with pytest.warns(UnmatchedEventWarning):
+        app.put_event("other.source", "OrderPlaced", _order("e-3"))
     app.wait_until_idle()
     assert _workflow_item(app, "event#e-2#email") is None
     assert _workflow_item(app, "event#e-3#email") is None

@@ -20,6 +20,7 @@ from serverless_patterns.local.cloud import (
     find_assembly,
 )
 from serverless_patterns.local.errors import LocalCloudError
+from serverless_patterns.local.put_events import PutEventResult, UnmatchedEventWarning
 from serverless_patterns.local.resolve import DeployedResource
 from serverless_patterns.local.runtime import FunctionSpec, Invocation, LambdaRuntime
 
@@ -33,6 +34,8 @@ __all__ = [
     "LambdaRuntime",
     "LocalCloud",
     "LocalCloudError",
+    "PutEventResult",
+    "UnmatchedEventWarning",
     "check_moto_version",
     "find_assembly",
 ]

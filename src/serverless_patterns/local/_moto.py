@@ -1,4 +1,4 @@
-"""The local cloud's seams into moto's internals for IAM enforcement, in one place.
+"""The local cloud's seams into moto's internals for IAM enforcement (and event matching), in one place.
 
 Every moto import and private attribute that authorization needs is here, each behind a small
 typed function, so that a moto upgrade that moves one of them fails a contract test
@@ -266,3 +266,16 @@ def uninstall_step_functions_credentials() -> None:
     for module in _patched_modules:
         setattr(module, "boto_client_for", _original_client_for)  # noqa: B010 - undoing the patch
     _patched_modules.clear()
+
+
+def event_pattern_matches(pattern: str, event: dict[str, Any]) -> bool:
+    """Whether an EventBridge event matches a rule's pattern, by the matcher moto's delivery uses.
+
+    Examples
+    --------
+    >>> event_pattern_matches('{"source": ["shop"]}', {"source": "shop", "detail": {}})
+    True
+    """
+    from moto.events.models import EventPattern
+
+    return bool(EventPattern.load(pattern).matches_event(event))  # type: ignore[arg-type]

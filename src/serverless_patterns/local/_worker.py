@@ -1,6 +1,6 @@
 """A warm Lambda worker: imports one handler once and serves invocations read from stdin.
 
-Run as a script (``python _worker.py <code dir> <module.function>``) by
+Run as a script (``python _worker.py <code dir> <module.function> [<layer path> ...]``) by
 :class:`serverless_patterns.local.runtime.LambdaRuntime`; it imports nothing from this library so
 that handler code sees the same task root it has in Lambda.
 
@@ -62,13 +62,14 @@ def _load(code_dir: str, handler_name: str) -> tuple[Any, dict[str, Any] | None]
 
 def main() -> None:
     """Serve invocations until stdin closes."""
-    code_dir, handler_name = sys.argv[1], sys.argv[2]
+    code_dir, handler_name, layer_paths = sys.argv[1], sys.argv[2], sys.argv[3:]
     # The protocol keeps the real stdout; everything the handler prints goes to stderr (the log).
     protocol = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
     os.dup2(2, 1)
     sys.stdout = os.fdopen(1, "w", buffering=1, encoding="utf-8", closefd=False)
-    # The task root comes first, as in Lambda; this script's own folder must not shadow anything.
-    sys.path[:] = [code_dir, *[entry for entry in sys.path[1:] if entry]]
+    # The task root comes first, then the function's merged layers (Lambda's /opt/python/lib/python3.x/
+    # site-packages and /opt/python), as in Lambda; this script's own folder must not shadow anything.
+    sys.path[:] = [code_dir, *layer_paths, *[entry for entry in sys.path[1:] if entry]]
     os.chdir(code_dir)
     handler, load_error = _load(code_dir, handler_name)
     for line in sys.stdin:

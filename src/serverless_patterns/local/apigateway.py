@@ -726,8 +726,8 @@ class ApiGatewayServer:
         except Exception:  # a missing function is answered by _invoke
             return True
         source = self._method_arn(api, stage, http_method, path)
-        decision = self.authorization.check_service(
-            "apigateway.amazonaws.com", "lambda:InvokeFunction", function.function_arn, source_arn=source, origin="api"
+        decision = self.authorization.may_invoke(
+            "apigateway.amazonaws.com", function.function_arn, source, origin="api"
         )
         return decision.allowed
 

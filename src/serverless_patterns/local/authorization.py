@@ -146,6 +146,7 @@ class Authorization:
         self._lock = threading.Lock()
         self._keys: dict[str, tuple[Principal, Credentials]] = {}
         self._identity_cache: dict[str, tuple[Policy, ...]] = {}
+        self._allowed_invokes: dict[tuple[str, str, str], Decision] = {}
         self._resource_policies: dict[str, Policy] = {}
         self._parsed_documents: dict[str, Policy] = {}
         self._key_policies: dict[str, Policy] = {}
@@ -201,8 +202,26 @@ class Authorization:
         return parsed
 
     def forget_policies(self) -> None:
-        """Drop cached identity policies (after a deploy, or a change made through IAM)."""
+        """Drop cached identity policies and allowed Lambda permissions (after a deploy or a policy change)."""
         self._identity_cache.clear()
+        self._allowed_invokes.clear()
+
+    def may_invoke(self, service: str, function_arn: str, source_arn: str, *, origin: str) -> Decision:
+        """``check_service`` of ``lambda:InvokeFunction``, with allowed answers remembered.
+
+        API Gateway asks it on every request; a function's permissions change only through
+        ``AddPermission``/``RemovePermission`` or a deploy, both of which forget what was remembered.
+        """
+        key = (service, function_arn, source_arn)
+        remembered = self._allowed_invokes.get(key)
+        if remembered is not None:
+            return remembered
+        decision = self.check_service(
+            service, "lambda:InvokeFunction", function_arn, source_arn=source_arn, origin=origin
+        )
+        if decision.allowed:
+            self._allowed_invokes[key] = decision
+        return decision
 
     def set_resource_policy(self, arn: str, label: str, document: Any) -> None:
         """Record the resource policy of a queue, topic, bus, bucket or API (replaces an earlier one)."""
@@ -370,7 +389,7 @@ class Authorization:
             return None
         principal = self.principal_for_key(access_key)
         if principal is None:
-            if _changes_iam(environ):
+            if _changes_policies(environ):
                 self.forget_policies()
             return None
         from serverless_patterns.local.actions import parse_request
@@ -462,10 +481,12 @@ def _read_body(environ: dict[str, Any]) -> bytes:
     return body
 
 
-def _changes_iam(environ: Mapping[str, Any]) -> bool:
-    """Whether an administrator's request may change IAM policies (then cached policies are dropped)."""
+def _changes_policies(environ: Mapping[str, Any]) -> bool:
+    """Whether an administrator's request may change what is cached: IAM policies or a function's permissions."""
     header = str(environ.get("HTTP_AUTHORIZATION", ""))
-    return "/iam/aws4_request" in header
+    if "/iam/aws4_request" in header:
+        return True
+    return "/lambda/aws4_request" in header and "/policy" in str(environ.get("PATH_INFO", ""))
 
 
 def _strip_statement(statement: Mapping[str, Any]) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import logging
 import os
@@ -21,6 +22,7 @@ from serverless_patterns.local.assembly import StackArtifact, read_assembly
 from serverless_patterns.local.authorization import Authorization, Denial
 from serverless_patterns.local.errors import LocalCloudError
 from serverless_patterns.local.events import AsyncConfig, EventDelivery
+from serverless_patterns.local.layers import read_function_layers
 from serverless_patterns.local.resolve import DeployedResource, StackScope
 from serverless_patterns.local.runtime import DEFAULT_CONCURRENCY, LambdaRuntime
 from serverless_patterns.local.sqs_poller import SqsPoller
@@ -145,11 +147,12 @@ class Deployment:
                 names = ", ".join(sorted(resource.path or resource.logical_id for resource in found))
                 raise LocalCloudError(f"{identifier!r} matches more than one resource: {names}")
         kind = resource_type or "resource"
-        known = ", ".join(sorted(self._short(resource) for resource in candidates)) or "none"
+        known = ", ".join(sorted(self.short_name(resource) for resource in candidates)) or "none"
         raise LocalCloudError(f"no {kind} matches {identifier!r} (deployed: {known})")
 
     @staticmethod
-    def _short(resource: DeployedResource) -> str:
+    def short_name(resource: DeployedResource) -> str:
+        """A resource's construct path without the stack name and ``/Resource`` (else its logical id)."""
         if not resource.path:
             return resource.logical_id
         short = resource.path.split("/", 1)[-1]
@@ -220,7 +223,7 @@ class Deployment:
         for resource_type, label in labels:
             for resource in self.resources(resource_type):
                 value = self.api_urls.get(resource.logical_id) if label == "API" else resource.name
-                lines.append(f"{label:<14} {self._short(resource):<40} {value}")
+                lines.append(f"{label:<14} {self.short_name(resource):<40} {value}")
         return lines
 
 
@@ -338,6 +341,10 @@ class LocalCloud:
         self.events: EventDelivery | None = None
         self.apis: ApiGatewayServer | None = None
         self.deployments: list[Deployment] = []
+        self._layer_archives: dict[str, bytes] = {}
+        """Layer version ARN to the ``.zip`` of every layer deployed on this local cloud."""
+        self._layer_exports: dict[str, str] = {}
+        """Export name to the layer version ARN it exports (moto exports an object)."""
 
     # -- lifecycle --------------------------------------------------------------------------
     def start(self) -> LocalCloud:
@@ -741,6 +748,7 @@ class LocalCloud:
                     physical_id=physical,
                     path=artifact.paths.get(logical_id, ""),
                 )
+        self._register_layers(artifact, scope, outputs, notes, report)
         self._register_functions(artifact.template, scope)
         self._register_policies(artifact, scope, notes, report)
         self._adopt_state_machines(scope)
@@ -991,6 +999,63 @@ class LocalCloud:
                 raise LocalCloudError(
                     f"state machine {resource.path or resource.logical_id} cannot run on moto's interpreter: {error}"
                 ) from error
+
+    def _register_layers(
+        self,
+        artifact: StackArtifact,
+        scope: StackScope,
+        outputs: dict[str, str],
+        notes: list[str],
+        report: Callable[[str], None],
+    ) -> None:
+        """Give the runtime each function's layers, merged in the function's order (``layers``).
+
+        moto's CloudFormation publishes a ``LayerVersion`` but gives it no physical id (its ``Ref``
+        is an object) and drops a function's ``Layers``: the layer's ARN is looked up by name, its
+        content read from the asset bucket, and each function's list read from the template. An
+        output (and export, as CDK writes for a layer used by another stack) of a layer's ``Ref``
+        is set to the ARN.
+        """
+        assert self.runtime is not None
+        resources = artifact.template.get("Resources", {})
+        published = {
+            layer["LayerName"]: layer["LatestMatchingVersion"]["LayerVersionArn"]
+            for layer in self.client("lambda").list_layers().get("Layers", [])
+        }
+        for logical_id, resource in resources.items():
+            deployed = scope.resources.get(logical_id)
+            if resource.get("Type") != "AWS::Lambda::LayerVersion" or deployed is None:
+                continue
+            content = resource.get("Properties", {}).get("Content") or {}
+            bucket, key = scope.resolve(content.get("S3Bucket")), scope.resolve(content.get("S3Key"))
+            prefix = f"{artifact.stack_name}-{logical_id}-"
+            arn = next((arn for name, arn in published.items() if name.startswith(prefix)), None)
+            if not (isinstance(bucket, str) and isinstance(key, str) and arn):
+                note = f"{logical_id} (AWS::Lambda::LayerVersion) has no content the local cloud can read"
+                notes.append(note)
+                report(f"{artifact.stack_name}: {note}")
+                continue
+            with contextlib.closing(self.client("s3").get_object(Bucket=bucket, Key=key)["Body"]) as body:
+                self._layer_archives[arn] = body.read()
+            # Ref of a LayerVersion is its version ARN, as in CloudFormation.
+            scope.resources[logical_id] = dataclasses.replace(deployed, physical_id=arn)
+            for key, output in artifact.template.get("Outputs", {}).items():
+                if output.get("Value") == {"Ref": logical_id}:
+                    outputs[key] = arn
+                    export = scope.resolve((output.get("Export") or {}).get("Name"))
+                    if isinstance(export, str):
+                        self._layer_exports[export] = arn
+                    note = f"output {key}: Ref of {logical_id} (AWS::Lambda::LayerVersion) read as its ARN"
+                    notes.append(note)
+                    report(f"{artifact.stack_name}: {note}")
+        functions, layer_report = read_function_layers(
+            artifact.template, scope, self._layer_archives, self._layer_exports
+        )
+        for function in functions:
+            self.runtime.set_layers(function.function_name, function.runtime, function.archives)
+        for note in layer_report.notes():
+            notes.append(note)
+            report(f"{artifact.stack_name}: {note}")
 
     def _register_functions(self, template: dict[str, Any], scope: StackScope) -> None:
         """Tell the runtime and event delivery what moto does not keep: log groups, async settings."""

@@ -79,7 +79,9 @@ def register(subparsers: Any) -> None:
     put.add_argument("--detail-type", required=True)
     put.add_argument("--detail", default="{}", help="JSON detail (default: {})")
     put.add_argument(
-        "--bus", default=None, help="bus construct path or name (default: the only custom bus, else default)"
+        "--bus",
+        default=None,
+        help="bus construct path, name or 'default' (default: the app's custom bus when it has exactly one)",
     )
     state_option(put)
     put.set_defaults(handler=_put_events)
@@ -278,25 +280,21 @@ def _send(arguments: argparse.Namespace) -> int:
 
 
 def _put_events(arguments: argparse.Namespace) -> int:
+    from serverless_patterns.local.put_events import put_event
+
     detail = _json_argument("--detail", arguments.detail)
     running = _Running(arguments.state)
-    if arguments.bus is not None:
-        bus = arguments.bus if arguments.bus == "default" else running.deployment.event_bus_name(arguments.bus)
-    else:
-        buses = running.deployment.resources("AWS::Events::EventBus")
-        bus = buses[0].name if len(buses) == 1 else "default"
-    response = running.client("events").put_events(
-        Entries=[
-            {
-                "Source": arguments.source,
-                "DetailType": arguments.detail_type,
-                "Detail": json.dumps(detail),
-                "EventBusName": bus,
-            }
-        ]
+    result = put_event(
+        running.client("events"),
+        running.deployment,
+        arguments.source,
+        arguments.detail_type,
+        detail,
+        bus=arguments.bus,
     )
-    print(json.dumps(response["Entries"]))
-    return 1 if response.get("FailedEntryCount") else 0
+    print(json.dumps([{"EventId": result.event_id}]))
+    print(result.message())
+    return 0
 
 
 def _start_execution(arguments: argparse.Namespace) -> int:

@@ -22,6 +22,7 @@ import os
 import time
 import urllib.error
 import urllib.request
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -30,6 +31,7 @@ import pytest
 from serverless_patterns.local.alarms import AlarmAction
 from serverless_patterns.local.authorization import Denial
 from serverless_patterns.local.cloud import Deployment, LocalCloud
+from serverless_patterns.local.put_events import PutEventResult, UnmatchedEventWarning, put_event
 
 
 class LocalApp:
@@ -107,15 +109,19 @@ class LocalApp:
             if not batch:
                 time.sleep(0.05)
 
-    def put_event(self, source: str, detail_type: str, detail: Any, *, bus: str | None = None) -> None:
-        """Put one event on a bus (by construct path or name; default: the default bus)."""
-        bus_name = "default" if bus is None else self.event_bus_name(bus)
-        response = self.client("events").put_events(
-            Entries=[
-                {"Source": source, "DetailType": detail_type, "Detail": json.dumps(detail), "EventBusName": bus_name}
-            ]
-        )
-        assert not response.get("FailedEntryCount"), response
+    def put_event(self, source: str, detail_type: str, detail: Any, *, bus: str | None = None) -> PutEventResult:
+        """Put one event on a bus; return its id, bus and the names of the rules that match it.
+
+        ``bus`` is a construct path, logical id, name or ``"default"``; left out, it is the app's
+        custom bus when it has exactly one, EventBridge's default bus when it has none, and an
+        error naming the buses when it has several. An event no rule matches warns
+        (:class:`~serverless_patterns.local.put_events.UnmatchedEventWarning`): EventBridge
+        accepts it and delivers it nowhere, which a test rarely means (``pytest.warns`` says it does).
+        """
+        result = put_event(self.client("events"), self.deployment, source, detail_type, detail, bus=bus)
+        if not result.matched_rules:
+            warnings.warn(result.message(), UnmatchedEventWarning, stacklevel=2)
+        return result
 
     def run_execution(self, state_machine: str, payload: Any = None, *, timeout: float = 60.0) -> dict[str, Any]:
         """Start an execution, wait for it to end, return ``describe_execution`` (output parsed)."""

@@ -24,11 +24,13 @@ import time
 import uuid
 import zipfile
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from serverless_patterns.local.layers import merge_layers, python_paths
 
 _log = logging.getLogger(__name__)
 _WORKER_SCRIPT = str(Path(__file__).with_name("_worker.py"))
@@ -96,6 +98,8 @@ class FunctionSpec:
     max_workers: int = DEFAULT_CONCURRENCY
     credentials: Mapping[str, str] = field(default_factory=dict)
     """``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY``/``AWS_SESSION_TOKEN`` of the function's role."""
+    layer_paths: tuple[str, ...] = ()
+    """Folders of the function's merged layers, searched right after the task root (see ``layers``)."""
 
     def key(self) -> str:
         """Identity of a worker pool: a change of code, handler, configuration or role starts new workers."""
@@ -107,6 +111,7 @@ class FunctionSpec:
                 self.timeout_seconds,
                 sorted(self.environment.items()),
                 sorted(self.credentials.items()),
+                self.layer_paths,
             ]
         )
         return hashlib.sha256(body.encode()).hexdigest()
@@ -146,7 +151,7 @@ class _Worker:
         self._log = open(self.log_path, "w+b")  # noqa: SIM115 - lives as long as the worker
         self._log_offset = 0
         self.process = subprocess.Popen(
-            [sys.executable, "-u", _WORKER_SCRIPT, spec.code_dir, spec.handler],
+            [sys.executable, "-u", _WORKER_SCRIPT, spec.code_dir, spec.handler, *spec.layer_paths],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self._log,
@@ -346,6 +351,8 @@ class LambdaRuntime:
         """The latest invocations as ``(function name, Invocation)``, oldest first."""
         self.credentials: Callable[[str, str], Mapping[str, str]] | None = None
         """``(role ARN, function name) -> credential variables`` for workers; ``None``: the shared test keys."""
+        self.layer_paths: dict[str, tuple[str, ...]] = {}
+        """Function name to the folders of its merged layers (filled by the deploy, see :meth:`set_layers`)."""
 
     # -- code -------------------------------------------------------------------------------
     def code_dir(self, zip_bytes: bytes) -> str:
@@ -362,6 +369,16 @@ class LambdaRuntime:
                 shutil.rmtree(partial, ignore_errors=True)
         return target
 
+    def set_layers(self, function_name: str, runtime: str | None, archives: Sequence[bytes]) -> tuple[str, ...]:
+        """Merge a function's layer archives, in its order, as Lambda merges them into ``/opt``; return its paths.
+
+        Its workers then search the merged layers' ``python/lib/python3.x/site-packages`` and
+        ``python`` folders right after the task root.
+        """
+        paths = tuple(python_paths(merge_layers(self._work_dir, archives), runtime)) if archives else ()
+        self.layer_paths[function_name] = paths
+        return paths
+
     def spec_for(self, function: Any) -> FunctionSpec:
         """The :class:`FunctionSpec` of a moto ``LambdaFunction``."""
         reserved = function.reserved_concurrency
@@ -377,6 +394,7 @@ class LambdaRuntime:
             region=function.region,
             max_workers=limit,
             credentials=self._credentials(function),
+            layer_paths=self.layer_paths.get(function.function_name, ()),
         )
 
     def _credentials(self, function: Any) -> Mapping[str, str]:

@@ -6,6 +6,7 @@ Every rewrite here is listed in ``docs/local.md``. The template is copied, never
 from __future__ import annotations
 
 import copy
+import re
 import uuid
 from typing import Any
 
@@ -130,9 +131,13 @@ def prepare_template(template: dict[str, Any], stack_name: str = "Stack") -> tup
             properties.setdefault("Name", f"{stack_name}-{logical_id}")
             bus_names[logical_id] = properties["Name"]
     if bus_names:
-        # moto 5.2 returns its EventBus object, not the bus name, for a Ref to an EventBus.
-        result["Resources"] = resources = _replace_refs(resources, bus_names)
-        result["Outputs"] = _replace_refs(result.get("Outputs", {}), bus_names)
+        # moto 5.2 returns its EventBus object, not the bus name, for a Ref to an EventBus. Its
+        # Fn::GetAtt (Arn, Name) is right and stays: a policy granting events:PutEvents names the
+        # bus by its Arn, which must remain an ARN for IAM (and keeps the dependency on the bus).
+        result["Resources"] = resources = _replace_refs(resources, bus_names, attributes=False)
+        result["Outputs"] = _replace_refs(result.get("Outputs", {}), bus_names, attributes=False)
+        which = next(iter(bus_names)) if len(bus_names) == 1 else f"{len(bus_names)} resources"
+        notes.append(f"{which} (AWS::Events::EventBus) Ref resolved to the bus name (moto returns an object)")
     for logical_id, resource in resources.items():
         if resource.get("Type") == "AWS::Events::Archive":
             # moto names it <stack>-<logical id>-<suffix>, often over the 48 characters it then rejects.
@@ -171,16 +176,45 @@ def _unsupported(resources: dict[str, Any]) -> list[str]:
     ]
 
 
-def _replace_refs(value: Any, replacements: dict[str, Any]) -> Any:
+def _replace_refs(value: Any, replacements: dict[str, Any], *, attributes: bool = True) -> Any:
+    """Replace each ``Ref`` (and, with ``attributes``, each ``Fn::GetAtt``) of the given logical ids."""
     if isinstance(value, dict):
         if set(value) == {"Ref"} and value["Ref"] in replacements:
             return copy.deepcopy(replacements[value["Ref"]])
-        if set(value) == {"Fn::GetAtt"} and value["Fn::GetAtt"][0] in replacements:
-            return copy.deepcopy(replacements[value["Fn::GetAtt"][0]])
-        return {key: _replace_refs(item, replacements) for key, item in value.items()}
+        if set(value) == {"Fn::Sub"}:
+            return {"Fn::Sub": _replace_sub_refs(value["Fn::Sub"], replacements, attributes=attributes)}
+        if attributes and set(value) == {"Fn::GetAtt"} and _get_att_target(value["Fn::GetAtt"]) in replacements:
+            return copy.deepcopy(replacements[_get_att_target(value["Fn::GetAtt"])])
+        return {key: _replace_refs(item, replacements, attributes=attributes) for key, item in value.items()}
     if isinstance(value, list):
-        return [_replace_refs(item, replacements) for item in value]
+        return [_replace_refs(item, replacements, attributes=attributes) for item in value]
     return value
+
+
+def _replace_sub_refs(sub: Any, replacements: dict[str, Any], *, attributes: bool) -> Any:
+    """The same replacements inside ``Fn::Sub``: ``${Id}`` (and ``${Id.Attribute}``) of a plain-string value."""
+    template, variables = (sub[0], sub[1]) if isinstance(sub, list) and len(sub) == 2 else (sub, None)
+    if not isinstance(template, str):
+        return _replace_refs(sub, replacements, attributes=attributes)
+
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1)
+        logical_id, dot, _ = name.partition(".")
+        local = variables is not None and name in variables
+        value = replacements.get(logical_id)
+        if local or not isinstance(value, str) or (dot and not attributes):
+            return match.group(0)
+        return value
+
+    replaced = re.sub(r"\$\{([^!}][^}]*)\}", replace, template)
+    if variables is None:
+        return replaced
+    return [replaced, _replace_refs(variables, replacements, attributes=attributes)]
+
+
+def _get_att_target(target: Any) -> str:
+    """The logical id of an ``Fn::GetAtt``, in its list or ``"Id.Attribute"`` form."""
+    return str(target[0] if isinstance(target, list) else str(target).split(".", 1)[0])
 
 
 def _drop_bootstrap_check(template: dict[str, Any]) -> None:
