@@ -2,7 +2,8 @@
 
 One stack: a REST API (stage ``prod`` with stage variables) in front of a handler that answers the
 proxy event it received, with a body-validated ``POST /items`` (a model), a parameter-validated
-``GET /search``, a ``GET /slow`` whose integration times out after 1 s, a ``MOCK`` ``GET /mock``,
+``GET /search``, a ``GET /slow`` whose integration times out after 1 s, a ``MOCK`` ``GET /mock``, a ``GET /limited``
+throttled to one request,
 and gateway responses of its own: ``DEFAULT_4XX`` (a JSON envelope with headers mapped from a
 literal, a request header and ``context.requestId``), ``BAD_REQUEST_BODY`` (the validator's detail)
 and ``MISSING_AUTHENTICATION_TOKEN`` with another status code. ``DEFAULT_5XX`` is left to API
@@ -19,6 +20,7 @@ Pages each test follows:
   29 s integration timeout)
 * [too-large] https://github.com/koki-develop/lgtm-generator/issues/10 (API Gateway's 413 body)
 * [timeout] https://github.com/serverless/serverless/issues/3171 ("Endpoint request timed out")
+* [throttling] https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html
 """
 
 from __future__ import annotations
@@ -59,7 +61,14 @@ def _synthesize(outdir: str) -> None:
     api = apigateway.RestApi(
         stack,
         "Api",
-        deploy_options=apigateway.StageOptions(stage_name="prod", variables={"color": "blue"}),
+        deploy_options=apigateway.StageOptions(
+            stage_name="prod",
+            variables={"color": "blue"},
+            # One token, refilled every 100 s: the second request is throttled whatever the machine's speed.
+            method_options={
+                "/limited/GET": apigateway.MethodDeploymentOptions(throttling_rate_limit=0.01, throttling_burst_limit=1)
+            },
+        ),
     )
     integration = apigateway.LambdaIntegration(handler.function)
     model = api.add_model(
@@ -85,6 +94,7 @@ def _synthesize(outdir: str) -> None:
         request_validator=validator,
         request_parameters={"method.request.querystring.q": True, "method.request.header.X-Tenant": True},
     )
+    api.root.add_resource("limited").add_method("GET", integration)
     api.root.add_resource("slow").add_method(
         "GET", apigateway.LambdaIntegration(handler.function, timeout=Duration.seconds(1))
     )
@@ -227,6 +237,18 @@ def test_an_integration_over_its_timeout_answers_504(app: LocalApp) -> None:
     # [quotas] the method's integration timeout (here 1 s); [timeout] INTEGRATION_TIMEOUT's body.
     answer = _send(app, "GET", "slow?sleep=5")
     assert (answer.status, json.loads(answer.raw)) == (504, {"message": "Endpoint request timed out"})
+
+
+def test_a_method_over_its_throttling_limits_answers_429(app: LocalApp) -> None:
+    # [throttling] a token bucket per method from the stage's MethodSettings; THROTTLED is 429 and
+    # falls back to the API's DEFAULT_4XX.
+    first = _send(app, "GET", "limited")
+    second = _send(app, "GET", "limited")
+    assert first.status == 200
+    assert second.status == 429
+    error = json.loads(second.raw)["error"]
+    assert (error["type"], error["message"]) == ("THROTTLED", "Too Many Requests")
+    assert second.headers["x-amzn-errortype"] == "TooManyRequestsException"
 
 
 def test_a_payload_over_10_mb_answers_413(app: LocalApp) -> None:

@@ -21,7 +21,8 @@ first, as in AWS: SigV4 and the caller's ``execute-api:Invoke`` for ``AWS_IAM``,
 Cognito user pool authorizer, a Lambda ``TOKEN``/``REQUEST`` authorizer (its function invoked under
 its Lambda permission); the integration's function is invoked only if its Lambda permission allows
 API Gateway. Every refusal is rendered through the API's gateway responses
-(:mod:`serverless_patterns.local.gateway_responses`). Not enforced: API keys, usage plans,
+(:mod:`serverless_patterns.local.gateway_responses`); a stage's and method's throttling applies
+(:mod:`serverless_patterns.local.throttling`). Not enforced: API keys, usage plans, the account's
 throttling, WAF, authorizer result caching. Non-proxy ``AWS``/``HTTP`` integrations answer ``501``.
 """
 
@@ -43,6 +44,7 @@ from serverless_patterns.local.api_auth import GatewayError
 from serverless_patterns.local.api_server import MAX_PAYLOAD_BYTES, http_server
 from serverless_patterns.local.gateway_responses import GatewayResponse, RequestContext
 from serverless_patterns.local.request_validation import EMPTY_MODEL, body_errors, missing_parameters
+from serverless_patterns.local.throttling import StageThrottling
 
 if TYPE_CHECKING:
     from serverless_patterns.local.authorization import Authorization
@@ -137,6 +139,8 @@ class RestApi:
     """The API's ``AWS::ApiGateway::GatewayResponse`` resources, by response type."""
     stage_variables: dict[str, dict[str, str]] = field(default_factory=dict)
     """Each stage's ``Variables``, given to integrations as ``stageVariables``."""
+    throttling: dict[str, StageThrottling] = field(default_factory=dict)
+    """Each stage's token buckets, from its ``MethodSettings``."""
 
     def match(self, http_method: str, path: str) -> tuple[tuple[Resource, Method] | None, dict[str, str]]:
         """The resource and method for a request path, and the path parameters."""
@@ -277,6 +281,12 @@ def read_rest_apis(template: dict[str, Any], scope: StackScope) -> list[RestApi]
                     apis[owner].stage_variables[properties["StageName"]] = {
                         str(key): str(scope.resolve(value)) for key, value in variables.items()
                     }
+                description = properties.get("StageDescription") or {}
+                settings = list(properties.get("MethodSettings") or description.get("MethodSettings") or [])
+                if "ThrottlingRateLimit" in description:  # a Deployment's stage-wide throttling
+                    settings.append({"ResourcePath": "/*", "HttpMethod": "*", **description})
+                if settings:
+                    apis[owner].throttling[properties["StageName"]] = StageThrottling.from_method_settings(settings)
         elif kind == "AWS::ApiGateway::Method":
             owner = api_of(properties.get("RestApiId"))
             if owner is None:
@@ -512,6 +522,9 @@ class ApiGatewayServer:
         resource, method = found
         context.path_parameters = path_params
         context.context["resourcePath"] = resource.path
+        throttling = api.throttling.get(stage)
+        if throttling is not None and not throttling.allows(resource.path, http_method):
+            raise responses.throttled()
         query = parse_qsl(parts.query, keep_blank_values=True)
         caller = _Caller()
         if self.authorization is not None:

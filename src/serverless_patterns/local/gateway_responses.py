@@ -459,3 +459,18 @@ def configuration_error() -> GatewayError:
     500
     """
     return _refusal(500, "API_CONFIGURATION_ERROR", "Internal server error", "InternalServerErrorException")
+
+
+def throttled() -> GatewayError:
+    """429 ``THROTTLED``: the stage's or method's token bucket is empty.
+
+    "Clients may receive 429 Too Many Requests error responses"
+    (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html);
+    ``TooManyRequestsException`` is API Gateway's name for a 429 (its API reference's common errors).
+
+    Examples
+    --------
+    >>> throttled().status, throttled().body
+    (429, {'message': 'Too Many Requests'})
+    """
+    return _refusal(429, "THROTTLED", "Too Many Requests", "TooManyRequestsException")
