@@ -25,6 +25,11 @@ def test_user_is_created_and_a_bad_one_rejected(outcome: Outcome) -> None:
     assert outcome.user["email"] == "ada@example.com"
     assert outcome.user["version"] == 1
     assert outcome.invalid_user_status == 400
+    # The CrudRestApi's BAD_REQUEST_BODY gateway response, as API Gateway applies it
+    # (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-gatewayResponse-definition.html).
+    assert outcome.invalid_user == {
+        "error": {"code": "BAD_REQUEST_BODY", "message": "Invalid request body", "details": []}
+    }
 
 
 def test_every_order_is_stored_and_its_event_reaches_every_handler(outcome: Outcome) -> None:

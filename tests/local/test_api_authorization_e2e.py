@@ -13,10 +13,12 @@ The deploy skips ``AWS::ApiGateway::Authorizer`` (moto cannot create it) and giv
 it the ``local-skipped-<logical id>`` placeholder, the id the router presents as the authorizer's
 ``aws:SourceArn``: the Lambda permission CDK writes for the authorizer function then matches.
 
-The bodies asserted are API Gateway's *default* gateway responses. A ``CrudRestApi`` also defines
-``DEFAULT_4XX``/``DEFAULT_5XX`` gateway responses that wrap them in its error envelope on AWS;
-the local cloud does not apply an API's ``AWS::ApiGateway::GatewayResponse`` (docs/local.md),
-so status codes, ``x-amzn-ErrorType`` and messages are AWS's, the body's shape is the default one.
+A ``CrudRestApi`` defines ``DEFAULT_4XX``/``DEFAULT_5XX`` gateway responses that wrap API
+Gateway's refusals in the library's error envelope (``{"error": {"code": <response type>,
+"message": $context.error.messageString, "details": []}}``); the local cloud applies them as AWS
+does ([gateway-responses]), so status codes, ``x-amzn-ErrorType`` and messages are AWS's and the
+body is the envelope a client of the deployed API receives. The small stack without the Lambda
+permission is a plain CrudApi too.
 
 Pages each test follows (named again in the tests):
 
@@ -33,6 +35,7 @@ Pages each test follows (named again in the tests):
 * [output] https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-lambda-authorizer-output.html
 * [authorizer] https://docs.aws.amazon.com/apigateway/latest/api/API_Authorizer.html (``identitySource``)
 * [deny] https://repost.aws/knowledge-center/api-gateway-403-error-lambda-authorizer
+* [gateway-responses] https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-gatewayResponse-definition.html
 """
 
 from __future__ import annotations
@@ -79,6 +82,11 @@ class Answer:
     @property
     def error_type(self) -> str | None:
         return next((value for name, value in self.headers.items() if name.lower() == "x-amzn-errortype"), None)
+
+
+def _envelope(response_type: str, message: str | None) -> dict[str, Any]:
+    """The CrudRestApi error envelope its DEFAULT_4XX/DEFAULT_5XX gateway responses give a refusal."""
+    return {"error": {"code": response_type, "message": message, "details": []}}
 
 
 def _synthesize_app(outdir: str, user_pool_arn: str) -> None:
@@ -233,7 +241,10 @@ def _session_arn(role_arn: str) -> str:
 def test_iam_method_answers_an_unsigned_request_403_missing_authentication_token(app: LocalApp) -> None:
     # [iam] callers of an AWS_IAM method sign with SigV4; [responses] MISSING_AUTHENTICATION_TOKEN is 403.
     answer = _send(app, "GET", "iam-items")
-    assert (answer.status, answer.body) == (403, {"message": "Missing Authentication Token"})
+    assert (answer.status, answer.body) == (
+        403,
+        _envelope("MISSING_AUTHENTICATION_TOKEN", "Missing Authentication Token"),
+    )
     assert answer.error_type == "MissingAuthenticationTokenException"
 
 
@@ -249,7 +260,8 @@ def test_iam_method_answers_a_body_changed_after_signing_403_signature_mismatch(
     # [sigv4] the signature covers the payload's SHA-256: another body no longer matches it.
     answer = _send(app, "POST", "iam-items", {"name": "Ann"}, sign=True, sent_body=b'{"name": "Eve"}')
     assert answer.status == 403
-    assert answer.body["message"].startswith(
+    assert answer.body["error"]["code"] == "INVALID_SIGNATURE"
+    assert answer.body["error"]["message"].startswith(
         "The request signature we calculated does not match the signature you provided. "
         "Check your AWS Secret Access Key and signing method."
     )
@@ -272,7 +284,9 @@ def test_iam_method_answers_an_unknown_access_key_403_invalid_security_token(app
     with pytest.raises(urllib.error.HTTPError) as raised:
         urllib.request.urlopen(request, timeout=60)
     assert raised.value.code == 403
-    assert json.loads(raised.value.read()) == {"message": "The security token included in the request is invalid."}
+    assert json.loads(raised.value.read()) == _envelope(
+        "INVALID_SIGNATURE", "The security token included in the request is invalid."
+    )
 
 
 def test_iam_method_answers_temporary_credentials_without_their_session_token_403(app: LocalApp) -> None:
@@ -292,7 +306,9 @@ def test_iam_method_answers_temporary_credentials_without_their_session_token_40
     with pytest.raises(urllib.error.HTTPError) as raised:
         urllib.request.urlopen(urllib.request.Request(url, method="GET", headers=headers), timeout=60)
     assert raised.value.code == 403
-    assert json.loads(raised.value.read()) == {"message": "The security token included in the request is invalid."}
+    assert json.loads(raised.value.read()) == _envelope(
+        "INVALID_SIGNATURE", "The security token included in the request is invalid."
+    )
 
 
 def test_iam_method_serves_a_granted_role_and_passes_its_session_arn_as_user_arn(app: LocalApp) -> None:
@@ -317,9 +333,10 @@ def test_iam_method_answers_a_role_without_the_grant_403_access_denied_and_recor
     arn = _method_arn(app, "GET", "/iam-items")
     answer = _send(app, "GET", "iam-items", sign=role)
     assert answer.status == 403
-    assert answer.body == {
-        "Message": f"User: {_session_arn(role)} is not authorized to perform: execute-api:Invoke on resource: {arn}"
-    }
+    assert answer.body == _envelope(
+        "ACCESS_DENIED",
+        f"User: {_session_arn(role)} is not authorized to perform: execute-api:Invoke on resource: {arn}",
+    )
     assert answer.error_type == "AccessDeniedException"
     assert any(
         denial.principal == _session_arn(role)
@@ -335,7 +352,7 @@ def test_method_whose_function_lacks_the_lambda_permission_answers_500_and_recor
     # [permission] API Gateway invokes the function only if its resource policy allows
     # apigateway.amazonaws.com: without it "Invalid permissions on Lambda function", 500.
     answer = _send(without_permission, "GET", "items", sign=True)
-    assert (answer.status, answer.body) == (500, {"message": "Internal server error"})
+    assert (answer.status, answer.body) == (500, _envelope("API_CONFIGURATION_ERROR", "Internal server error"))
     function = without_permission.resource("Items/Api/ReadFunction", "AWS::Lambda::Function").physical_id
     assert any(
         denial.principal == "apigateway.amazonaws.com"
@@ -386,7 +403,7 @@ def _id_token(app: LocalApp, user_pool: UserPool, username: str) -> str:
 def test_cognito_method_answers_a_request_without_a_token_401(app: LocalApp) -> None:
     # [cognito] the identity token goes in the Authorization header; [responses] UNAUTHORIZED is 401.
     answer = _send(app, "GET", "cognito-items")
-    assert (answer.status, answer.body) == (401, {"message": "Unauthorized"})
+    assert (answer.status, answer.body) == (401, _envelope("UNAUTHORIZED", "Unauthorized"))
     assert answer.error_type == "UnauthorizedException"
 
 
@@ -406,7 +423,7 @@ def test_cognito_method_answers_a_tampered_token_401(app: LocalApp, user_pool: U
     claims["cognito:username"] = "admin"
     forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
     answer = _send(app, "GET", "cognito-items", headers={"Authorization": f"{header}.{forged}.{signature}"})
-    assert (answer.status, answer.body) == (401, {"message": "Unauthorized"})
+    assert (answer.status, answer.body) == (401, _envelope("UNAUTHORIZED", "Unauthorized"))
 
 
 # -- Lambda TOKEN authorizer ------------------------------------------------------------------
@@ -437,7 +454,7 @@ def test_token_authorizer_explicit_deny_answers_403(app: LocalApp) -> None:
     answer = _send(app, "GET", "token-items", headers={"Authorization": "deny"})
     assert (answer.status, answer.body) == (
         403,
-        {"Message": "User is not authorized to access this resource with an explicit deny"},
+        _envelope("ACCESS_DENIED", "User is not authorized to access this resource with an explicit deny"),
     )
     assert answer.error_type == "AccessDeniedException"
 
@@ -445,14 +462,14 @@ def test_token_authorizer_explicit_deny_answers_403(app: LocalApp) -> None:
 def test_token_authorizer_failing_with_unauthorized_answers_401(app: LocalApp) -> None:
     # [lambda-authorizer] an authorizer that fails with "Unauthorized" makes API Gateway answer 401.
     answer = _send(app, "GET", "token-items", headers={"Authorization": "unauthorized"})
-    assert (answer.status, answer.body) == (401, {"message": "Unauthorized"})
+    assert (answer.status, answer.body) == (401, _envelope("UNAUTHORIZED", "Unauthorized"))
 
 
 def test_token_authorizer_output_without_a_policy_answers_500(app: LocalApp) -> None:
     # [output] principalId and policyDocument are required; [responses] AUTHORIZER_CONFIGURATION_ERROR is 500.
     before = _authorizer_invocations(app)
     answer = _send(app, "GET", "token-items", headers={"Authorization": "broken"})
-    assert (answer.status, answer.body) == (500, {"message": None})
+    assert (answer.status, answer.body) == (500, _envelope("AUTHORIZER_CONFIGURATION_ERROR", None))
     assert answer.error_type == "AuthorizerConfigurationException"
     assert _authorizer_invocations(app) == before + 1, "the 500 must come from the authorizer's answer"
 
@@ -461,5 +478,5 @@ def test_token_authorizer_is_not_invoked_without_its_identity_source(app: LocalA
     # [authorizer] identitySource: a request without the header is 401 and the authorizer does not run.
     before = _authorizer_invocations(app)
     answer = _send(app, "GET", "token-items")
-    assert (answer.status, answer.body) == (401, {"message": "Unauthorized"})
+    assert (answer.status, answer.body) == (401, _envelope("UNAUTHORIZED", "Unauthorized"))
     assert _authorizer_invocations(app) == before

@@ -236,3 +236,21 @@ def test_an_alarm_set_to_alarm_emails_the_on_call_address(app: LocalApp) -> None
     assert emails[0]["subject"].startswith(f'ALARM: "{alarm.name}"')
     # Setting the same state again is no change: CloudWatch runs no action.
     assert app.set_alarm_state(alarm.name, "ALARM") == []
+
+
+def test_api_gateway_refusals_come_in_the_librarys_error_envelope(app: LocalApp) -> None:
+    # The CrudRestApi's gateway responses (BAD_REQUEST_BODY, DEFAULT_4XX) apply to what API Gateway
+    # refuses itself, as on AWS:
+    # https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-gatewayResponse-definition.html
+    status, body = app.request("POST", "users", {"email": "ada@example.com"})
+    assert (status, body) == (
+        400,
+        {"error": {"code": "BAD_REQUEST_BODY", "message": "Invalid request body", "details": []}},
+    )
+    status, body = app.request("GET", "no-such-resource")
+    assert (status, body) == (
+        403,
+        {"error": {"code": "MISSING_AUTHENTICATION_TOKEN", "message": "Missing Authentication Token", "details": []}},
+    )
+    status, body = app.request("GET", "users", signed=False)
+    assert (status, body["error"]["code"]) == (403, "MISSING_AUTHENTICATION_TOKEN")

@@ -4,7 +4,7 @@ The router (:mod:`serverless_patterns.local.apigateway`) calls these to authoriz
 API Gateway does for a REST API method; the evaluation of IAM and authorizer policy documents
 lives elsewhere. Every failure is a :class:`GatewayError` carrying API Gateway's *default*
 gateway response (status, body, ``x-amzn-ErrorType``); the router applies an API's own
-``GatewayResponses`` on top.
+gateway responses on top (:mod:`serverless_patterns.local.gateway_responses`).
 
 Sources, one per behaviour (the tests cite the same pages):
 
@@ -65,6 +65,8 @@ class GatewayError(Exception):
     response_type: str
     body: dict[str, Any]
     error_type: str
+    validation_error_string: str | None = None
+    """``$context.error.validationErrorString``: the validator's detail of a ``BAD_REQUEST_BODY``."""
 
     def __post_init__(self) -> None:
         super().__init__(self.status, self.response_type, self.body, self.error_type)

@@ -58,6 +58,7 @@ _ROUTER_TYPES = frozenset(
         "AWS::ApiGateway::Stage",
         "AWS::ApiGateway::Model",
         "AWS::ApiGateway::RequestValidator",
+        "AWS::ApiGateway::GatewayResponse",
         "AWS::SNS::Subscription",
     }
 )
@@ -146,6 +147,12 @@ def prepare_template(template: dict[str, Any], stack_name: str = "Stack") -> tup
             # moto parses an archive's pattern as a JSON string only.
             if isinstance(properties.get("EventPattern"), dict):
                 properties["EventPattern"] = {"Fn::ToJsonString": properties["EventPattern"]}
+        if resource.get("Type") == "AWS::ApiGateway::Method":
+            # moto 5.2 reads IntegrationHttpMethod and Uri unconditionally; a MOCK integration has neither.
+            integration = resource.get("Properties", {}).get("Integration")
+            if isinstance(integration, dict) and str(integration.get("Type", "")).upper() == "MOCK":
+                integration.setdefault("IntegrationHttpMethod", "POST")
+                integration.setdefault("Uri", "")
         if resource.get("Type") == "AWS::DynamoDB::GlobalTable":
             _global_table_to_table(resource)
             notes.append(f"{logical_id} (AWS::DynamoDB::GlobalTable) deployed as one AWS::DynamoDB::Table")
