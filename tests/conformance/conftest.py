@@ -13,6 +13,7 @@ follows and how well the local cloud supports it:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
@@ -42,22 +43,27 @@ class Behaviour:
     test: str
 
 
-def behaviour(service: str, name: str, url: str, *, support: Support = "yes", reason: str = "") -> Callable[[F], F]:
+def behaviour(service: str, name: str, *, support: Support = "yes", reason: str = "") -> Callable[[F], F]:
     """Mark a test as the check of one AWS behaviour (see the module docstring).
+
+    The test's docstring cites the AWS page the behaviour follows (its first URL).
 
     Examples
     --------
-    >>> @behaviour("SQS", "a deleted message is not received again", "https://docs.aws.amazon.com/...")
-    ... def test_sqs_deleted_message_is_not_received_again(): ...
+    >>> @behaviour("SQS", "a deleted message is not received again")
+    ... def test_sqs_deleted_message_is_not_received_again():
+    ...     "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-visibility-timeout.html"
     """
     if support not in SUPPORT_LEVELS:
         raise ValueError(f"support must be one of {SUPPORT_LEVELS}, got {support!r}")
     if (support == "yes") == bool(reason):
         raise ValueError(f"{name!r}: a reason is required for partial and no support, and only for them")
-    if not url.startswith(AWS_DOCS):
-        raise ValueError(f"{name!r}: cite an AWS documentation page, got {url!r}")
 
     def mark(test: F) -> F:
+        cited = re.search(r"https://\S+", test.__doc__ or "")
+        if cited is None or not cited.group().startswith(AWS_DOCS):
+            raise ValueError(f"{test.__name__}: its docstring must cite an AWS documentation page")
+        url = cited.group()
         test = pytest.mark.behaviour(service=service, name=name, url=url, support=support, reason=reason)(test)
         if support == "no":
             test = pytest.mark.xfail(strict=True, reason=f"local cloud gap: {reason}")(test)

@@ -16,20 +16,6 @@ from tests.conformance.conftest import behaviour
 
 pytestmark = pytest.mark.e2e
 
-PROXY = "https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html"
-RESOURCES = (
-    "https://docs.aws.amazon.com/apigateway/latest/developerguide/"
-    "api-gateway-method-settings-method-request.html#api-gateway-proxy-resource"
-)
-MISSING_TOKEN = "https://repost.aws/knowledge-center/api-gateway-authentication-token-errors"
-VALIDATION = "https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-method-request-validation.html"
-LAMBDA_ERRORS = "https://docs.aws.amazon.com/lambda/latest/dg/services-apigateway-errors.html"
-GATEWAY_RESPONSES = "https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html"
-QUOTAS = "https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html"
-IAM_AUTH = (
-    "https://docs.aws.amazon.com/apigateway/latest/developerguide/"
-    "api-gateway-control-access-using-iam-policies-to-invoke-api.html"
-)
 MISSING = {"message": "Missing Authentication Token"}
 PNG = b"\x89PNG\r\n\x1a\n\x00binary"
 
@@ -127,14 +113,16 @@ def _json(app: LocalApp, method: str, path: str, **options: object) -> tuple[int
 
 
 # -- routing ---------------------------------------------------------------------------------
-@behaviour("API Gateway", "a literal path part takes precedence over a {param} sibling", RESOURCES)
+@behaviour("API Gateway", "a literal path part takes precedence over a {param} sibling")
 def test_apigateway_literal_path_takes_precedence_over_a_path_parameter(local_app: LocalApp) -> None:
+    """AWS: https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-method-settings-method-request.html#api-gateway-proxy-resource"""
     assert _json(local_app, "GET", "route/literal")[1]["resource"] == "/route/literal"  # type: ignore[index]
     assert _json(local_app, "GET", "route/other")[1]["resource"] == "/route/{id}"  # type: ignore[index]
 
 
-@behaviour("API Gateway", "a literal or {param} resource takes precedence over a {proxy+} sibling", RESOURCES)
+@behaviour("API Gateway", "a literal or {param} resource takes precedence over a {proxy+} sibling")
 def test_apigateway_specific_resource_takes_precedence_over_a_greedy_proxy(local_app: LocalApp) -> None:
+    """AWS: https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-method-settings-method-request.html#api-gateway-proxy-resource"""
     assert _json(local_app, "GET", "files/readme")[1]["resource"] == "/files/readme"  # type: ignore[index]
     assert _json(local_app, "GET", "files/docs/a")[1]["resource"] == "/files/docs/{name}"  # type: ignore[index]
     status, event = _json(local_app, "GET", "files/a/b/c")
@@ -143,38 +131,42 @@ def test_apigateway_specific_resource_takes_precedence_over_a_greedy_proxy(local
     assert event["pathParameters"] == {"proxy": "a/b/c"}  # type: ignore[index]
 
 
-@behaviour("API Gateway", "an ANY method serves every HTTP verb and passes the real verb", PROXY)
+@behaviour("API Gateway", "an ANY method serves every HTTP verb and passes the real verb")
 def test_apigateway_any_method_serves_every_verb(local_app: LocalApp) -> None:
+    """AWS: https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html"""
     for verb in ("GET", "POST", "PUT", "PATCH", "DELETE"):
         status, event = _json(local_app, verb, "files/x/y", data=b"{}" if verb in ("POST", "PUT", "PATCH") else None)
         assert status == 200, verb
         assert event["httpMethod"] == verb  # type: ignore[index]
 
 
-@behaviour("API Gateway", "an unknown path answers 403 Missing Authentication Token", MISSING_TOKEN)
+@behaviour("API Gateway", "an unknown path answers 403 Missing Authentication Token")
 def test_apigateway_unknown_path_answers_403_missing_authentication_token(local_app: LocalApp) -> None:
+    """AWS: https://repost.aws/knowledge-center/api-gateway-authentication-token-errors"""
     assert _json(local_app, "GET", "nothing/here") == (403, MISSING)
 
 
-@behaviour("API Gateway", "a method the resource lacks answers 403 Missing Authentication Token", MISSING_TOKEN)
+@behaviour("API Gateway", "a method the resource lacks answers 403 Missing Authentication Token")
 def test_apigateway_missing_method_answers_403_missing_authentication_token(local_app: LocalApp) -> None:
+    """AWS: https://repost.aws/knowledge-center/api-gateway-authentication-token-errors"""
     assert _json(local_app, "DELETE", "route/literal") == (403, MISSING)
 
 
 @behaviour(
     "API Gateway",
     "a verb no method defines (TRACE) answers 403 Missing Authentication Token",
-    MISSING_TOKEN,
     support="no",
     reason="the local router answers 501 to a verb it does not know",
 )
 def test_apigateway_unknown_verb_answers_403_missing_authentication_token(local_app: LocalApp) -> None:
+    """AWS: https://repost.aws/knowledge-center/api-gateway-authentication-token-errors"""
     assert _json(local_app, "TRACE", "route/literal") == (403, MISSING)
 
 
 # -- the proxy event -------------------------------------------------------------------------
-@behaviour("API Gateway", "the proxy event carries resource, path, verb, path parameters and request context", PROXY)
+@behaviour("API Gateway", "the proxy event carries resource, path, verb, path parameters and request context")
 def test_apigateway_proxy_event_carries_the_request(local_app: LocalApp) -> None:
+    """AWS: https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html"""
     status, event = _json(local_app, "GET", "shape/echo", headers={"X-Test": "hdr"})
     assert status == 200
     assert isinstance(event, dict)
@@ -187,8 +179,9 @@ def test_apigateway_proxy_event_carries_the_request(local_app: LocalApp) -> None
     assert (event["body"], event["isBase64Encoded"]) == (None, False)
 
 
-@behaviour("API Gateway", "repeated query parameters and headers arrive in the multiValue maps", PROXY)
+@behaviour("API Gateway", "repeated query parameters and headers arrive in the multiValue maps")
 def test_apigateway_proxy_event_has_multi_value_query_and_headers(local_app: LocalApp) -> None:
+    """AWS: https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html"""
     _, event = _json(local_app, "GET", "shape/echo?a=1&a=2&b=3")
     assert isinstance(event, dict)
     assert event["queryStringParameters"] == {"a": "2", "b": "3"}
@@ -196,76 +189,84 @@ def test_apigateway_proxy_event_has_multi_value_query_and_headers(local_app: Loc
     assert all(isinstance(values, list) for values in event["multiValueHeaders"].values())
 
 
-@behaviour("API Gateway", "a text request body reaches the handler as a string, isBase64Encoded false", PROXY)
+@behaviour("API Gateway", "a text request body reaches the handler as a string, isBase64Encoded false")
 def test_apigateway_proxy_event_carries_a_text_body(local_app: LocalApp) -> None:
+    """AWS: https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html"""
     _, event = _json(local_app, "POST", "shape/echo", data=b'{"a": 1}', headers={"Content-Type": "application/json"})
     assert isinstance(event, dict)
     assert (event["body"], event["isBase64Encoded"]) == ('{"a": 1}', False)
 
 
 # -- the proxy response ----------------------------------------------------------------------
-@behaviour("API Gateway", "the handler's statusCode, headers and body become the HTTP response", PROXY)
+@behaviour("API Gateway", "the handler's statusCode, headers and body become the HTTP response")
 def test_apigateway_proxy_response_sets_status_headers_and_body(local_app: LocalApp) -> None:
+    """AWS: https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html"""
     status, headers, body = http(local_app, "GET", "shape/teapot", api="Api")
     assert (status, headers["X-Kind"], body) == (418, "teapot", b"short and stout")
 
 
-@behaviour("API Gateway", "multiValueHeaders become repeated response headers", PROXY)
+@behaviour("API Gateway", "multiValueHeaders become repeated response headers")
 def test_apigateway_proxy_response_multi_value_headers_repeat(local_app: LocalApp) -> None:
+    """AWS: https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html"""
     status, headers, _ = http(local_app, "GET", "shape/cookies", api="Api")
     assert status == 200
     assert headers.get_all("Set-Cookie") == ["a=1", "b=2"]
 
 
-@behaviour("API Gateway", "an isBase64Encoded body of a binary media type is decoded to bytes", PROXY)
+@behaviour("API Gateway", "an isBase64Encoded body of a binary media type is decoded to bytes")
 def test_apigateway_proxy_response_base64_body_is_decoded(local_app: LocalApp) -> None:
+    """AWS: https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html"""
     status, headers, body = http(local_app, "GET", "shape/image", api="Api", headers={"Accept": "image/png"})
     assert (status, headers["Content-Type"], body) == (200, "image/png", PNG)
     assert body != base64.b64encode(PNG)
 
 
-@behaviour("API Gateway", "a handler error answers 502 Internal server error", LAMBDA_ERRORS)
+@behaviour("API Gateway", "a handler error answers 502 Internal server error")
 def test_apigateway_handler_error_answers_502(local_app: LocalApp) -> None:
+    """AWS: https://docs.aws.amazon.com/lambda/latest/dg/services-apigateway-errors.html"""
     assert _json(local_app, "GET", "shape/raise") == (502, {"message": "Internal server error"})
 
 
-@behaviour("API Gateway", "a malformed proxy response answers 502 Internal server error", LAMBDA_ERRORS)
+@behaviour("API Gateway", "a malformed proxy response answers 502 Internal server error")
 def test_apigateway_malformed_proxy_response_answers_502(local_app: LocalApp) -> None:
+    """AWS: https://docs.aws.amazon.com/lambda/latest/dg/services-apigateway-errors.html"""
     assert _json(local_app, "GET", "shape/malformed") == (502, {"message": "Internal server error"})
 
 
 @behaviour(
     "API Gateway",
     "an integration slower than its timeout answers 504",
-    QUOTAS,
     support="no",
     reason="the integration timeout is not applied: the router waits for the handler",
 )
 def test_apigateway_integration_timeout_answers_504(local_app: LocalApp) -> None:
+    """AWS: https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html"""
     assert _json(local_app, "GET", "slow/sleep")[0] == 504
 
 
 @behaviour(
     "API Gateway",
     "a request body over 10 MB answers 413",
-    QUOTAS,
     support="no",
     reason="the payload quota is not applied: the body reaches the handler",
 )
 def test_apigateway_request_over_10_mb_answers_413(local_app: LocalApp) -> None:
+    """AWS: https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html"""
     status, _, _ = http(local_app, "POST", "upload", api="Api", data=b"x" * (10 * 1024 * 1024 + 1))
     assert status == 413
 
 
 # -- request validation ----------------------------------------------------------------------
-@behaviour("API Gateway", "a missing required parameter answers 400 naming the parameters", VALIDATION)
+@behaviour("API Gateway", "a missing required parameter answers 400 naming the parameters")
 def test_apigateway_validator_rejects_missing_parameters(local_app: LocalApp) -> None:
+    """AWS: https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-method-request-validation.html"""
     assert _json(local_app, "GET", "search") == (400, {"message": "Missing required request parameters: [q, X-Tenant]"})
     assert _json(local_app, "GET", "search?q=pens", headers={"X-Tenant": "t"})[0] == 200
 
 
-@behaviour("API Gateway", "a body that breaks the model answers 400 Invalid request body", VALIDATION)
+@behaviour("API Gateway", "a body that breaks the model answers 400 Invalid request body")
 def test_apigateway_validator_rejects_a_body_against_the_model(local_app: LocalApp) -> None:
+    """AWS: https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-method-request-validation.html"""
     json_type = {"Content-Type": "application/json"}
     assert _json(local_app, "POST", "validated", data=b'{"name": ""}', headers=json_type) == (
         400,
@@ -277,11 +278,11 @@ def test_apigateway_validator_rejects_a_body_against_the_model(local_app: LocalA
 @behaviour(
     "API Gateway",
     "$context.error.validationErrorString names what the body broke",
-    GATEWAY_RESPONSES,
     support="no",
     reason="gateway responses are not applied, so no template sees the validator's detail",
 )
 def test_apigateway_validation_error_string_names_the_broken_rule(local_app: LocalApp) -> None:
+    """AWS: https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html"""
     json_type = {"Content-Type": "application/json"}
     status, _, raw = http(local_app, "POST", "validated", api="CustomApi", data=b'{"other": 1}', headers=json_type)
     assert status == 400
@@ -291,24 +292,26 @@ def test_apigateway_validation_error_string_names_the_broken_rule(local_app: Loc
 @behaviour(
     "API Gateway",
     "a DEFAULT_4XX gateway response shapes every 4xx the API answers",
-    GATEWAY_RESPONSES,
     support="no",
     reason="AWS::ApiGateway::GatewayResponse is skipped: errors keep API Gateway's default body",
 )
 def test_apigateway_default_4xx_gateway_response_is_applied(local_app: LocalApp) -> None:
+    """AWS: https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html"""
     status, headers, raw = http(local_app, "GET", "nothing", api="CustomApi")
     assert (status, headers.get("X-Custom"), json.loads(raw)) == (403, "yes", {"error": "Missing Authentication Token"})
 
 
 # -- IAM authorization -----------------------------------------------------------------------
-@behaviour("API Gateway", "an unsigned request to an AWS_IAM method answers 403 Missing Authentication Token", IAM_AUTH)
+@behaviour("API Gateway", "an unsigned request to an AWS_IAM method answers 403 Missing Authentication Token")
 def test_apigateway_iam_method_refuses_an_unsigned_request(local_app: LocalApp) -> None:
+    """AWS: https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-control-access-using-iam-policies-to-invoke-api.html"""
     assert _json(local_app, "GET", "private") == (403, MISSING)
     assert _json(local_app, "GET", "private", signed=True)[0] == 200
 
 
-@behaviour("API Gateway", "a role without execute-api:Invoke gets 403 naming the role and method ARN", IAM_AUTH)
+@behaviour("API Gateway", "a role without execute-api:Invoke gets 403 naming the role and method ARN")
 def test_apigateway_iam_method_refuses_a_role_without_invoke_permission(local_app: LocalApp) -> None:
+    """AWS: https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-control-access-using-iam-policies-to-invoke-api.html"""
     role = local_app.outputs["OutsiderRoleArn"]
     status, body = _json(local_app, "GET", "private", role=role)
     assert status == 403
