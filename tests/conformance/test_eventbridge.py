@@ -6,12 +6,13 @@ import json
 from typing import Any
 
 import pytest
-from aws_cdk import App, Duration, Stack
+from aws_cdk import App, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sqs as sqs
 
+from serverless_patterns import EventFanout, FanoutRoute, FanoutTarget
 from serverless_patterns.local.pytest_plugin import LocalApp
 from tests.conformance.apps import function, recorded_by, records
 from tests.conformance.conftest import behaviour
@@ -33,14 +34,24 @@ def build_app(outdir: str) -> str:
     app = App(outdir=outdir)
     stack = Stack(app, "ConformanceEvents")
     bus = events.EventBus(stack, "Bus")
-    for name, detail in PATTERNS.items():
-        rule = events.Rule(
-            stack,
-            f"{name}Rule",
-            event_bus=bus,
+    doomed = function(stack, "Doomed", "recorder")
+    # The library's fan-out: one route (rule, targets, DLQ) per pattern under test.
+    routes = [
+        FanoutRoute(
+            name=name,
             event_pattern=events.EventPattern(source=[f"conf.{name}"], detail=detail),
+            targets=[sqs.Queue(stack, name)],
         )
-        rule.add_target(targets.SqsQueue(sqs.Queue(stack, name)))
+        for name, detail in PATTERNS.items()
+    ]
+    routes.append(
+        FanoutRoute(
+            name="Doomed",
+            event_pattern=events.EventPattern(source=["conf.doomed"]),
+            targets=[FanoutTarget(destination=doomed, retry_attempts=1)],
+        )
+    )
+    EventFanout(stack, "Fanout", event_bus=bus, routes=routes, removal_policy=RemovalPolicy.DESTROY)
     either = events.Rule(stack, "OrRule", event_bus=bus, event_pattern=events.EventPattern(source=["conf.Or"]))
     either.add_target(targets.SqsQueue(sqs.Queue(stack, "Or")))
     either.node.default_child.add_property_override(  # type: ignore[union-attr]
@@ -69,14 +80,6 @@ def build_app(outdir: str) -> str:
         stack, "LambdaRule", event_bus=bus, event_pattern=events.EventPattern(source=["conf.lambda"])
     )
     to_lambda.add_target(targets.LambdaFunction(recorder))
-
-    doomed = function(stack, "Doomed", "recorder")
-    doomed_rule = events.Rule(
-        stack, "DoomedRule", event_bus=bus, event_pattern=events.EventPattern(source=["conf.doomed"])
-    )
-    doomed_rule.add_target(
-        targets.LambdaFunction(doomed, dead_letter_queue=sqs.Queue(stack, "DoomedDlq"), retry_attempts=1)
-    )
 
     # A target whose function has no resource policy for EventBridge (L1: no permission is added).
     unpermitted = function(stack, "Unpermitted", "recorder")
@@ -224,7 +227,7 @@ def test_eventbridge_undeliverable_event_goes_to_the_target_dlq_with_error_attri
     local_app.client("lambda").delete_function(FunctionName=local_app.function_name("Doomed"))
     _put(local_app, "conf.doomed", {"id": "lost"})
     local_app.wait_until_idle()
-    [message] = local_app.receive_all("DoomedDlq", wait_seconds=5)
+    [message] = local_app.receive_all("Fanout/Doomed/DeadLetterQueue", wait_seconds=5)
     assert json.loads(message["Body"])["detail"] == {"id": "lost"}
     attributes = {name: value["StringValue"] for name, value in message["MessageAttributes"].items()}
     assert attributes["RULE_ARN"].startswith("arn:aws:events:us-east-1:123456789012:rule/")
