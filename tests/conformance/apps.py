@@ -1,4 +1,4 @@
-"""Helpers the conformance apps share: a plain Python function from a handler folder, a record queue."""
+"""Helpers the conformance modules share: the app fixture, functions from handler folders, records, HTTP."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ import json
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from email.message import Message as HTTPMessage
 from pathlib import Path
 from typing import Any
 
+import pytest
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
@@ -17,6 +19,16 @@ from aws_cdk import aws_sqs as sqs
 from serverless_patterns.local.pytest_plugin import LocalApp
 
 HANDLERS = Path(__file__).parent / "handlers"
+
+
+def deployed_from(build_app: Callable[[str], str]) -> Any:
+    """A module's ``local_cdk_out`` fixture: ``build_app`` synthesized once into a temporary folder."""
+
+    @pytest.fixture(scope="module")
+    def local_cdk_out(tmp_path_factory: pytest.TempPathFactory) -> str:
+        return build_app(str(tmp_path_factory.mktemp(build_app.__module__.rsplit(".", 1)[-1]) / "cdk.out"))
+
+    return local_cdk_out
 
 
 def function(stack: Stack, id: str, handler: str, **options: Any) -> lambda_.Function:

@@ -11,13 +11,33 @@ from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_iam as iam
 
 from serverless_patterns.local.pytest_plugin import LocalApp
-from tests.conformance.apps import function, http
+from tests.conformance.apps import deployed_from, function, http
 from tests.conformance.conftest import behaviour
 
 pytestmark = pytest.mark.e2e
 
 MISSING = {"message": "Missing Authentication Token"}
 PNG = b"\x89PNG\r\n\x1a\n\x00binary"
+
+
+def _validated_post(
+    api: apigateway.RestApi, integration: apigateway.Integration, **validation: bool
+) -> apigateway.RequestValidator:
+    """``POST /validated`` whose JSON body must be an object with a non-empty string ``name``."""
+    model = api.add_model(
+        "Item",
+        content_type="application/json",
+        schema=apigateway.JsonSchema(
+            type=apigateway.JsonSchemaType.OBJECT,
+            required=["name"],
+            properties={"name": apigateway.JsonSchema(type=apigateway.JsonSchemaType.STRING, min_length=1)},
+        ),
+    )
+    validator = api.add_request_validator("Validator", validate_request_body=True, **validation)
+    api.root.add_resource("validated").add_method(
+        "POST", integration, request_validator=validator, request_models={"application/json": model}
+    )
+    return validator
 
 
 def build_app(outdir: str) -> str:
@@ -45,19 +65,7 @@ def build_app(outdir: str) -> str:
     )
     api.root.add_resource("upload").add_method("POST", integration)
 
-    model = api.add_model(
-        "Item",
-        content_type="application/json",
-        schema=apigateway.JsonSchema(
-            type=apigateway.JsonSchemaType.OBJECT,
-            required=["name"],
-            properties={"name": apigateway.JsonSchema(type=apigateway.JsonSchemaType.STRING, min_length=1)},
-        ),
-    )
-    validator = api.add_request_validator("Validator", validate_request_body=True, validate_request_parameters=True)
-    api.root.add_resource("validated").add_method(
-        "POST", integration, request_validator=validator, request_models={"application/json": model}
-    )
+    validator = _validated_post(api, integration, validate_request_parameters=True)
     api.root.add_resource("search").add_method(
         "GET",
         integration,
@@ -82,29 +90,13 @@ def build_app(outdir: str) -> str:
         type=apigateway.ResponseType.BAD_REQUEST_BODY,
         templates={"application/json": '{"detail": "$context.error.validationErrorString"}'},
     )
-    custom_model = custom.add_model(
-        "Item",
-        content_type="application/json",
-        schema=apigateway.JsonSchema(
-            type=apigateway.JsonSchemaType.OBJECT,
-            required=["name"],
-            properties={"name": apigateway.JsonSchema(type=apigateway.JsonSchemaType.STRING)},
-        ),
-    )
-    custom.root.add_resource("validated").add_method(
-        "POST",
-        integration,
-        request_validator=custom.add_request_validator("Validator", validate_request_body=True),
-        request_models={"application/json": custom_model},
-    )
+    _validated_post(custom, integration)
     CfnOutput(stack, "OutsiderRoleArn", value=outsider.role_arn)
     app.synth()
     return outdir
 
 
-@pytest.fixture(scope="module")
-def local_cdk_out(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return build_app(str(tmp_path_factory.mktemp("conformance-api") / "cdk.out"))
+local_cdk_out = deployed_from(build_app)
 
 
 def _json(app: LocalApp, method: str, path: str, **options: object) -> tuple[int, object]:

@@ -11,6 +11,7 @@ from aws_cdk import aws_dynamodb as dynamodb
 from botocore.exceptions import ClientError
 
 from serverless_patterns.local.pytest_plugin import LocalApp
+from tests.conformance.apps import deployed_from
 from tests.conformance.conftest import behaviour
 
 pytestmark = pytest.mark.e2e
@@ -30,9 +31,7 @@ def build_app(outdir: str) -> str:
     return outdir
 
 
-@pytest.fixture(scope="module")
-def local_cdk_out(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return build_app(str(tmp_path_factory.mktemp("conformance-dynamo") / "cdk.out"))
+local_cdk_out = deployed_from(build_app)
 
 
 @pytest.fixture

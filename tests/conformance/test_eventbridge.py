@@ -14,7 +14,7 @@ from aws_cdk import aws_sqs as sqs
 
 from serverless_patterns import EventFanout, FanoutRoute, FanoutTarget
 from serverless_patterns.local.pytest_plugin import LocalApp
-from tests.conformance.apps import function, recorded_by, records
+from tests.conformance.apps import deployed_from, function, recorded_by, records
 from tests.conformance.conftest import behaviour
 
 pytestmark = pytest.mark.e2e
@@ -108,9 +108,7 @@ def build_app(outdir: str) -> str:
     return outdir
 
 
-@pytest.fixture(scope="module")
-def local_cdk_out(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return build_app(str(tmp_path_factory.mktemp("conformance-events") / "cdk.out"))
+local_cdk_out = deployed_from(build_app)
 
 
 def _put(app: LocalApp, source: str, *details: dict[str, Any]) -> None:

@@ -13,7 +13,7 @@ from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_sqs as sqs
 
 from serverless_patterns.local.pytest_plugin import LocalApp
-from tests.conformance.apps import HANDLERS, function, recorded_by, records
+from tests.conformance.apps import HANDLERS, deployed_from, function, recorded_by, records
 from tests.conformance.conftest import behaviour
 
 pytestmark = pytest.mark.e2e
@@ -58,9 +58,7 @@ def build_app(outdir: str) -> str:
     return outdir
 
 
-@pytest.fixture(scope="module")
-def local_cdk_out(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return build_app(str(tmp_path_factory.mktemp("conformance-lambda") / "cdk.out"))
+local_cdk_out = deployed_from(build_app)
 
 
 def _invoke(app: LocalApp, function: str, event: Any, **options: Any) -> tuple[dict[str, Any], Any]:

@@ -11,7 +11,7 @@ from aws_cdk import aws_sqs as sqs
 
 from serverless_patterns import QueueProcessor
 from serverless_patterns.local.pytest_plugin import LocalApp
-from tests.conformance.apps import HANDLERS, recorded_by, records
+from tests.conformance.apps import HANDLERS, deployed_from, recorded_by, records
 from tests.conformance.conftest import behaviour
 
 pytestmark = pytest.mark.e2e
@@ -42,9 +42,7 @@ def build_app(outdir: str) -> str:
     return outdir
 
 
-@pytest.fixture(scope="module")
-def local_cdk_out(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return build_app(str(tmp_path_factory.mktemp("conformance-sqs") / "cdk.out"))
+local_cdk_out = deployed_from(build_app)
 
 
 def _send_together(app: LocalApp, *bodies: str, **options: Any) -> None:

@@ -11,7 +11,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_stepfunctions as sfn
 
 from serverless_patterns.local.pytest_plugin import LocalApp
-from tests.conformance.apps import function, recorded_by, records
+from tests.conformance.apps import deployed_from, function, recorded_by, records
 from tests.conformance.conftest import behaviour
 
 pytestmark = pytest.mark.e2e
@@ -131,9 +131,7 @@ def build_app(outdir: str) -> str:
     return outdir
 
 
-@pytest.fixture(scope="module")
-def local_cdk_out(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return build_app(str(tmp_path_factory.mktemp("conformance-sfn") / "cdk.out"))
+local_cdk_out = deployed_from(build_app)
 
 
 def _attempts(app: LocalApp, marker: str) -> int:
