@@ -112,7 +112,7 @@ def test_apigateway_literal_path_takes_precedence_over_a_path_parameter(local_ap
     assert _json(local_app, "GET", "route/other")[1]["resource"] == "/route/{id}"  # type: ignore[index]
 
 
-@behaviour("API Gateway", "a literal or {param} resource takes precedence over a {proxy+} sibling")
+@behaviour("API Gateway", "a literal or {param} resource takes precedence over a {proxy+} that also matches")
 def test_apigateway_specific_resource_takes_precedence_over_a_greedy_proxy(local_app: LocalApp) -> None:
     """AWS: https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-method-settings-method-request.html#api-gateway-proxy-resource"""
     assert _json(local_app, "GET", "files/readme")[1]["resource"] == "/files/readme"  # type: ignore[index]
@@ -148,7 +148,7 @@ def test_apigateway_missing_method_answers_403_missing_authentication_token(loca
     "API Gateway",
     "a verb no method defines (TRACE) answers 403 Missing Authentication Token",
     support="no",
-    reason="the local router answers 501 to a verb it does not know",
+    reason="the local API server answers 501 (an HTML error page) to a verb it has no handler for",
 )
 def test_apigateway_unknown_verb_answers_403_missing_authentication_token(local_app: LocalApp) -> None:
     """AWS: https://repost.aws/knowledge-center/api-gateway-authentication-token-errors"""
@@ -229,7 +229,7 @@ def test_apigateway_malformed_proxy_response_answers_502(local_app: LocalApp) ->
     "API Gateway",
     "an integration slower than its timeout answers 504",
     support="no",
-    reason="the integration timeout is not applied: the router waits for the handler",
+    reason="the integration timeout is not applied: the router waits for the handler and answers 200",
 )
 def test_apigateway_integration_timeout_answers_504(local_app: LocalApp) -> None:
     """AWS: https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html"""
@@ -240,7 +240,7 @@ def test_apigateway_integration_timeout_answers_504(local_app: LocalApp) -> None
     "API Gateway",
     "a request body over 10 MB answers 413",
     support="no",
-    reason="the payload quota is not applied: the body reaches the handler",
+    reason="the 10 MB payload quota is not applied: the body reaches the handler (200)",
 )
 def test_apigateway_request_over_10_mb_answers_413(local_app: LocalApp) -> None:
     """AWS: https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html"""
