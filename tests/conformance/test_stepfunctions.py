@@ -167,9 +167,9 @@ def test_stepfunctions_catch_result_path_keeps_input_and_adds_the_error(local_ap
 @behaviour("Step Functions", "a Lambda task's error name is the exception's errorType")
 def test_stepfunctions_lambda_error_name_is_the_error_type(local_app: LocalApp) -> None:
     """AWS: https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html"""
-    execution = local_app.run_execution("Retry", {"error": "Transient", "id": "named"})
+    execution = local_app.run_execution("TaskFailed", {"error": "Permanent", "id": "named"})
     cause = json.loads(execution["output"]["error"]["Cause"])
-    assert (execution["output"]["error"]["Error"], cause["errorType"]) == ("Transient", "Transient")
+    assert (execution["output"]["error"]["Error"], cause["errorType"]) == ("Permanent", "Permanent")
     _attempts(local_app, "named")
 
 
