@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from typing import Any
 
 import pytest
 from aws_cdk import App, CfnOutput, Duration, Stack
@@ -21,7 +22,7 @@ PNG = b"\x89PNG\r\n\x1a\n\x00binary"
 
 
 def _validated_post(
-    api: apigateway.RestApi, integration: apigateway.Integration, **validation: bool
+    api: apigateway.RestApi, integration: apigateway.Integration, *, validate_request_parameters: bool = False
 ) -> apigateway.RequestValidator:
     """``POST /validated`` whose JSON body must be an object with a non-empty string ``name``."""
     model = api.add_model(
@@ -33,7 +34,9 @@ def _validated_post(
             properties={"name": apigateway.JsonSchema(type=apigateway.JsonSchemaType.STRING, min_length=1)},
         ),
     )
-    validator = api.add_request_validator("Validator", validate_request_body=True, **validation)
+    validator = api.add_request_validator(
+        "Validator", validate_request_body=True, validate_request_parameters=validate_request_parameters
+    )
     api.root.add_resource("validated").add_method(
         "POST", integration, request_validator=validator, request_models={"application/json": model}
     )
@@ -99,8 +102,8 @@ def build_app(outdir: str) -> str:
 local_cdk_out = deployed_from(build_app)
 
 
-def _json(app: LocalApp, method: str, path: str, **options: object) -> tuple[int, object]:
-    status, _, raw = http(app, method, path, api=str(options.pop("api", "Api")), **options)  # type: ignore[arg-type]
+def _json(app: LocalApp, method: str, path: str, **options: Any) -> tuple[int, Any]:
+    status, _, raw = http(app, method, path, api=options.pop("api", "Api"), **options)
     return status, json.loads(raw) if raw else None
 
 
@@ -108,19 +111,19 @@ def _json(app: LocalApp, method: str, path: str, **options: object) -> tuple[int
 @behaviour("API Gateway", "a literal path part takes precedence over a {param} sibling")
 def test_apigateway_literal_path_takes_precedence_over_a_path_parameter(local_app: LocalApp) -> None:
     """AWS: https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-method-settings-method-request.html#api-gateway-proxy-resource"""
-    assert _json(local_app, "GET", "route/literal")[1]["resource"] == "/route/literal"  # type: ignore[index]
-    assert _json(local_app, "GET", "route/other")[1]["resource"] == "/route/{id}"  # type: ignore[index]
+    assert _json(local_app, "GET", "route/literal")[1]["resource"] == "/route/literal"
+    assert _json(local_app, "GET", "route/other")[1]["resource"] == "/route/{id}"
 
 
 @behaviour("API Gateway", "a literal or {param} resource takes precedence over a {proxy+} that also matches")
 def test_apigateway_specific_resource_takes_precedence_over_a_greedy_proxy(local_app: LocalApp) -> None:
     """AWS: https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-method-settings-method-request.html#api-gateway-proxy-resource"""
-    assert _json(local_app, "GET", "files/readme")[1]["resource"] == "/files/readme"  # type: ignore[index]
-    assert _json(local_app, "GET", "files/docs/a")[1]["resource"] == "/files/docs/{name}"  # type: ignore[index]
+    assert _json(local_app, "GET", "files/readme")[1]["resource"] == "/files/readme"
+    assert _json(local_app, "GET", "files/docs/a")[1]["resource"] == "/files/docs/{name}"
     status, event = _json(local_app, "GET", "files/a/b/c")
     assert status == 200
-    assert event["resource"] == "/files/{proxy+}"  # type: ignore[index]
-    assert event["pathParameters"] == {"proxy": "a/b/c"}  # type: ignore[index]
+    assert event["resource"] == "/files/{proxy+}"
+    assert event["pathParameters"] == {"proxy": "a/b/c"}
 
 
 @behaviour("API Gateway", "an ANY method serves every HTTP verb and passes the real verb")
@@ -129,7 +132,7 @@ def test_apigateway_any_method_serves_every_verb(local_app: LocalApp) -> None:
     for verb in ("GET", "POST", "PUT", "PATCH", "DELETE"):
         status, event = _json(local_app, verb, "files/x/y", data=b"{}" if verb in ("POST", "PUT", "PATCH") else None)
         assert status == 200, verb
-        assert event["httpMethod"] == verb  # type: ignore[index]
+        assert event["httpMethod"] == verb
 
 
 @behaviour("API Gateway", "an unknown path answers 403 Missing Authentication Token")

@@ -71,7 +71,8 @@ def test_dynamodb_condition_failure_returns_the_old_item(table: tuple[Any, str])
             ExpressionAttributeValues={":new": {"S": "cancelled"}, ":expected": {"S": "open"}},
             ReturnValuesOnConditionCheckFailure="ALL_OLD",
         )
-    assert raised.value.response["Item"]["state"] == {"S": "shipped"}
+    response: dict[str, Any] = dict(raised.value.response)
+    assert response["Item"]["state"] == {"S": "shipped"}
 
 
 @behaviour("DynamoDB", "TransactWriteItems is all-or-nothing and names the failed condition in CancellationReasons")

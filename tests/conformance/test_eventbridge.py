@@ -159,7 +159,11 @@ def test_eventbridge_equals_ignore_case_match(local_app: LocalApp) -> None:
 @behaviour("EventBridge", "numeric range matching")
 def test_eventbridge_numeric_range_match(local_app: LocalApp) -> None:
     """AWS: https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html"""
-    details = [{"id": "10", "amount": 10}, {"id": "11", "amount": 11}, {"id": "100", "amount": 100}]
+    details: list[dict[str, Any]] = [
+        {"id": "10", "amount": 10},
+        {"id": "11", "amount": 11},
+        {"id": "100", "amount": 100},
+    ]
     assert _matched_ids(local_app, "Numeric", *details, {"id": "101", "amount": 101}) == ["100", "11"]
 
 
@@ -179,7 +183,11 @@ def test_eventbridge_exists_match(local_app: LocalApp) -> None:
 @behaviour("EventBridge", "$or matches when any of its patterns matches")
 def test_eventbridge_or_match(local_app: LocalApp) -> None:
     """AWS: https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html"""
-    details = [{"id": "1", "color": "red"}, {"id": "2", "size": 6}, {"id": "3", "color": "blue", "size": 1}]
+    details: list[dict[str, Any]] = [
+        {"id": "1", "color": "red"},
+        {"id": "2", "size": 6},
+        {"id": "3", "color": "blue", "size": 1},
+    ]
     assert _matched_ids(local_app, "Or", *details) == ["1", "2"]
 
 
