@@ -75,6 +75,16 @@ def build_app(outdir: str) -> str:
         request_validator=validator,
         request_parameters={"method.request.querystring.q": True, "method.request.header.X-Tenant": True},
     )
+    # An integration defined without LambdaIntegration: no Lambda permission lets API Gateway in.
+    unpermitted = function(stack, "Unpermitted", "api")
+    api.root.add_resource("unpermitted").add_method(
+        "GET",
+        apigateway.Integration(
+            type=apigateway.IntegrationType.AWS_PROXY,
+            integration_http_method="POST",
+            uri=f"arn:aws:apigateway:{stack.region}:lambda:path/2015-03-31/functions/{unpermitted.function_arn}/invocations",
+        ),
+    )
     api.root.add_resource("private").add_method("GET", integration, authorization_type=apigateway.AuthorizationType.IAM)
     outsider = iam.Role(stack, "OutsiderRole", assumed_by=iam.AccountRootPrincipal())
 
@@ -314,3 +324,13 @@ def test_apigateway_iam_method_refuses_a_role_without_invoke_permission(local_ap
     assert body["Message"].startswith(f"User: arn:aws:sts::123456789012:assumed-role/{role.rsplit('/', 1)[-1]}/")
     assert "is not authorized to perform: execute-api:Invoke on resource: arn:aws:execute-api:" in body["Message"]
     assert body["Message"].endswith("/prod/GET/private")
+
+
+@behaviour("IAM", "API Gateway cannot invoke a function whose resource policy does not allow it: 500")
+def test_iam_api_gateway_needs_the_function_resource_policy(local_app: LocalApp) -> None:
+    """AWS: https://docs.aws.amazon.com/lambda/latest/dg/services-apigateway-errors.html"""
+    assert _json(local_app, "GET", "unpermitted") == (500, {"message": "Internal server error"})
+    refused = [denial for denial in local_app.denials() if denial.principal == "apigateway.amazonaws.com"]
+    assert [denial.action for denial in refused] == ["lambda:InvokeFunction"]
+    assert refused[0].resource.endswith(":function:" + local_app.function_name("Unpermitted"))
+    assert _json(local_app, "GET", "shape/echo")[0] == 200  # the same handler behind LambdaIntegration
