@@ -250,6 +250,8 @@ def test_iam_eventbridge_needs_the_function_resource_policy(local_app: LocalApp)
     [message] = local_app.receive_all("RefusedDlq", wait_seconds=5)
     assert json.loads(message["Body"])["detail"] == {"id": "refused"}
     assert records(local_app, "UnpermittedRecords", at_least=0, wait_seconds=0) == []
+    refused = [denial for denial in local_app.denials() if denial.principal == "events.amazonaws.com"]
+    assert [denial.action for denial in refused] == ["lambda:InvokeFunction"]
 
 
 # -- PutEvents -------------------------------------------------------------------------------

@@ -148,3 +148,5 @@ def test_iam_sns_needs_the_queue_policy_to_deliver(local_app: LocalApp) -> None:
     _publish(local_app, "policy-check")
     assert any("policy-check" in body for body in _bodies(local_app, "Envelope"))  # delivered where allowed
     assert _bodies(local_app, "Unpolicied") == []
+    refused = [denial for denial in local_app.denials() if denial.principal == "sns.amazonaws.com"]
+    assert {denial.resource for denial in refused} == {local_app.queue_arn("Unpolicied")}
