@@ -160,8 +160,7 @@ def test_apigateway_missing_method_answers_403_missing_authentication_token(loca
 @behaviour(
     "API Gateway",
     "a verb no method defines (TRACE) answers 403 Missing Authentication Token",
-    support="no",
-    reason="the local API server answers 501 (an HTML error page) to a verb it has no handler for",
+    support="yes",
 )
 def test_apigateway_unknown_verb_answers_403_missing_authentication_token(local_app: LocalApp) -> None:
     """AWS: https://repost.aws/knowledge-center/api-gateway-authentication-token-errors"""
@@ -241,8 +240,7 @@ def test_apigateway_malformed_proxy_response_answers_502(local_app: LocalApp) ->
 @behaviour(
     "API Gateway",
     "an integration slower than its timeout answers 504",
-    support="no",
-    reason="the integration timeout is not applied: the router waits for the handler and answers 200",
+    support="yes",
 )
 def test_apigateway_integration_timeout_answers_504(local_app: LocalApp) -> None:
     """AWS: https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html"""
@@ -252,8 +250,7 @@ def test_apigateway_integration_timeout_answers_504(local_app: LocalApp) -> None
 @behaviour(
     "API Gateway",
     "a request body over 10 MB answers 413",
-    support="no",
-    reason="the 10 MB payload quota is not applied: the body reaches the handler (200)",
+    support="yes",
 )
 def test_apigateway_request_over_10_mb_answers_413(local_app: LocalApp) -> None:
     """AWS: https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html"""
@@ -283,8 +280,7 @@ def test_apigateway_validator_rejects_a_body_against_the_model(local_app: LocalA
 @behaviour(
     "API Gateway",
     "$context.error.validationErrorString names what the body broke",
-    support="no",
-    reason="gateway responses are not applied, so no template sees the validator's detail",
+    support="yes",
 )
 def test_apigateway_validation_error_string_names_the_broken_rule(local_app: LocalApp) -> None:
     """AWS: https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html"""
@@ -297,8 +293,7 @@ def test_apigateway_validation_error_string_names_the_broken_rule(local_app: Loc
 @behaviour(
     "API Gateway",
     "a DEFAULT_4XX gateway response shapes every 4xx the API answers",
-    support="no",
-    reason="AWS::ApiGateway::GatewayResponse is skipped: errors keep API Gateway's default body",
+    support="yes",
 )
 def test_apigateway_default_4xx_gateway_response_is_applied(local_app: LocalApp) -> None:
     """AWS: https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html"""

@@ -202,8 +202,6 @@ def test_eventbridge_input_path_selects_part_of_the_event(local_app: LocalApp) -
 @behaviour(
     "EventBridge",
     "an InputTransformer fills its template from the event (a string into an unquoted placeholder is quoted)",
-    support="no",
-    reason="a string goes into an unquoted placeholder unquoted: not JSON, and PutEvents answers 500",
 )
 def test_eventbridge_input_transformer_fills_the_template(local_app: LocalApp) -> None:
     """AWS: https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-transform-target-input.html"""

@@ -89,8 +89,6 @@ def test_lambda_handler_exception_answers_error_type_message_and_stack_trace(loc
 @behaviour(
     "Lambda",
     "an uncaught handler exception is StatusCode 200 with FunctionError Unhandled",
-    support="no",
-    reason="FunctionError is moto's 'Handled': the local runtime does not set 'Unhandled'",
 )
 def test_lambda_function_error_is_status_200_with_function_error_unhandled(local_app: LocalApp) -> None:
     """AWS: https://docs.aws.amazon.com/lambda/latest/dg/python-exceptions.html"""
@@ -136,8 +134,7 @@ def test_lambda_runtime_sets_function_name_and_region_variables(local_app: Local
 @behaviour(
     "Lambda",
     "a layer's python/ folder is importable by the function",
-    support="no",
-    reason="layers are not applied: the function runs without the layer's code",
+    support="yes",
 )
 def test_lambda_layer_code_is_importable(local_app: LocalApp) -> None:
     """AWS: https://docs.aws.amazon.com/lambda/latest/dg/chapter-layers.html"""

@@ -19,6 +19,7 @@ Retries happen after ``retry_delay_seconds`` instead of AWS's back-off of minute
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 import uuid
@@ -26,7 +27,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from serverless_patterns.local.authorization import Authorization
@@ -116,7 +117,7 @@ class EventDelivery:
                 view.targets = theirs
                 original(view, original_event, transform_input)
             for target in ours:
-                event = _target_input(target, original_event) if transform_input else dict(original_event)
+                event = _target_input(target, original_event, rule.arn) if transform_input else dict(original_event)
                 delivery.submit(rule.arn, target, event)
 
         setattr(Rule, "send_to_targets", send_to_targets)  # noqa: B010 - a patch of moto, not an attribute
@@ -135,7 +136,12 @@ class EventDelivery:
             headers = request_headers or {}
             kind = headers.get("X-Amz-Invocation-Type") or headers.get("x-amz-invocation-type")
             if kind != "Event":
-                return original(function, body, request_headers, response_headers)
+                answer = original(function, body, request_headers, response_headers)
+                if "x-amz-function-error" in response_headers:
+                    # Lambda reports every error its Python runtime catches as "Unhandled"; moto says "Handled"
+                    # (https://docs.aws.amazon.com/lambda/latest/dg/python-exceptions.html).
+                    response_headers["x-amz-function-error"] = "Unhandled"
+                return answer
             event = json.loads(body) if body else {}
             delivery.invoke_async(function, event)
             return ""
@@ -509,7 +515,7 @@ def _service(arn: str) -> str:
     return parts[2] if len(parts) > 2 else ""
 
 
-def _target_input(target: dict[str, Any], event: dict[str, Any]) -> Any:
+def _target_input(target: dict[str, Any], event: dict[str, Any], rule_arn: str = "") -> Any:
     """What a target receives: the event (time as ISO 8601), ``Input``, ``InputPath`` or ``InputTransformer``."""
     clean = {key: value for key, value in event.items() if key != "ingestion-time"}
     if isinstance(clean.get("time"), (int, float)):
@@ -518,17 +524,82 @@ def _target_input(target: dict[str, Any], event: dict[str, Any]) -> Any:
     if "Input" in target:
         return json.loads(target["Input"])
     if "InputPath" in target:
-        from jsonpath_ng.ext import parse  # type: ignore[attr-defined]
-
-        matches = parse(target["InputPath"]).find(clean)
-        return matches[0].value if matches else None
+        return _json_path(target["InputPath"], clean)
     transformer = target.get("InputTransformer")
     if transformer:
-        from moto.events.utils import EventTemplateParser
-
-        return EventTemplateParser.parse(
-            input_template=transformer.get("InputTemplate"),
-            input_paths_map=transformer.get("InputPathsMap", {}),
-            event=cast("Any", {**clean, "ingestion-time": event.get("ingestion-time", 0)}),
+        ingested = event.get("ingestion-time", 0)
+        moment = datetime.fromtimestamp(float(ingested), tz=timezone.utc) if ingested else datetime.now(timezone.utc)
+        values: dict[str, Any] = {
+            name: _json_path(path, clean) for name, path in (transformer.get("InputPathsMap") or {}).items()
+        }
+        values.update(
+            {
+                "aws.events.rule-arn": rule_arn,
+                "aws.events.rule-name": rule_arn.rsplit("/", 1)[-1],
+                "aws.events.event.ingestion-time": moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "aws.events.event": {key: value for key, value in clean.items() if key != "detail"},
+                "aws.events.event.json": clean,
+            }
         )
+        return render_input_template(str(transformer.get("InputTemplate", "")), values)
     return clean
+
+
+def _json_path(path: str, document: Any) -> Any:
+    from jsonpath_ng.ext import parse  # type: ignore[attr-defined]
+
+    matches = parse(path).find(document)
+    return matches[0].value if matches else None
+
+
+_PLACEHOLDER = re.compile(r"<([A-Za-z0-9_.\-]+)>")
+
+
+def render_input_template(template: str, values: dict[str, Any]) -> Any:
+    """Fill an ``InputTemplate`` as EventBridge does; a JSON template gives a JSON value, any other a string.
+
+    In a JSON template a placeholder outside quotes takes the value as JSON (a string is quoted), one
+    inside a string takes its text; in any other template the value's text stands as it is
+    (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-transform-target-input.html,
+    https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_InputTransformer.html).
+
+    Examples
+    --------
+    >>> render_input_template('{"who": <name>, "line": "hi <name>"}', {"name": "Grace"})
+    {'who': 'Grace', 'line': 'hi Grace'}
+    >>> render_input_template("<name> is in state <state>", {"name": "i-1", "state": "running"})
+    'i-1 is in state running'
+    """
+    as_json = template.lstrip().startswith(("{", "["))
+    parts: list[str] = []
+    in_string = escaped = False
+    position = 0
+    while position < len(template):
+        character = template[position]
+        match = _PLACEHOLDER.match(template, position) if character == "<" else None
+        if match is not None and match.group(1) in values:
+            value = values[match.group(1)]
+            if as_json and not in_string:
+                parts.append(json.dumps(value))
+            elif isinstance(value, str):
+                parts.append(json.dumps(value)[1:-1] if as_json else value)
+            else:
+                parts.append("" if value is None else json.dumps(value))
+            position = match.end()
+            continue
+        if as_json:
+            if escaped:
+                escaped = False
+            elif character == "\\":
+                escaped = True
+            elif character == '"':
+                in_string = not in_string
+        parts.append(character)
+        position += 1
+    text = "".join(parts)
+    if not as_json:
+        return text
+    try:
+        return json.loads(text)
+    except ValueError:  # EventBridge sends what the template makes, valid JSON or not
+        return text
