@@ -1,12 +1,15 @@
-"""Contract tests of the moto seams IAM enforcement relies on (``serverless_patterns.local._moto``).
+"""Contract tests of every moto seam of the local cloud (``serverless_patterns.local._moto``).
 
 Each test fails loudly when a moto upgrade moves what a seam reads or replaces, instead of the
-local cloud silently letting calls through.
+local cloud silently letting calls through or a test timing out.
 """
 
 from __future__ import annotations
 
+import io
 import json
+import time
+import zipfile
 from typing import Any
 
 import boto3
@@ -134,3 +137,259 @@ def test_event_patterns_match_by_moto_s_delivery_matcher() -> None:
     event = {"source": "shop", "detail-type": "OrderPlaced", "detail": {"amount": 1500}}
     assert _moto.event_pattern_matches('{"source": ["shop"], "detail": {"amount": [{"numeric": [">", 1000]}]}}', event)
     assert not _moto.event_pattern_matches('{"source": ["shop"], "detail-type": ["OrderCancelled"]}', event)
+
+
+def _function(endpoint: str, name: str, **options: Any) -> str:
+    """A Python function in moto (its code is never run by moto here: the seams under test replace that)."""
+    role = _client(endpoint, "iam").create_role(RoleName=f"{name}-role", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("index.py", "def handler(event, context):\n    return event\n")
+    created = _client(endpoint, "lambda").create_function(
+        FunctionName=name,
+        Runtime="python3.12",
+        Role=role,
+        Handler="index.handler",
+        Code={"ZipFile": buffer.getvalue()},
+        **options,
+    )
+    return str(created["FunctionArn"])
+
+
+@pytest.mark.parametrize("name", sorted(_moto.METHODS))
+def test_every_replaced_method_still_has_the_signature_its_replacement_was_written_for(name: str) -> None:
+    method = _moto.METHODS[name]
+    original = method.verify()
+    assert callable(original)
+    assert getattr(method.owner_class(), method.attribute) is original  # nothing left installed by another test
+
+
+def test_a_changed_signature_or_a_moved_class_fails_at_install_not_at_run_time() -> None:
+    changed = _moto.patches.Method("moto.events.models", "Rule", "send_to_targets", ("self", "event"))
+    with pytest.raises(_moto.MotoSeamError, match="takes"):
+        changed.verify()
+    moved = _moto.patches.Method("moto.events.models", "NoSuchRule", "send_to_targets", ())
+    with pytest.raises(_moto.MotoSeamError, match="NoSuchRule"):
+        moved.verify()
+
+
+def test_patches_install_once_per_owner_refuse_a_second_owner_and_restore_moto_s_method() -> None:
+    from moto.events.models import Rule
+
+    original = Rule.send_to_targets
+    owner, other = object(), object()
+    _moto.install_rule_delivery(owner, lambda target: False, lambda *args: None)
+    try:
+        replaced = Rule.send_to_targets
+        assert replaced is not original
+        _moto.install_rule_delivery(owner, lambda target: False, lambda *args: None)  # idempotent
+        assert Rule.send_to_targets is replaced
+        with pytest.raises(_moto.PatchConflictError):
+            _moto.install_rule_delivery(other, lambda target: False, lambda *args: None)
+        _moto.uninstall_rule_delivery(other)  # not its patch: nothing happens
+        assert Rule.send_to_targets is replaced
+    finally:
+        _moto.uninstall_rule_delivery(owner)
+    assert Rule.send_to_targets is original
+
+
+def test_the_invoke_hook_runs_every_invocation_with_a_view_of_the_function(moto: str) -> None:
+    arn = _function(moto, "seam-fn", Timeout=7, MemorySize=256, Environment={"Variables": {"A": "1"}})
+    seen: list[tuple[_moto.FunctionView, Any]] = []
+
+    def run(function: _moto.FunctionView, event: Any) -> tuple[str, bool, str]:
+        seen.append((function, event))
+        return json.dumps({"ran": True}), False, "a log line"
+
+    owner = object()
+    _moto.install_invoke_hook(owner, run)
+    try:
+        answer = _client(moto, "lambda").invoke(FunctionName="seam-fn", Payload=b'{"n": 1}')
+    finally:
+        _moto.uninstall_invoke_hook(owner)
+    assert json.loads(answer["Payload"].read()) == {"ran": True}
+    function, event = seen[0]
+    assert event == {"n": 1}  # moto hands the parsed payload over
+    assert (function.name, function.arn, function.account, function.region) == ("seam-fn", arn, ACCOUNT, REGION)
+    assert (function.handler, function.runtime, function.timeout_seconds, function.memory_mib) == (
+        "index.handler",
+        "python3.12",
+        7.0,
+        256,
+    )
+    assert function.environment == {"A": "1"}
+    assert function.role.endswith(":role/seam-fn-role")
+    assert function.log_group == "/aws/lambda/seam-fn"
+    assert zipfile.ZipFile(io.BytesIO(function.code)).namelist() == ["index.py"]
+    assert _moto.get_function(ACCOUNT, REGION, arn) == function
+
+
+def test_event_invocations_are_handed_over_and_function_errors_read_unhandled(moto: str) -> None:
+    _function(moto, "seam-async")
+    submitted: list[tuple[str, Any]] = []
+    owner = object()
+    _moto.install_invoke_hook(owner, lambda function, event: ('{"errorMessage": "x"}', True, ""))
+    _moto.install_async_invoke(owner, lambda function, event: submitted.append((function.name, event)))
+    try:
+        client = _client(moto, "lambda")
+        accepted = client.invoke(FunctionName="seam-async", InvocationType="Event", Payload=b'{"k": "v"}')
+        failed = client.invoke(FunctionName="seam-async", Payload=b"{}")
+    finally:
+        _moto.uninstall_async_invoke(owner)
+        _moto.uninstall_invoke_hook(owner)
+    assert accepted["StatusCode"] == 202
+    assert submitted == [("seam-async", {"k": "v"})]
+    assert failed["FunctionError"] == "Unhandled"
+
+
+def test_log_lines_are_written_to_moto_s_log_group(moto: str) -> None:
+    _moto.write_log_lines(ACCOUNT, REGION, "/seam/logs", ["first", " ", "second"])
+    events = _client(moto, "logs").filter_log_events(logGroupName="/seam/logs")["events"]
+    assert [event["message"] for event in events] == ["first", "second"]
+
+
+def test_rule_delivery_takes_the_targets_it_handles_and_leaves_the_others_to_moto(moto: str) -> None:
+    function_arn = _function(moto, "seam-target")
+    sqs = _client(moto, "sqs")
+    url = sqs.create_queue(QueueName="seam-rule-queue")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events = _client(moto, "events")
+    rule_arn = events.put_rule(Name="seam-rule", EventPattern=json.dumps({"source": ["seam"]}))["RuleArn"]
+    events.put_targets(Rule="seam-rule", Targets=[{"Id": "fn", "Arn": function_arn}, {"Id": "q", "Arn": queue_arn}])
+    delivered: list[tuple[str, str, Any, bool]] = []
+    owner = object()
+    _moto.install_rule_delivery(
+        owner,
+        lambda target: ":lambda:" in target["Arn"],
+        lambda rule, target, event, transform: delivered.append((rule, target["Arn"], event, transform)),
+    )
+    try:
+        events.put_events(Entries=[{"Source": "seam", "DetailType": "Seen", "Detail": '{"a": 1}'}])
+        events.put_events(Entries=[{"Source": "other", "DetailType": "Seen", "Detail": "{}"}])
+    finally:
+        _moto.uninstall_rule_delivery(owner)
+    assert [(rule, arn, transform) for rule, arn, _, transform in delivered] == [(rule_arn, function_arn, True)]
+    assert delivered[0][2]["detail"] == {"a": 1}
+    received = sqs.receive_message(QueueUrl=url)["Messages"]
+    assert json.loads(received[0]["Body"])["detail"] == {"a": 1}  # moto still delivers the SQS target
+
+
+def test_sns_delivery_sees_each_notification_with_its_filter_policy_and_message_structure(moto: str) -> None:
+    function_arn = _function(moto, "seam-subscriber")
+    sns = _client(moto, "sns")
+    topic = sns.create_topic(Name="seam-sns")["TopicArn"]
+    sns.subscribe(
+        TopicArn=topic,
+        Protocol="lambda",
+        Endpoint=function_arn,
+        Attributes={"FilterPolicy": json.dumps({"kind": ["wanted"]})},
+    )
+    seen: list[tuple[_moto.SnsNotification, bool, str]] = []
+
+    def deliver(notification: _moto.SnsNotification) -> bool:
+        seen.append((notification, notification.matches_filter_policy(), notification.message_for_protocol()))
+        return True
+
+    owner = object()
+    _moto.install_sns_delivery(owner, deliver)
+    try:
+        structured = json.dumps({"default": "plain", "lambda": "for lambda"})
+        wanted = {"kind": {"DataType": "String", "StringValue": "wanted"}}
+        sns.publish(TopicArn=topic, Message=structured, MessageStructure="json", MessageAttributes=wanted)
+        other = {"kind": {"DataType": "String", "StringValue": "other"}}
+        sns.publish(TopicArn=topic, Message="plain", MessageAttributes=other, Subject="s")
+    finally:
+        _moto.uninstall_sns_delivery(owner)
+    (first, first_matches, first_message), (second, second_matches, second_message) = seen
+    assert (first.protocol, first.endpoint, first.topic_arn) == ("lambda", function_arn, topic)
+    assert first.subscription_arn.startswith(topic)
+    assert (first_matches, first_message) == (True, "for lambda")
+    assert (second_matches, second_message, second.subject) == (False, "plain", "s")
+
+
+def test_sqs_mappings_and_messages_are_read_and_settled_as_the_poller_needs(moto: str) -> None:
+    function_arn = _function(moto, "seam-poller")
+    sqs = _client(moto, "sqs")
+    url = sqs.create_queue(QueueName="seam-poll", Attributes={"VisibilityTimeout": "40"})["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    mapping = _client(moto, "lambda").create_event_source_mapping(
+        EventSourceArn=queue_arn,
+        FunctionName=function_arn,
+        BatchSize=5,
+        FunctionResponseTypes=["ReportBatchItemFailures"],
+    )
+    found = _moto.event_source_mappings(ACCOUNT, REGION)[mapping["UUID"]]
+    assert (found.function_arn, found.source_arn, found.batch_size, found.enabled) == (
+        function_arn,
+        queue_arn,
+        5,
+        True,
+    )
+    assert found.response_types == ("ReportBatchItemFailures",)
+    _moto.detach_from_queue(ACCOUNT, REGION, "seam-poll", function_arn)  # moto no longer invokes inline
+    attributes = {"a": {"DataType": "String", "StringValue": "b"}}
+    sqs.send_message(QueueUrl=url, MessageBody="one", MessageAttributes=attributes)
+    sqs.send_message(QueueUrl=url, MessageBody="two")
+    assert _moto.has_visible_messages(ACCOUNT, REGION, "seam-poll")
+    messages = _moto.receive_messages(ACCOUNT, REGION, "seam-poll", 5)
+    assert [message.body for message in messages] == ["one", "two"]
+    first = messages[0]
+    assert first.attributes["a"]["StringValue"] == "b"
+    assert first.receive_count == 1 and first.sent_timestamp <= first.first_receive_timestamp
+    assert first.md5_of_body and first.receipt_handle and first.id
+    assert not _moto.has_visible_messages(ACCOUNT, REGION, "seam-poll")  # hidden for the queue's visibility timeout
+    _moto.change_message_visibility(ACCOUNT, REGION, "seam-poll", first.receipt_handle, 0)
+    _moto.delete_message(ACCOUNT, REGION, "seam-poll", messages[1].receipt_handle)
+    again = _moto.receive_messages(ACCOUNT, REGION, "seam-poll", 5)
+    assert [(message.body, message.receive_count) for message in again] == [("one", 2)]
+
+
+def test_stacks_complete_state_machines_move_to_the_interpreter_and_resource_types_are_known(moto: str) -> None:
+    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+    definition = {"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}
+    template = {
+        "Resources": {
+            "Machine": {
+                "Type": "AWS::StepFunctions::StateMachine",
+                "Properties": {
+                    "StateMachineName": "seam-machine",
+                    "DefinitionString": json.dumps(definition),
+                    "RoleArn": f"arn:aws:iam::{ACCOUNT}:role/seam-machine",
+                },
+            }
+        }
+    }
+    cloudformation = _client(moto, "cloudformation")
+    cloudformation.create_stack(StackName="SeamMachines", TemplateBody=json.dumps(template))
+    _moto.verify_stack_readiness(ACCOUNT, REGION, "SeamMachines")
+    _moto.verify_stack_readiness(ACCOUNT, REGION, "NoSuchStack")  # gone: nothing to do, no error
+    deadline = time.monotonic() + 10
+    while cloudformation.describe_stacks(StackName="SeamMachines")["Stacks"][0]["StackStatus"].endswith("PROGRESS"):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    resources = cloudformation.describe_stack_resources(StackName="SeamMachines")["StackResources"]
+    arn = resources[0]["PhysicalResourceId"]
+    parser = stepfunctions_parser_backends[ACCOUNT][REGION]
+    _moto.adopt_state_machine(ACCOUNT, REGION, arn)
+    assert parser.describe_state_machine(arn).name == "seam-machine"
+    _moto.delete_interpreter_state_machine(ACCOUNT, REGION, arn)
+    assert all(machine.arn != arn for machine in parser.state_machines)
+    types = _moto.deployable_resource_types()
+    assert types is not None
+    deployable, no_ops = types
+    assert {"AWS::Lambda::Function", "AWS::StepFunctions::StateMachine", "AWS::SQS::Queue"} <= deployable
+    assert "AWS::CloudFormation::WaitConditionHandle" in no_ops
+
+
+def test_cognito_keys_are_the_user_pool_s_public_key(moto: str) -> None:
+    pool = _client(moto, "cognito-idp").create_user_pool(PoolName="seam-pool")["UserPool"]["Id"]
+    keys = _moto.cognito_jwks(pool, REGION, ACCOUNT)["keys"]
+    assert len(keys) == 1
+    assert {"kid", "kty", "n", "e"} <= set(keys[0]) and "d" not in keys[0]
+
+
+def test_the_installed_moto_is_a_tested_version() -> None:
+    import moto
+
+    assert _moto.check_moto_version() == moto.__version__

@@ -107,10 +107,11 @@ def test_worker_stays_warm(lambda_client: Any) -> None:
 
 
 def test_warm_starts_a_worker_that_the_first_call_reuses(lambda_client: Any) -> None:
-    from moto.awslambda.models import lambda_backends
+    from serverless_patterns.local import _moto
 
     runtime: LambdaRuntime = lambda_client.runtime
-    function = lambda_backends["123456789012"]["us-east-1"].get_function("rt-marshal")
+    function = _moto.get_function("123456789012", "us-east-1", "rt-marshal")
+    assert function is not None
     spec = runtime.spec_for(function)
     runtime.warm(spec)
     pool = runtime._pools[spec.key()]

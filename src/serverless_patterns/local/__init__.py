@@ -11,14 +11,8 @@ Examples
 ...     print(deployment.api_url())
 """
 
-from serverless_patterns.local.cloud import (
-    SUPPORTED_MOTO,
-    DeployedStack,
-    Deployment,
-    LocalCloud,
-    check_moto_version,
-    find_assembly,
-)
+from serverless_patterns.local._moto import SUPPORTED_MOTO, check_moto_version
+from serverless_patterns.local.cloud import DeployedStack, Deployment, LocalCloud, find_assembly
 from serverless_patterns.local.errors import LocalCloudError
 from serverless_patterns.local.put_events import PutEventResult, UnmatchedEventWarning
 from serverless_patterns.local.resolve import DeployedResource

@@ -605,21 +605,16 @@ def cognito_jwks(user_pool_id: str, region: str, account: str) -> dict[str, Any]
     """The public JSON Web Key Set of a user pool in this process's moto (the keys its tokens are signed with).
 
     The public half of the key the pool signs with; for a pool moto does not hold, the set moto
-    serves at ``/<user pool id>/.well-known/jwks.json``. Every moto import is here.
+    serves at ``/<user pool id>/.well-known/jwks.json`` (read through the moto adapter).
 
     Examples
     --------
     >>> [key["kid"] for key in cognito_jwks("us-east-1_unknown", "us-east-1", "123456789012")["keys"]]
     ['dummy']
     """
-    from moto.cognitoidp.models import cognitoidp_backends
-    from moto.cognitoidp.responses import CognitoIdpJsonWebKeyResponse
+    from serverless_patterns.local import _moto
 
-    pool = cognitoidp_backends[account][region].user_pools.get(user_pool_id)
-    if pool is None:
-        served: dict[str, Any] = json.loads(CognitoIdpJsonWebKeyResponse.json_web_key)
-        return served
-    return {"keys": [dict(pool.json_web_key.as_dict(private=False))]}
+    return _moto.cognito_jwks(user_pool_id, region, account)
 
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")

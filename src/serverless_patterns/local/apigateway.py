@@ -39,6 +39,7 @@ from http.server import ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from serverless_patterns.local import _moto
 from serverless_patterns.local import gateway_responses as responses
 from serverless_patterns.local.api_auth import GatewayError
 from serverless_patterns.local.api_server import MAX_PAYLOAD_BYTES, http_server
@@ -732,24 +733,16 @@ class ApiGatewayServer:
     def _may_invoke(self, api: RestApi, stage: str, http_method: str, path: str, method: Method) -> bool:
         """Whether the function's resource policy lets API Gateway invoke it for this method (a Lambda permission)."""
         assert self.authorization is not None
-        from moto.awslambda.models import lambda_backends
-
-        try:
-            function = lambda_backends[self.account_id][self.region].get_function(str(method.function_name))
-        except Exception:  # a missing function is answered by _invoke
+        function = _moto.get_function(self.account_id, self.region, str(method.function_name))
+        if function is None:  # a missing function is answered by _invoke
             return True
         source = self._method_arn(api, stage, http_method, path)
-        decision = self.authorization.may_invoke(
-            "apigateway.amazonaws.com", function.function_arn, source, origin="api"
-        )
+        decision = self.authorization.may_invoke("apigateway.amazonaws.com", function.arn, source, origin="api")
         return decision.allowed
 
     def _run(self, function_name: str, event: dict[str, Any]) -> Any:
-        from moto.awslambda.models import lambda_backends
-
-        try:
-            function = lambda_backends[self.account_id][self.region].get_function(function_name)
-        except Exception:  # a missing authorizer function is a configuration error
+        function = _moto.get_function(self.account_id, self.region, function_name)
+        if function is None:  # a missing authorizer function is a configuration error
             return None
         invocation = self.runtime.invoke(self.runtime.spec_for(function), event)
         self.runtime.record_logs(function, invocation.logs)
@@ -834,12 +827,9 @@ class ApiGatewayServer:
     def _invoke(
         self, function_name: str, event: dict[str, Any], *, timeout_seconds: float
     ) -> tuple[int, list[tuple[str, str]], bytes]:
-        from moto.awslambda.models import lambda_backends
-
-        try:
-            function = lambda_backends[self.account_id][self.region].get_function(function_name)
-        except Exception as missing:  # a missing function is API Gateway's 500 configuration error
-            raise responses.configuration_error() from missing
+        function = _moto.get_function(self.account_id, self.region, function_name)
+        if function is None:  # a missing function is API Gateway's 500 configuration error
+            raise responses.configuration_error()
         spec = self.runtime.spec_for(function)
         outcome: list[Any] = []
 

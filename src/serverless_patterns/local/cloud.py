@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from serverless_patterns.local import _moto
+from serverless_patterns.local._moto import check_moto_version
 from serverless_patterns.local.alarms import ALARM_STATES, AlarmAction, AlarmRegistry, HistoryItem, LocalAlarm
 from serverless_patterns.local.apigateway import ApiGatewayServer, RestApi, read_rest_apis
 from serverless_patterns.local.assembly import StackArtifact, read_assembly
@@ -28,39 +30,12 @@ from serverless_patterns.local.runtime import DEFAULT_CONCURRENCY, LambdaRuntime
 from serverless_patterns.local.sqs_poller import SqsPoller
 from serverless_patterns.local.template import prepare_template
 
-SUPPORTED_MOTO = ("5.2.",)
-"""moto versions the local cloud is tested with (it patches moto internals)."""
-
 DEFAULT_ACCOUNT = "123456789012"
 
 _log = logging.getLogger(__name__)
 
 DENIALS_LOG_GROUP = "/serverless-patterns/local/denials"
 """Every denial of the local cloud, one JSON line each (``serverless-patterns local denials`` prints them)."""
-
-
-def check_moto_version(version: str | None = None) -> str:
-    """Fail with a clear message unless the installed moto is a tested version; return the version.
-
-    Examples
-    --------
-    >>> check_moto_version("5.2.5")
-    '5.2.5'
-    >>> try:
-    ...     check_moto_version("6.0.0")
-    ... except LocalCloudError as error:
-    ...     print(error)
-    the local cloud is tested with moto 5.2.x, found moto 6.0.0: install "moto[server]>=5.2.5,<5.3"
-    """
-    if version is None:
-        import moto
-
-        version = str(moto.__version__)
-    if not version.startswith(SUPPORTED_MOTO):
-        raise LocalCloudError(
-            f'the local cloud is tested with moto 5.2.x, found moto {version}: install "moto[server]>=5.2.5,<5.3"'
-        )
-    return version
 
 
 @dataclass
@@ -329,7 +304,7 @@ class LocalCloud:
         self.alarms = AlarmRegistry()
         """The deployed CloudWatch alarms; :meth:`set_alarm_state` makes one act."""
         self.endpoint_url = endpoint_url
-        self._own_server: Any = None
+        self._own_server: _moto.MotoServer | None = None
         self._api_port = api_port
         self._max_workers = max_workers
         self._failed_visibility_seconds = failed_visibility_seconds
@@ -351,12 +326,8 @@ class LocalCloud:
         """Start moto (unless given), the Lambda runtime, the SQS poller, event delivery and the API server."""
         check_moto_version()
         if self.endpoint_url is None:
-            from moto.server import ThreadedMotoServer
-
-            self._own_server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-            self._own_server.start()
-            host, port = self._own_server.get_host_and_port()
-            self.endpoint_url = f"http://{host}:{port}"
+            self._own_server = _moto.MotoServer()
+            self.endpoint_url = self._own_server.endpoint_url
         port = self.endpoint_url.rstrip("/").rsplit(":", 1)[-1]
         # moto's Step Functions interpreter calls the other services at localhost:$MOTO_PORT.
         self._set_env({"MOTO_PORT": port})
@@ -380,8 +351,6 @@ class LocalCloud:
 
     def _install_authorization(self, runtime: LambdaRuntime) -> None:
         """Put the guard in front of moto; when enforcing, give workers and state machines their role's credentials."""
-        from serverless_patterns.local import _moto
-
         authorization = self.authorization
         authorization.intercepts.append(self._intercept_set_alarm_state)
         _moto.install_request_guard(authorization.guard)
@@ -533,12 +502,16 @@ class LocalCloud:
         server: deleting the stacks lets a later ``LocalCloud`` in the same process deploy them again.
         """
         if self.runtime is not None:
-            with contextlib.suppress(Exception):
+            try:
                 self.wait_until_idle(10)
                 self._wait_for_executions(10)
+            except Exception:  # closing goes on: what runs is stopped below
+                _log.warning("closing the local cloud without waiting for deliveries and executions", exc_info=True)
             for deployment in list(self.deployments):
-                with contextlib.suppress(Exception):
+                try:
                     self.destroy(deployment)
+                except Exception:  # one stack that cannot be deleted must not keep the rest running
+                    _log.warning("closing the local cloud: could not delete %s", deployment, exc_info=True)
         if self.apis is not None:
             self.apis.stop()
         if self.events is not None:
@@ -548,8 +521,6 @@ class LocalCloud:
         if self.runtime is not None:
             self.runtime.close()
         if self.runtime is not None:
-            from serverless_patterns.local import _moto
-
             _moto.uninstall_request_guard()
             _moto.uninstall_step_functions_credentials()
         if self._own_server is not None:
@@ -775,23 +746,18 @@ class LocalCloud:
             self.deployments.remove(deployment)
 
     def _delete_stack(self, name: str, resources: dict[str, DeployedResource]) -> None:
-        from moto.stepfunctions.parser.models import stepfunctions_parser_backends
-
-        parser = stepfunctions_parser_backends[DEFAULT_ACCOUNT][self.region]
         for resource in resources.values():
             if resource.type == "AWS::StepFunctions::StateMachine":
-                with contextlib.suppress(Exception):
-                    parser.delete_state_machine(resource.physical_id)
+                _moto.delete_interpreter_state_machine(DEFAULT_ACCOUNT, self.region, resource.physical_id)
             if resource.type == "AWS::Lambda::Function" and self.runtime is not None:
                 self.runtime.forget(resource.name)
-        # moto deletes what it can; a resource it cannot delete must not fail the caller's teardown.
-        with contextlib.suppress(Exception):
+        try:
             self.client("cloudformation").delete_stack(StackName=name)
             self._wait_for_stack(name)
+        except Exception:  # moto deletes what it can; what it cannot must not fail the caller's teardown
+            _log.warning("stack %s: moto could not delete it completely", name, exc_info=True)
 
     def _wait_for_stack(self, name: str, timeout: float = 60.0) -> str:
-        from moto.cloudformation.models import cloudformation_backends
-
         cloudformation = self.client("cloudformation")
         deadline = time.monotonic() + timeout
         status = "UNKNOWN"
@@ -802,8 +768,7 @@ class LocalCloud:
             if status == "CREATE_IN_PROGRESS":
                 # A custom resource that answered while moto was still creating the other resources
                 # leaves the stack waiting: moto checks readiness only when an answer arrives.
-                with contextlib.suppress(Exception):
-                    cloudformation_backends[DEFAULT_ACCOUNT][self.region].get_stack(name).verify_readiness()
+                _moto.verify_stack_readiness(DEFAULT_ACCOUNT, self.region, name)
             time.sleep(0.05)
         return str(status)
 
@@ -986,17 +951,11 @@ class LocalCloud:
         moto's CloudFormation creates them in the plain Step Functions backend, while its API
         serves them, with the interpreter turned on, from the parser backend.
         """
-        from moto.stepfunctions.models import stepfunctions_backends
-        from moto.stepfunctions.parser.models import stepfunctions_parser_backends
-
-        plain = stepfunctions_backends[DEFAULT_ACCOUNT][self.region]
-        parser = stepfunctions_parser_backends[DEFAULT_ACCOUNT][self.region]
         for resource in scope.resources.values():
             if resource.type != "AWS::StepFunctions::StateMachine":
                 continue
-            machine = plain.describe_state_machine(resource.physical_id)
             try:
-                parser.create_state_machine(machine.name, machine.definition, machine.roleArn, tags=[])
+                _moto.adopt_state_machine(DEFAULT_ACCOUNT, self.region, resource.physical_id)
             except Exception as error:
                 raise LocalCloudError(
                     f"state machine {resource.path or resource.logical_id} cannot run on moto's interpreter: {error}"
@@ -1107,15 +1066,15 @@ class LocalCloud:
                         stack.outputs[key] = f"{self.apis.base_url}/{api.api_id}/{rest}"
 
     def _warm(self, deployment: Deployment, report: Callable[[str], None]) -> None:
-        from moto.awslambda.models import lambda_backends
-
         assert self.runtime is not None
         runtime = self.runtime
-        backend = lambda_backends[DEFAULT_ACCOUNT][self.region]
         deployed = deployment.resources("AWS::Lambda::Function")
-        functions = [backend.get_function(resource.name) for resource in deployed]
+        functions = [_moto.get_function(DEFAULT_ACCOUNT, self.region, resource.name) for resource in deployed]
+        missing = [resource.name for resource, function in zip(deployed, functions, strict=True) if function is None]
+        if missing:
+            raise LocalCloudError(f"moto holds no function {', '.join(missing)} after the deploy")
         with ThreadPoolExecutor(max_workers=4) as pool:
-            list(pool.map(lambda function: runtime.warm(runtime.spec_for(function)), functions))
+            list(pool.map(lambda function: runtime.warm(runtime.spec_for(function)), filter(None, functions)))
         report(f"warmed {len(functions)} function(s)")
 
 

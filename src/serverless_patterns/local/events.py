@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from serverless_patterns.local import _moto
+
 if TYPE_CHECKING:
     from serverless_patterns.local.authorization import Authorization
     from serverless_patterns.local.runtime import LambdaRuntime
@@ -89,64 +91,22 @@ class EventDelivery:
         self._lock = threading.Lock()
         self.emails: list[dict[str, Any]] = []
         """Notifications SNS sent to e-mail subscriptions (``to``, ``subject``, ``message``, ``topic_arn``)."""
-        self._original: Any = None
-        self._original_invoke: Any = None
-        self._original_publish: Any = None
         self.authorization: Authorization | None = None
         """Evaluates each delivery against the target's resource policy (``None``: no enforcement)."""
 
     def install(self) -> None:
-        """Replace moto's ``Rule.send_to_targets`` so that every target type is delivered."""
-        from moto.events.models import Rule
+        """Take over moto's EventBridge delivery to the targets it cannot reach (Lambda, SNS, Step Functions, SQS)."""
+        _moto.install_rule_delivery(self, self._handles, self._deliver_matched)
 
-        if self._original is not None:
-            return
-        original = Rule.send_to_targets
-        self._original = original
-        delivery = self
+    def _handles(self, target: dict[str, Any]) -> bool:
+        return _service(str(target["Arn"])) in self.HANDLED_SERVICES
 
-        def send_to_targets(rule: Any, original_event: Any, transform_input: bool = True) -> None:
-            if not rule.event_pattern.matches_event(original_event):
-                return
-            ours = [t for t in rule.targets if _service(t["Arn"]) in delivery.HANDLED_SERVICES]
-            theirs = [t for t in rule.targets if _service(t["Arn"]) not in delivery.HANDLED_SERVICES]
-            if theirs:
-                import copy
-
-                view = copy.copy(rule)
-                view.targets = theirs
-                original(view, original_event, transform_input)
-            for target in ours:
-                event = _target_input(target, original_event, rule.arn) if transform_input else dict(original_event)
-                delivery.submit(rule.arn, target, event)
-
-        setattr(Rule, "send_to_targets", send_to_targets)  # noqa: B010 - a patch of moto, not an attribute
+    def _deliver_matched(self, rule_arn: str, target: dict[str, Any], event: dict[str, Any], transform: bool) -> None:
+        self.submit(rule_arn, target, _target_input(target, event, rule_arn) if transform else dict(event))
 
     def install_async_invoke(self) -> None:
         """Make ``Invoke`` with ``InvocationType=Event`` asynchronous: 202 at once, retries and DLQ after."""
-        from moto.awslambda.models import LambdaFunction
-
-        if self._original_invoke is not None:
-            return
-        original = LambdaFunction.invoke
-        self._original_invoke = original
-        delivery = self
-
-        def invoke(function: Any, body: Any, request_headers: Any, response_headers: Any) -> Any:
-            headers = request_headers or {}
-            kind = headers.get("X-Amz-Invocation-Type") or headers.get("x-amz-invocation-type")
-            if kind != "Event":
-                answer = original(function, body, request_headers, response_headers)
-                if "x-amz-function-error" in response_headers:
-                    # Lambda reports every error its Python runtime catches as "Unhandled"; moto says "Handled"
-                    # (https://docs.aws.amazon.com/lambda/latest/dg/python-exceptions.html).
-                    response_headers["x-amz-function-error"] = "Unhandled"
-                return answer
-            event = json.loads(body) if body else {}
-            delivery.invoke_async(function, event)
-            return ""
-
-        setattr(LambdaFunction, "invoke", invoke)  # noqa: B010 - a patch of moto, not an attribute
+        _moto.install_async_invoke(self, self.invoke_async)
 
     def install_sns_to_lambda(self) -> None:
         """Deliver SNS messages to Lambda subscriptions asynchronously, in the real SNS event shape.
@@ -154,36 +114,25 @@ class EventDelivery:
         moto invokes the function inline with a fixed example event (``TopicArn``
         ``arn:aws:sns:EXAMPLE``, made-up attributes).
         """
-        from moto.sns.models import Subscription
+        _moto.install_sns_delivery(self, self._deliver_sns)
 
-        if self._original_publish is not None:
-            return
-        original = Subscription.publish
-        self._original_publish = original
-        delivery = self
+    def _deliver_sns(self, notification: _moto.SnsNotification) -> bool:
+        """Deliver one SNS notification; ``False`` leaves it to moto (every protocol but Lambda)."""
+        if notification.protocol in {"email", "email-json"}:
+            self.emails.append(_email(notification))
+        if notification.protocol == "sqs" and not self.sns_may_deliver(notification, "sqs:SendMessage"):
+            return True
+        if notification.protocol != "lambda":
+            return False
+        if not self.sns_may_deliver(notification, "lambda:InvokeFunction"):
+            return True
+        if not notification.matches_filter_policy():
+            return True
+        function = self._function(notification.endpoint)
+        self.invoke_async(function, {"Records": [_sns_record(notification)]})
+        return True
 
-        def publish(subscription: Any, message: str, message_id: str, subject: str | None = None, **kw: Any) -> Any:
-            if subscription.protocol in {"email", "email-json"}:
-                delivery.emails.append(_email(subscription, message, subject))
-            if subscription.protocol == "sqs" and not delivery.sns_may_deliver(subscription, "sqs:SendMessage"):
-                return None
-            if subscription.protocol != "lambda":
-                return original(subscription, message, message_id, subject, **kw)
-            if not delivery.sns_may_deliver(subscription, "lambda:InvokeFunction"):
-                return None
-            attributes = kw.get("message_attributes") or {}
-            matcher = subscription._filter_policy_matcher
-            if matcher is not None and not matcher.matches(attributes, message):
-                return None
-            if kw.get("message_structure") == "json":
-                message = subscription._parse_message_structure(message, "lambda")
-            record = _sns_record(subscription, message, message_id, subject, attributes)
-            delivery.invoke_async(delivery._function(subscription.endpoint), {"Records": [record]})
-            return None
-
-        setattr(Subscription, "publish", publish)  # noqa: B010 - a patch of moto, not an attribute
-
-    def sns_may_deliver(self, subscription: Any, action: str) -> bool:
+    def sns_may_deliver(self, subscription: _moto.SnsNotification, action: str) -> bool:
         """Whether SNS may deliver to a subscription's queue or function (its resource policy, as in AWS).
 
         SNS sends to a queue, and invokes a function, as the service principal ``sns.amazonaws.com``
@@ -194,28 +143,16 @@ class EventDelivery:
         """
         if self.authorization is None:
             return True
-        endpoint = str(subscription.endpoint)
         decision = self.authorization.check_service(
-            SNS_PRINCIPAL, action, endpoint, source_arn=str(subscription.topic.arn)
+            SNS_PRINCIPAL, action, subscription.endpoint, source_arn=subscription.topic_arn
         )
         return decision.allowed
 
     def uninstall(self) -> None:
-        """Give moto back what it patched (``send_to_targets``, ``invoke``, ``publish``) and stop delivering."""
-        from moto.awslambda.models import LambdaFunction
-        from moto.events.models import Rule
-        from moto.sns.models import Subscription
-
-        if self._original_publish is not None:
-            setattr(Subscription, "publish", self._original_publish)  # noqa: B010 - undoing the patch
-            self._original_publish = None
-
-        if self._original is not None:
-            setattr(Rule, "send_to_targets", self._original)  # noqa: B010 - undoing the patch
-            self._original = None
-        if self._original_invoke is not None:
-            setattr(LambdaFunction, "invoke", self._original_invoke)  # noqa: B010 - undoing the patch
-            self._original_invoke = None
+        """Give moto back what it patched (rule delivery, ``Invoke``, SNS delivery) and stop delivering."""
+        _moto.uninstall_sns_delivery(self)
+        _moto.uninstall_rule_delivery(self)
+        _moto.uninstall_async_invoke(self)
         self._pool.shutdown(wait=False, cancel_futures=True)
 
     def submit(self, rule_arn: str, target: dict[str, Any], event: Any) -> None:
@@ -333,30 +270,27 @@ class EventDelivery:
             code = getattr(error, "response", {}).get("Error", {}).get("Code") or type(error).__name__
             raise _DeliveryError(str(code), str(error)) from error
 
-    def _function(self, arn: str) -> Any:
-        from moto.awslambda.models import lambda_backends
-
+    def _function(self, arn: str) -> _moto.FunctionView:
         parts = arn.split(":")
-        backend = lambda_backends[parts[4]][parts[3]]
-        try:
-            return backend.get_function(arn)
-        except Exception as error:
-            raise _DeliveryError("ResourceNotFoundException", f"Function not found: {arn}") from error
+        function = _moto.get_function(parts[4], parts[3], arn)
+        if function is None:
+            raise _DeliveryError("ResourceNotFoundException", f"Function not found: {arn}")
+        return function
 
     def _invoke_async(self, arn: str, event: Any) -> None:
         """Lambda's asynchronous invocation: accepted now, run and retried in the background."""
         function = self._function(arn)
         self.invoke_async(function, event)
 
-    def invoke_async(self, function: Any, event: Any) -> None:
+    def invoke_async(self, function: _moto.FunctionView, event: Any) -> None:
         """Run ``function`` with ``event`` in the background with Lambda's asynchronous retries."""
         future = self._pool.submit(self._run_async, function, event, time.monotonic())
         with self._lock:
             self._pending.add(future)
         future.add_done_callback(self._done)
 
-    def _run_async(self, function: Any, event: Any, started: float) -> None:
-        config = self.async_configs.get(function.function_name, AsyncConfig())
+    def _run_async(self, function: _moto.FunctionView, event: Any, started: float) -> None:
+        config = self.async_configs.get(function.name, AsyncConfig())
         spec = self.runtime.spec_for(function)
         attempts = 0
         invocation = None
@@ -387,14 +321,14 @@ class EventDelivery:
             else:
                 self._send_sqs(config.dead_letter_arn, json.dumps(event), attributes)
 
-    def _role_may_send(self, function: Any, arn: str) -> bool:
+    def _role_may_send(self, function: _moto.FunctionView, arn: str) -> bool:
         """Whether the function's execution role may write to a destination or dead-letter target.
 
         Lambda sends asynchronous invocation records with the function's execution role
         (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html); a
         refused send is recorded as a denial and the record is lost, as in AWS.
         """
-        if self.authorization is None or not getattr(function, "role", None):
+        if self.authorization is None or not function.role:
             return True
         from serverless_patterns.local.policy import Principal
 
@@ -404,18 +338,18 @@ class EventDelivery:
             "lambda": "lambda:InvokeFunction",
             "events": "events:PutEvents",
         }.get(_service(arn), "*")
-        principal = Principal.assumed_role(str(function.role), str(function.function_name))
+        principal = Principal.assumed_role(function.role, function.name)
         return self.authorization.check(principal, action, arn, origin="delivery").allowed
 
     def _destination(  # noqa: PLR0917 - the parts of one invocation record
-        self, arn: str, function: Any, event: Any, invocation: Any, attempts: int, condition: str
+        self, arn: str, function: _moto.FunctionView, event: Any, invocation: Any, attempts: int, condition: str
     ) -> None:
         record = {
             "version": "1.0",
             "timestamp": datetime.now(timezone.utc).isoformat(),
             "requestContext": {
                 "requestId": invocation.request_id,
-                "functionArn": f"{function.function_arn}:$LATEST",
+                "functionArn": f"{function.arn}:$LATEST",
                 "condition": condition,
                 "approximateInvokeCount": attempts,
             },
@@ -468,28 +402,26 @@ class _DeliveryError(Exception):
         self.retriable = retriable
 
 
-def _sns_record(
-    subscription: Any, message: str, message_id: str, subject: str | None, attributes: dict[str, Any]
-) -> dict[str, Any]:
+def _sns_record(notification: _moto.SnsNotification) -> dict[str, Any]:
     """One record of the event SNS gives a Lambda subscriber."""
     values = {
         name: {
             "Type": value.get("DataType", value.get("Type", "String")),
             "Value": value.get("StringValue", value.get("Value", value.get("BinaryValue"))),
         }
-        for name, value in attributes.items()
+        for name, value in notification.attributes.items()
         if isinstance(value, dict)
     }
     return {
         "EventSource": "aws:sns",
         "EventVersion": "1.0",
-        "EventSubscriptionArn": subscription.arn,
+        "EventSubscriptionArn": notification.subscription_arn,
         "Sns": {
             "Type": "Notification",
-            "MessageId": message_id,
-            "TopicArn": subscription.topic.arn,
-            "Subject": subject,
-            "Message": message,
+            "MessageId": notification.message_id,
+            "TopicArn": notification.topic_arn,
+            "Subject": notification.subject,
+            "Message": notification.message_for_protocol(),
             "Timestamp": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
             "SignatureVersion": "1",
             "Signature": "local",
@@ -500,13 +432,13 @@ def _sns_record(
     }
 
 
-def _email(subscription: Any, message: str, subject: str | None) -> dict[str, Any]:
+def _email(notification: _moto.SnsNotification) -> dict[str, Any]:
     return {
-        "to": str(subscription.endpoint),
-        "protocol": str(subscription.protocol),
-        "topic_arn": str(subscription.topic.arn),
-        "subject": subject,
-        "message": message,
+        "to": notification.endpoint,
+        "protocol": notification.protocol,
+        "topic_arn": notification.topic_arn,
+        "subject": notification.subject,
+        "message": notification.message,
     }
 
 

@@ -1,9 +1,10 @@
 """The local Lambda runtime: warm worker processes that run deployed handler code for moto.
 
 moto routes every invocation (direct ``Invoke``, Step Functions ``lambda:invoke`` tasks, SNS,
-event sources) through ``moto.awslambda.models.LambdaFunction._invoke_lambda``; without Docker
-that path cannot run code. :meth:`LambdaRuntime.install` replaces it, in this process, with a
-call into a pool of warm worker processes per function.
+event sources) through one method of its Lambda functions; without Docker that path cannot run
+code. :meth:`LambdaRuntime.install` hooks it, in this process, through the moto adapter
+(:func:`serverless_patterns.local._moto.install_invoke_hook`), with a call into a pool of warm
+worker processes per function.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from serverless_patterns.local import _moto
 from serverless_patterns.local.layers import merge_layers, python_paths
 
 _log = logging.getLogger(__name__)
@@ -289,11 +291,6 @@ class _Pool:
             self._idle.clear()
 
 
-_installed: LambdaRuntime | None = None
-_original_invoke: Callable[..., tuple[str, bool, str]] | None = None
-_install_lock = threading.Lock()
-
-
 class LambdaRuntime:
     """Runs deployed Lambda handler code in warm local worker processes.
 
@@ -379,29 +376,28 @@ class LambdaRuntime:
         self.layer_paths[function_name] = paths
         return paths
 
-    def spec_for(self, function: Any) -> FunctionSpec:
-        """The :class:`FunctionSpec` of a moto ``LambdaFunction``."""
+    def spec_for(self, function: _moto.FunctionView) -> FunctionSpec:
+        """The :class:`FunctionSpec` of a function moto holds."""
         reserved = function.reserved_concurrency
         limit = self.max_workers if not reserved else max(1, min(self.max_workers, int(reserved)))
         return FunctionSpec(
-            name=function.function_name,
-            handler=function.handler or "index.handler",
-            code_dir=self.code_dir(function.code_bytes),
-            timeout_seconds=float(function.timeout or 3),
-            environment={key: str(value) for key, value in (function.environment_vars or {}).items()},
-            memory_mib=int(function.memory_size or 128),
-            arn=function.function_arn,
+            name=function.name,
+            handler=function.handler,
+            code_dir=self.code_dir(function.code),
+            timeout_seconds=function.timeout_seconds,
+            environment=dict(function.environment),
+            memory_mib=function.memory_mib,
+            arn=function.arn,
             region=function.region,
             max_workers=limit,
             credentials=self._credentials(function),
-            layer_paths=self.layer_paths.get(function.function_name, ()),
+            layer_paths=self.layer_paths.get(function.name, ()),
         )
 
-    def _credentials(self, function: Any) -> Mapping[str, str]:
-        role = str(getattr(function, "role", "") or "")
-        if self.credentials is None or not role:
+    def _credentials(self, function: _moto.FunctionView) -> Mapping[str, str]:
+        if self.credentials is None or not function.role:
             return {}
-        return self.credentials(role, str(function.function_name))
+        return self.credentials(function.role, function.name)
 
     # -- invoking ---------------------------------------------------------------------------
     def invoke(self, spec: FunctionSpec, event: Any) -> Invocation:
@@ -413,8 +409,8 @@ class LambdaRuntime:
         self.invocations.append((spec.name, invocation))
         return invocation
 
-    def invoke_moto_function(self, function: Any, event: Any) -> tuple[str, bool, str]:
-        """The replacement of ``LambdaFunction._invoke_lambda``: ``(payload JSON, errored, logs)``."""
+    def invoke_moto_function(self, function: _moto.FunctionView, event: Any) -> tuple[str, bool, str]:
+        """Run an invocation moto makes (the invocation hook): ``(payload JSON, errored, logs)``."""
         if isinstance(event, (str, bytes)):
             with suppress(ValueError):
                 event = json.loads(event)
@@ -423,7 +419,7 @@ class LambdaRuntime:
             # moto addresses the response to a Docker host name; the workers run on this machine.
             port = self.endpoint_url.rstrip("/").rsplit(":", 1)[-1]
             event["ResponseURL"] = re.sub(r"^https?://[^/]+", f"http://127.0.0.1:{port}", str(event["ResponseURL"]))
-        runtime_name = str(function.run_time or "python")
+        runtime_name = function.runtime
         if not runtime_name.startswith("python"):
             if custom_resource:
                 # CDK's own custom resources (bucket auto-delete, log retention, ...) are Node.js:
@@ -458,29 +454,21 @@ class LambdaRuntime:
         with suppress(OSError), urllib.request.urlopen(request, timeout=10):
             pass
 
-    def record_logs(self, function: Any, logs: str) -> None:
+    def record_logs(self, function: _moto.FunctionView, logs: str) -> None:
         """Write an invocation's log lines to the function's CloudWatch log group in moto.
 
         The group is the one named in the function's ``LoggingConfig`` when the deploy registered
         it in :attr:`log_groups`, else ``/aws/lambda/<function name>``.
         """
-        group = self.log_groups.get(function.function_name, function.logs_group_name)
-        self.write_log_lines(group, logs.splitlines(), backend=function.logs_backend)
+        group = self.log_groups.get(function.name, function.log_group)
+        self.write_log_lines(group, logs.splitlines(), account=function.account, region=function.region)
 
-    def write_log_lines(self, group: str, lines: list[str], *, backend: Any = None) -> None:
-        """Append lines to a log group in moto as one new stream (never fails the caller)."""
+    def write_log_lines(
+        self, group: str, lines: list[str], *, account: str = "123456789012", region: str | None = None
+    ) -> None:
+        """Append lines to a log group in moto as one new stream (never fails the caller); region: the runtime's."""
         try:
-            if backend is None:
-                from moto.logs.models import logs_backends
-
-                backend = logs_backends["123456789012"][self.region]
-            backend.ensure_log_group(group)
-            stream = f"{time.strftime('%Y/%m/%d')}/[$LATEST]{uuid.uuid4().hex}"
-            backend.create_log_stream(group, stream)
-            now = int(time.time() * 1000)
-            events = [{"timestamp": now, "message": line} for line in lines if line.strip()]
-            if events:
-                backend.put_log_events(group, stream, events)
+            _moto.write_log_lines(account, region or self.region, group, lines)
         except Exception as error:  # writing logs must never fail an invocation; say why it did not happen
             _log.warning("could not write %d log line(s) to %s: %s", len(lines), group, error)
 
@@ -508,35 +496,14 @@ class LambdaRuntime:
     # -- the moto hook ----------------------------------------------------------------------
     def install(self) -> None:
         """Make moto run every Lambda invocation in this process on this runtime."""
-        global _installed, _original_invoke  # noqa: PLW0603 - one hook per process, by design
-        from moto.awslambda.models import LambdaFunction
-
-        with _install_lock:
-            if _installed is not None and _installed is not self:
-                raise RuntimeError("another LambdaRuntime is installed in this process: uninstall it first")
-            if _original_invoke is None:
-                _original_invoke = LambdaFunction._invoke_lambda
-
-            def _invoke_lambda(function: Any, event: Any = None) -> tuple[str, bool, str]:
-                runtime = _installed
-                if runtime is None:
-                    assert _original_invoke is not None
-                    return _original_invoke(function, event)
-                return runtime.invoke_moto_function(function, event)
-
-            LambdaFunction._invoke_lambda = _invoke_lambda  # type: ignore[method-assign,assignment]
-            _installed = self
+        try:
+            _moto.install_invoke_hook(self, self.invoke_moto_function)
+        except _moto.PatchConflictError as error:
+            raise RuntimeError("another LambdaRuntime is installed in this process: uninstall it first") from error
 
     def uninstall(self) -> None:
-        """Give moto back its own ``_invoke_lambda``."""
-        global _installed, _original_invoke  # noqa: PLW0603
-        from moto.awslambda.models import LambdaFunction
-
-        with _install_lock:
-            if _installed is self and _original_invoke is not None:
-                LambdaFunction._invoke_lambda = _original_invoke  # type: ignore[method-assign]
-                _original_invoke = None
-                _installed = None
+        """Give moto back its own invocation (when this runtime installed the hook)."""
+        _moto.uninstall_invoke_hook(self)
 
     @contextmanager
     def installed(self) -> Iterator[LambdaRuntime]:

@@ -8,13 +8,18 @@ them itself, like Lambda's pollers do.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from serverless_patterns.local import _moto
+
 if TYPE_CHECKING:
     from serverless_patterns.local.runtime import LambdaRuntime
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -69,6 +74,7 @@ class SqsPoller:
         self._idle = threading.Condition()
         self._thread: threading.Thread | None = None
         self._inflight = 0
+        self._last_error = ""
 
     def start(self) -> None:
         """Start polling in a background thread."""
@@ -100,49 +106,33 @@ class SqsPoller:
         return False
 
     # -- internals --------------------------------------------------------------------------
-    def _sqs(self) -> Any:
-        from moto.sqs.models import sqs_backends
-
-        return sqs_backends[self.account_id][self.region]
-
-    def _lambda(self) -> Any:
-        from moto.awslambda.models import lambda_backends
-
-        return lambda_backends[self.account_id][self.region]
-
     def _adopt_mappings(self) -> None:
         """Take SQS mappings away from moto's inline invocation and register them here."""
-        backend = self._lambda()
-        sqs = self._sqs()
-        current = dict(backend._event_source_mappings)
+        current = _moto.event_source_mappings(self.account_id, self.region)
         for uuid, esm in current.items():
-            if ":sqs:" not in esm.event_source_arn:
+            if ":sqs:" not in esm.source_arn:
                 continue
-            queue_name = esm.event_source_arn.rsplit(":", 1)[-1]
-            queue = sqs.queues.get(queue_name)
-            if queue is not None:
-                queue.lambda_event_source_mappings.pop(esm.function_arn, None)
+            _moto.detach_from_queue(self.account_id, self.region, esm.source_arn.rsplit(":", 1)[-1], esm.function_arn)
             mapping = self._mappings.get(uuid)
-            types = esm.function_response_types or []
+            report_failures = "ReportBatchItemFailures" in esm.response_types
             if mapping is None:
                 self._mappings[uuid] = _Mapping(
                     uuid=uuid,
                     function_arn=esm.function_arn,
-                    queue_arn=esm.event_source_arn,
-                    batch_size=int(esm.batch_size or 10),
-                    report_failures="ReportBatchItemFailures" in types,
+                    queue_arn=esm.source_arn,
+                    batch_size=esm.batch_size,
+                    report_failures=report_failures,
                 )
             else:
-                mapping.batch_size = int(esm.batch_size or 10)
-                mapping.report_failures = "ReportBatchItemFailures" in types
+                mapping.batch_size = esm.batch_size
+                mapping.report_failures = report_failures
         for uuid in list(self._mappings):
-            esm = current.get(uuid)
-            if esm is None or not esm.enabled:
+            kept = current.get(uuid)
+            if kept is None or not kept.enabled:
                 self._mappings.pop(uuid, None)
 
     def _visible(self, mapping: _Mapping) -> bool:
-        queue = self._sqs().queues.get(mapping.queue_arn.rsplit(":", 1)[-1])
-        return bool(queue is not None and queue.messages)
+        return _moto.has_visible_messages(self.account_id, self.region, mapping.queue_arn.rsplit(":", 1)[-1])
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -152,32 +142,38 @@ class SqsPoller:
                 for mapping in list(self._mappings.values()):
                     if self._visible(mapping):
                         worked = self._poll(mapping) or worked
-            except Exception:  # the poller survives a reset of moto's state mid-poll
+                self._last_error = ""
+            except Exception as error:  # the poller survives a reset of moto's state mid-poll; it says so
+                self._report(error)
                 time.sleep(self.interval_seconds)
             if not worked:
                 self._stop.wait(self.interval_seconds)
 
+    def _report(self, error: Exception) -> None:
+        """Log a failed poll once per distinct error (a poll every few milliseconds would repeat it)."""
+        text = f"{type(error).__name__}: {error}"
+        if text != self._last_error:
+            _log.warning(
+                "SQS poll of %s/%s failed (mappings %s), retrying: %s",
+                self.account_id,
+                self.region,
+                ", ".join(sorted(self._mappings)) or "none",
+                text,
+                exc_info=error,
+            )
+        self._last_error = text
+
     def _poll(self, mapping: _Mapping) -> bool:
-        sqs = self._sqs()
         queue_name = mapping.queue_arn.rsplit(":", 1)[-1]
-        queue = sqs.queues.get(queue_name)
-        if queue is None:
-            return False
         with self._idle:
             self._inflight += 1
         try:
-            visibility = int(queue.visibility_timeout or 30)
-            messages: list[Any] = []
-            while len(messages) < mapping.batch_size:
-                batch = sqs.receive_message(
-                    queue_name, min(10, mapping.batch_size - len(messages)), 0, visibility, ["All"]
-                )
-                if not batch:
-                    break
-                messages.extend(batch)
+            messages = _moto.receive_messages(self.account_id, self.region, queue_name, mapping.batch_size)
             if not messages:
                 return False
-            function = self._lambda().get_function(mapping.function_arn)
+            function = _moto.get_function(self.account_id, self.region, mapping.function_arn)
+            if function is None:
+                raise LookupError(f"function {mapping.function_arn} of mapping {mapping.uuid} is gone")
             event = {"Records": [_record(message, mapping.queue_arn, self.region) for message in messages]}
             invocation = self.runtime.invoke(self.runtime.spec_for(function), event)
             self.runtime.record_logs(function, invocation.logs)
@@ -185,11 +181,15 @@ class SqsPoller:
             for message in messages:
                 if message.id in failed:
                     if self.failed_visibility_seconds is not None:
-                        sqs.change_message_visibility(
-                            queue_name, message.receipt_handle, self.failed_visibility_seconds
+                        _moto.change_message_visibility(
+                            self.account_id,
+                            self.region,
+                            queue_name,
+                            message.receipt_handle,
+                            self.failed_visibility_seconds,
                         )
                 else:
-                    sqs.delete_message(queue_name, message.receipt_handle)
+                    _moto.delete_message(self.account_id, self.region, queue_name, message.receipt_handle)
             return True
         finally:
             with self._idle:
@@ -198,7 +198,7 @@ class SqsPoller:
 
 
 def _failed_ids(  # noqa: PLR0911 - one return per rule of Lambda's partial batch response
-    errored: bool, payload: Any, report_failures: bool, messages: list[Any]
+    errored: bool, payload: Any, report_failures: bool, messages: list[_moto.SqsMessage]
 ) -> set[str]:
     """Which records return to the queue, by Lambda's rules for SQS batches."""
     every = {message.id for message in messages}
@@ -223,16 +223,16 @@ def _failed_ids(  # noqa: PLR0911 - one return per rule of Lambda's partial batc
     return failed
 
 
-def _record(message: Any, queue_arn: str, region: str) -> dict[str, Any]:
+def _record(message: _moto.SqsMessage, queue_arn: str, region: str) -> dict[str, Any]:
     attributes = {
-        "ApproximateReceiveCount": str(message.approximate_receive_count),
+        "ApproximateReceiveCount": str(message.receive_count),
         "SentTimestamp": str(message.sent_timestamp),
         "SenderId": "AIDAIENQZJOLO23YVJ4VO",
-        "ApproximateFirstReceiveTimestamp": str(message.approximate_first_receive_timestamp),
+        "ApproximateFirstReceiveTimestamp": str(message.first_receive_timestamp),
     }
-    if getattr(message, "group_id", None):
+    if message.group_id:
         attributes["MessageGroupId"] = message.group_id
-    if getattr(message, "deduplication_id", None):
+    if message.deduplication_id:
         attributes["MessageDeduplicationId"] = message.deduplication_id
     message_attributes = {
         name: {
@@ -242,7 +242,7 @@ def _record(message: Any, queue_arn: str, region: str) -> dict[str, Any]:
             "binaryListValues": [],
             "dataType": value.get("DataType"),
         }
-        for name, value in (message.message_attributes or {}).items()
+        for name, value in message.attributes.items()
     }
     return {
         "messageId": message.id,
@@ -250,7 +250,7 @@ def _record(message: Any, queue_arn: str, region: str) -> dict[str, Any]:
         "body": message.body,
         "attributes": attributes,
         "messageAttributes": json.loads(json.dumps(message_attributes, default=str)),
-        "md5OfBody": message.body_md5,
+        "md5OfBody": message.md5_of_body,
         "eventSource": "aws:sqs",
         "eventSourceARN": queue_arn,
         "awsRegion": region,

@@ -162,16 +162,17 @@ def prepare_template(template: dict[str, Any], stack_name: str = "Stack") -> tup
 
 def _unsupported(resources: dict[str, Any]) -> list[str]:
     """Notes on resource types moto's CloudFormation does not implement (it skips them with a warning)."""
-    try:
-        from moto.cloudformation.parsing import NULL_MODELS, get_model_map
-    except ImportError:  # moto is only needed to deploy, not to read a template
+    from serverless_patterns.local import _moto
+
+    types = _moto.deployable_resource_types()
+    if types is None:  # moto is only needed to deploy, not to read a template
         return []
-    known = get_model_map()
+    known, no_ops = types
     return [
         f"{logical_id} ({resource['Type']}) skipped: moto's CloudFormation does not implement it"
         for logical_id, resource in resources.items()
         if resource.get("Type") not in known
-        and resource.get("Type") not in NULL_MODELS
+        and resource.get("Type") not in no_ops
         and not str(resource.get("Type", "")).startswith("Custom::")
     ]
 
