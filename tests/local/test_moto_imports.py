@@ -38,3 +38,13 @@ def test_the_check_sees_an_import_of_moto() -> None:
     # A test that cannot fail is a defect: the check must find the adapter's own imports.
     assert _moto_imports(ADAPTER / "server.py")
     assert _moto_imports(ADAPTER / "lambda_.py")
+
+
+def test_importing_the_local_cloud_does_not_import_moto() -> None:
+    # The adapter imports moto inside its functions: reading a template needs no moto installed.
+    import subprocess
+    import sys
+
+    code = "import sys, serverless_patterns.local; print(any(m.split('.')[0] == 'moto' for m in sys.modules))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"

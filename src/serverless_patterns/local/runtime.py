@@ -451,8 +451,17 @@ class LambdaRuntime:
             method="PUT",
             headers={"Content-Type": "application/json"},
         )
-        with suppress(OSError), urllib.request.urlopen(request, timeout=10):
-            pass
+        try:
+            with urllib.request.urlopen(request, timeout=10):
+                pass
+        except OSError as error:  # the stack then waits for its timeout: say which resource went unanswered
+            _log.warning(
+                "could not answer custom resource %s of %s at %s: %s",
+                event.get("LogicalResourceId"),
+                event.get("StackId"),
+                event["ResponseURL"],
+                error,
+            )
 
     def record_logs(self, function: _moto.FunctionView, logs: str) -> None:
         """Write an invocation's log lines to the function's CloudWatch log group in moto.
