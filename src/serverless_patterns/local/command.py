@@ -63,6 +63,13 @@ def register(subparsers: Any) -> None:
         help="context for the synthesis, as `cdk synth -c` (repeatable)",
     )
     up.add_argument(
+        "--schedule-speedup",
+        type=float,
+        default=1.0,
+        metavar="N",
+        help="run scheduled rules N times faster than real time (default: 1)",
+    )
+    up.add_argument(
         "--no-enforce-iam",
         action="store_true",
         help="let every call through (IAM is enforced as AWS does by default; see docs/local.md)",
@@ -219,7 +226,11 @@ def _up(arguments: argparse.Namespace) -> int:
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
     state_path = Path(arguments.state)
-    cloud = LocalCloud(api_port=arguments.api_port, enforce_iam=not arguments.no_enforce_iam)
+    cloud = LocalCloud(
+        api_port=arguments.api_port,
+        enforce_iam=not arguments.no_enforce_iam,
+        schedule_speedup=arguments.schedule_speedup,
+    )
     try:
         cloud.start()
         print(f"moto server: {cloud.endpoint_url}", flush=True)
