@@ -86,7 +86,10 @@ def test(extra: list[str]) -> None:
     _run(BIN / "ruff", "check", ".")
     _run(BIN / "ruff", "format", "--check", ".")
     _run(BIN / "mypy", "src", "examples")
-    _run(PYTHON, "-m", "pytest", *extra)
+    # Two workers (pytest-xdist) on the 2-core machines this runs on: each synthesizes and deploys its own
+    # modules' apps; `-n 0` (or any -n given) overrides it.
+    workers = [] if any(arg == "-n" or arg.startswith(("-n", "--numprocesses")) for arg in extra) else ["-n", "2"]
+    _run(PYTHON, "-m", "pytest", *workers, *extra)
 
 
 def _version() -> str:

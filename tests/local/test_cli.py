@@ -206,3 +206,30 @@ def test_a_relative_app_folder_synthesizes_into_its_cdk_out(tmp_path: Path, monk
     out = synthesize(Path("apps/shop"), progress=lambda line: None)
     assert out == app / "cdk.out"
     assert (app / "cdk.out" / "manifest.json").is_file()
+
+
+def test_synthesis_gets_the_context_cdk_synth_gives_and_reports_missing_lookups(tmp_path: Path) -> None:
+    # cdk.json's context, then cdk.context.json, then -c (https://docs.aws.amazon.com/cdk/v2/guide/context.html).
+    from serverless_patterns.local.command import _context_options, synthesize
+
+    (tmp_path / "cdk.json").write_text(
+        json.dumps({"app": "python app.py", "context": {"flag": "from-cdk-json", "kept": "yes", "cached": "old"}})
+    )
+    (tmp_path / "cdk.context.json").write_text(json.dumps({"cached": "vpc-0abc", "flag": "from-context-file"}))
+    # A stand-in app: it records the context it got and a lookup it could not make, as cdk.App does.
+    (tmp_path / "app.py").write_text(
+        "import json, os, pathlib\n"
+        "out = pathlib.Path(os.environ['CDK_OUTDIR'])\n"
+        "out.mkdir(parents=True)\n"
+        "(out / 'context.json').write_text(os.environ['CDK_CONTEXT_JSON'])\n"
+        "missing = [{'key': 'vpc-provider:account=1:filter.isDefault=true', 'provider': 'vpc-provider'}]\n"
+        "(out / 'manifest.json').write_text(json.dumps({'missing': missing}))\n"
+    )
+    lines: list[str] = []
+    out = synthesize(tmp_path, progress=lines.append, context=_context_options(["flag=from-command-line"]))
+    assert json.loads((out / "context.json").read_text()) == {
+        "flag": "from-command-line",
+        "kept": "yes",
+        "cached": "vpc-0abc",
+    }
+    assert any(line.startswith("context lookup not made: vpc-provider:account=1") for line in lines)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import zipfile
@@ -48,6 +49,14 @@ def handler(event, context):
 
 def not_json(event, context):
     return {1, 2}
+
+def logs(event, context):
+    import logging
+    if event.get("level"):
+        logging.getLogger().setLevel(event["level"])
+    logging.getLogger("orders").info("stored %s", event.get("id"))
+    logging.getLogger("orders").warning("low stock")
+    return {"request_id": context.aws_request_id}
 """
 
 
@@ -70,6 +79,9 @@ def lambda_client(moto_server: str) -> Iterator[Any]:
     env = {"Variables": {"GREETING": "hallo"}}
     client.create_function(FunctionName="rt-echo", Handler="index.handler", Timeout=2, Environment=env, **common)
     client.create_function(FunctionName="rt-meet", Handler="index.handler", Timeout=60, Environment=env, **common)
+    client.create_function(FunctionName="rt-logs", Handler="index.logs", Environment=env, **common)
+    json_logs = {"Variables": {"GREETING": "hallo", "AWS_LAMBDA_LOG_FORMAT": "JSON"}}
+    client.create_function(FunctionName="rt-json-logs", Handler="index.logs", Environment=json_logs, **common)
     client.create_function(FunctionName="rt-broken", Handler="broken.handler", **common)
     client.create_function(FunctionName="rt-missing", Handler="index.nope", **common)
     client.create_function(FunctionName="rt-marshal", Handler="index.not_json", **common)
@@ -198,3 +210,34 @@ def test_only_one_runtime_is_installed_at_a_time(lambda_client: Any, moto_server
     payload, error = _invoke(lambda_client, "rt-echo", {"n": 3})
     assert error is None
     assert payload["echo"] == {"n": 3}
+
+
+def _log_lines(lambda_client: Any, name: str, event: Any) -> tuple[str, list[str]]:
+    response = lambda_client.invoke(FunctionName=name, Payload=json.dumps(event), LogType="Tail")
+    request_id = json.loads(response["Payload"].read())["request_id"]
+    return request_id, base64.b64decode(response["LogResult"]).decode().splitlines()
+
+
+def test_logging_goes_to_the_log_in_the_runtimes_text_format(lambda_client: Any) -> None:
+    # The Lambda Python runtime puts a handler on the root logger: [LEVEL]<tab>time<tab>request id<tab>message
+    # (https://docs.aws.amazon.com/lambda/latest/dg/python-logging.html); the root level stays WARNING in the
+    # text format until the handler sets it.
+    request_id, lines = _log_lines(lambda_client, "rt-logs", {"id": "o-1"})
+    assert [line for line in lines if "low stock" in line] == [
+        line for line in lines if line.startswith("[WARNING]\t") and line.endswith(f"\t{request_id}\tlow stock")
+    ]
+    assert not any("stored o-1" in line for line in lines)
+    request_id, lines = _log_lines(lambda_client, "rt-logs", {"id": "o-2", "level": "INFO"})
+    [stored] = [line for line in lines if "stored o-2" in line]
+    level, stamp, logged_request, message = stored.split("\t")
+    assert (level, logged_request, message) == ("[INFO]", request_id, "stored o-2")
+    assert stamp.endswith("Z")
+
+
+def test_logging_in_the_json_format_logs_info_by_default(lambda_client: Any) -> None:
+    # With the JSON log format the application log level applies, INFO unless set.
+    request_id, lines = _log_lines(lambda_client, "rt-json-logs", {"id": "o-3"})
+    records = [json.loads(line) for line in lines if line.startswith("{")]
+    stored = [record for record in records if record.get("message") == "stored o-3"]
+    assert stored and stored[0]["level"] == "INFO" and stored[0]["logger"] == "orders"
+    assert stored[0]["requestId"] == request_id

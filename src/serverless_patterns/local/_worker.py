@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import logging
 import os
 import sys
 import time
@@ -60,8 +61,68 @@ def _load(code_dir: str, handler_name: str) -> tuple[Any, dict[str, Any] | None]
     return handler, None
 
 
+_current_request_id = ""
+
+
+class _RequestIdFilter(logging.Filter):
+    """Gives every record the request id of the running invocation, as the runtime's handler does."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.aws_request_id = _current_request_id
+        return True
+
+
+class _JsonFormatter(logging.Formatter):
+    """The runtime's JSON log lines: timestamp, level, message, logger, requestId (and the error's fields)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
+            "level": record.levelname,
+            "message": record.getMessage(),
+            "logger": record.name,
+            "requestId": getattr(record, "aws_request_id", ""),
+        }
+        if record.exc_info and record.exc_info[0] is not None:
+            line["errorType"] = record.exc_info[0].__name__
+            line["errorMessage"] = str(record.exc_info[1])
+            line["stackTrace"] = traceback.format_exception(*record.exc_info)
+        return json.dumps(line, default=str)
+
+
+def _setup_logging() -> None:
+    """Set up ``logging`` as the Lambda Python runtime does before it imports the handler.
+
+    The runtime puts a handler on the root logger that writes to the function's log: in the text
+    format ``[LEVEL]<tab>time<tab>request id<tab>message``, in the JSON format one object a line;
+    with the JSON format (or an application log level) the root logger's level is the function's
+    application log level, INFO unless set
+    (https://docs.aws.amazon.com/lambda/latest/dg/python-logging.html, and the runtime interface
+    client's ``bootstrap.py``, aws/aws-lambda-python-runtime-interface-client).
+    ``AWS_LAMBDA_LOG_FORMAT`` and ``AWS_LAMBDA_LOG_LEVEL`` carry the function's ``LoggingConfig``.
+    """
+    log_format = os.environ.get("AWS_LAMBDA_LOG_FORMAT", "Text").upper()
+    level = os.environ.get("AWS_LAMBDA_LOG_LEVEL", "").upper()
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(_RequestIdFilter())
+    if log_format == "JSON":
+        handler.setFormatter(_JsonFormatter())
+        level = level or "INFO"
+    else:
+        formatter = logging.Formatter(
+            "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s", "%Y-%m-%dT%H:%M:%S"
+        )
+        formatter.converter = time.gmtime
+        handler.setFormatter(formatter)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    if level in {"TRACE", "DEBUG", "INFO", "WARN", "WARNING", "ERROR", "FATAL", "CRITICAL"}:
+        root.setLevel({"TRACE": "DEBUG", "WARN": "WARNING", "FATAL": "CRITICAL"}.get(level, level))
+
+
 def main() -> None:
     """Serve invocations until stdin closes."""
+    global _current_request_id  # noqa: PLW0603 - the running invocation, read by the log filter
     code_dir, handler_name, layer_paths = sys.argv[1], sys.argv[2], sys.argv[3:]
     # The protocol keeps the real stdout; everything the handler prints goes to stderr (the log).
     protocol = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
@@ -71,13 +132,14 @@ def main() -> None:
     # site-packages and /opt/python), as in Lambda; this script's own folder must not shadow anything.
     sys.path[:] = [code_dir, *layer_paths, *[entry for entry in sys.path[1:] if entry]]
     os.chdir(code_dir)
+    _setup_logging()
     handler, load_error = _load(code_dir, handler_name)
     for line in sys.stdin:
         request = json.loads(line)
         if request.get("ping"):  # answered once the handler module is imported: the worker is warm
             protocol.write('{"pong": true}\n')
             continue
-        request_id = request["request_id"]
+        request_id = _current_request_id = request["request_id"]
         print(f"START RequestId: {request_id} Version: $LATEST", file=sys.stderr, flush=True)
         started = time.perf_counter()
         if load_error is not None:

@@ -27,6 +27,7 @@ from serverless_patterns.local.events import AsyncConfig, EventDelivery
 from serverless_patterns.local.layers import read_function_layers
 from serverless_patterns.local.resolve import DeployedResource, StackScope
 from serverless_patterns.local.runtime import DEFAULT_CONCURRENCY, LambdaRuntime
+from serverless_patterns.local.schedules import Schedule, ScheduledRule, ScheduleError, Scheduler, parse_schedule
 from serverless_patterns.local.sqs_poller import SqsPoller
 from serverless_patterns.local.template import prepare_template
 
@@ -274,6 +275,9 @@ class LocalCloud:
         keeps the queue's visibility timeout.
     retry_delay_seconds
         Pause between EventBridge and asynchronous Lambda retries. Default: 0.05.
+    schedule_speedup
+        How much faster than real time scheduled rules run (``rate(1 hour)`` with 3600 fires every
+        second). Default: 1.
     enforce_iam
         Evaluate every call a handler makes against its role's policies and the resource's
         policy, and every delivery between services against the target's resource policy, as
@@ -297,6 +301,7 @@ class LocalCloud:
         failed_visibility_seconds: int | None = 0,
         retry_delay_seconds: float = 0.05,
         enforce_iam: bool = True,
+        schedule_speedup: float = 1.0,
     ) -> None:
         self.region = region
         self.authorization = Authorization(account=DEFAULT_ACCOUNT, region=region, enabled=enforce_iam)
@@ -309,6 +314,11 @@ class LocalCloud:
         self._max_workers = max_workers
         self._failed_visibility_seconds = failed_visibility_seconds
         self._retry_delay_seconds = retry_delay_seconds
+        if schedule_speedup <= 0:
+            raise LocalCloudError(f"schedule_speedup must be positive, got {schedule_speedup}")
+        self._schedule_speedup = schedule_speedup
+        self.scheduler: Scheduler | None = None
+        """Fires scheduled rules (``rate``/``cron``); :meth:`trigger_schedule` fires one now."""
         self._saved_env: dict[str, str | None] = {}
         self._clients: dict[str, Any] = {}
         self.runtime: LambdaRuntime | None = None
@@ -344,6 +354,13 @@ class LocalCloud:
         self.events.install()
         self.events.install_async_invoke()
         self.events.install_sns_to_lambda()
+        self.scheduler = Scheduler(
+            self.events.submit,
+            account=DEFAULT_ACCOUNT,
+            region=self.region,
+            speedup=self._schedule_speedup,
+        )
+        self.scheduler.start()
         self.apis = ApiGatewayServer(self.runtime, port=self._api_port, region=self.region)
         self.apis.authorization = self.authorization if self.authorization.enabled else None
         self.apis.start()
@@ -512,6 +529,8 @@ class LocalCloud:
                     self.destroy(deployment)
                 except Exception:  # one stack that cannot be deleted must not keep the rest running
                     _log.warning("closing the local cloud: could not delete %s", deployment, exc_info=True)
+        if self.scheduler is not None:
+            self.scheduler.stop()
         if self.apis is not None:
             self.apis.stop()
         if self.events is not None:
@@ -739,6 +758,8 @@ class LocalCloud:
         for stack in reversed(deployment.stacks):
             self._delete_stack(stack.name, stack.resources)
             self.alarms.remove_stack(stack.name)
+            if self.scheduler is not None:
+                self.scheduler.remove_stack(stack.name)
             if self.apis is not None:
                 for api in stack.apis:
                     self.apis.apis.pop(api.api_id, None)
@@ -881,6 +902,7 @@ class LocalCloud:
             bus_policy = {"Version": "2012-10-17", "Statement": statements}
             authorization.set_resource_policy(bus_arn, f"event bus policy of {bus_arn}", bus_policy)
         self._register_alarms(artifact, resolve)
+        self._register_schedules(artifact, scope, notes, report)
         self._check_event_source_mappings(artifact, scope)
 
     def _register_alarms(self, artifact: StackArtifact, resolve: Callable[[Any], Any]) -> None:
@@ -908,6 +930,51 @@ class LocalCloud:
                     enabled=bool(properties.get("ActionsEnabled", True)),
                 )
             )
+
+    def _register_schedules(
+        self, artifact: StackArtifact, scope: StackScope, notes: list[str], report: Callable[[str], None]
+    ) -> None:
+        """Hand the stack's scheduled rules, with the targets moto keeps for them, to the scheduler."""
+        if self.scheduler is None:
+            return
+        events = self.client("events")
+        for logical_id, resource in artifact.template.get("Resources", {}).items():
+            properties = resource.get("Properties") or {}
+            expression = properties.get("ScheduleExpression")
+            deployed = scope.resources.get(logical_id)
+            if resource.get("Type") != "AWS::Events::Rule" or not isinstance(expression, str) or deployed is None:
+                continue
+            name = deployed.name
+            bus = scope.resolve(properties.get("EventBusName")) or "default"
+            described = events.describe_rule(Name=name, EventBusName=bus)
+            targets = events.list_targets_by_rule(Rule=name, EventBusName=bus).get("Targets", [])
+            try:
+                schedule: Schedule | None = parse_schedule(expression)
+                note = f"{logical_id} ({expression}) fired by the local scheduler"
+                if self._schedule_speedup != 1:
+                    note += f", {self._schedule_speedup:g} times faster than real time"
+            except ScheduleError as error:
+                schedule = None
+                note = f"{logical_id} ({expression}) not scheduled: {error}; trigger_schedule fires it"
+            self.scheduler.add(
+                ScheduledRule(
+                    arn=str(described["Arn"]),
+                    name=name,
+                    path=artifact.paths.get(logical_id, ""),
+                    expression=expression,
+                    schedule=schedule,
+                    targets=list(targets),
+                    enabled=described.get("State", "ENABLED") == "ENABLED",
+                )
+            )
+            notes.append(note)
+            report(f"{artifact.stack_name}: {note}")
+
+    def trigger_schedule(self, rule: str) -> int:
+        """Fire a scheduled rule now (by name, ARN or construct path); return how many targets got the event."""
+        if self.scheduler is None:
+            raise LocalCloudError("the local cloud is not started")
+        return self.scheduler.trigger(rule)
 
     def _check_event_source_mappings(self, artifact: StackArtifact, scope: StackScope) -> None:
         """Fail the deploy as Lambda does when a function's role cannot read its SQS event source.

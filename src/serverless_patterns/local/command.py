@@ -55,6 +55,21 @@ def register(subparsers: Any) -> None:
     up.add_argument("--api-port", type=int, default=0, help="port of the local API Gateway (default: a free one)")
     up.add_argument("--no-synth", action="store_true", help="use the app's existing cdk.out")
     up.add_argument(
+        "-c",
+        "--context",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="context for the synthesis, as `cdk synth -c` (repeatable)",
+    )
+    up.add_argument(
+        "--schedule-speedup",
+        type=float,
+        default=1.0,
+        metavar="N",
+        help="run scheduled rules N times faster than real time (default: 1)",
+    )
+    up.add_argument(
         "--no-enforce-iam",
         action="store_true",
         help="let every call through (IAM is enforced as AWS does by default; see docs/local.md)",
@@ -120,8 +135,13 @@ def register(subparsers: Any) -> None:
 
 
 # -- up ----------------------------------------------------------------------------------------
-def synthesize(app_dir: Path, progress: Any = print) -> Path:
-    """Run the ``app`` command of ``app_dir/cdk.json`` with ``CDK_OUTDIR``; return the assembly folder.
+def synthesize(app_dir: Path, progress: Any = print, context: dict[str, Any] | None = None) -> Path:
+    """Run the ``app`` command of ``app_dir/cdk.json`` as ``cdk synth`` does; return the assembly folder.
+
+    The app gets the context ``cdk synth`` gives it, in the CLI's order (a later source wins):
+    ``cdk.json``'s ``context``, ``cdk.context.json`` (cached lookups), then ``context`` (``-c``),
+    through ``CDK_CONTEXT_JSON``, and ``CDK_OUTDIR`` (https://docs.aws.amazon.com/cdk/v2/guide/context.html).
+    Lookups the app could not make (no AWS account here) are reported after the synthesis.
 
     Examples
     --------
@@ -139,9 +159,19 @@ def synthesize(app_dir: Path, progress: Any = print) -> Path:
         command = json.loads(cdk_json.read_text())["app"]
     except (ValueError, KeyError) as error:
         raise LocalCloudError(f"{cdk_json} has no app command") from error
-    out_dir = app_dir / (json.loads(cdk_json.read_text()).get("output") or "cdk.out")
+    settings = json.loads(cdk_json.read_text())
+    out_dir = app_dir / (settings.get("output") or "cdk.out")
+    merged: dict[str, Any] = dict(settings.get("context") or {})
+    cached = app_dir / "cdk.context.json"
+    if cached.is_file():
+        try:
+            merged.update(json.loads(cached.read_text()))
+        except ValueError as error:
+            raise LocalCloudError(f"{cached} is not valid JSON: {error}") from error
+    merged.update(context or {})
     env = dict(os.environ)
     env["CDK_OUTDIR"] = str(out_dir)
+    env["CDK_CONTEXT_JSON"] = json.dumps(merged)
     env["CDK_DISABLE_CLI_TELEMETRY"] = "true"
     # The app runs with this interpreter's environment first on PATH ("python" is this venv's).
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
@@ -155,7 +185,28 @@ def synthesize(app_dir: Path, progress: Any = print) -> Path:
         detail = last[-1] if last else f"exit status {result.returncode}"
         raise LocalCloudError(f"synthesis failed ({command}): {detail}")
     progress(f"synthesized in {time.perf_counter() - started:.1f} s")
+    for line in missing_context(out_dir):
+        progress(line)
     return out_dir
+
+
+def missing_context(assembly: Path) -> list[str]:
+    """Lines naming each context lookup the synthesized app could not make (the manifest's ``missing``).
+
+    Examples
+    --------
+    >>> missing_context(Path("/no/such/cdk.out"))
+    []
+    """
+    try:
+        manifest = json.loads((assembly / "manifest.json").read_text())
+    except (OSError, ValueError):
+        return []
+    return [
+        f"context lookup not made: {item.get('key')} ({item.get('provider')}); the app used dummy values: put the "
+        f"value in cdk.context.json (a `cdk synth` with AWS credentials writes it) or pass -c {item.get('key')}=..."
+        for item in manifest.get("missing") or []
+    ]
 
 
 def _up(arguments: argparse.Namespace) -> int:
@@ -165,7 +216,7 @@ def _up(arguments: argparse.Namespace) -> int:
     if not target.exists():
         raise LocalCloudError(f"{target} does not exist")
     if (target / "cdk.json").is_file() and not arguments.no_synth:
-        assembly = synthesize(target)
+        assembly = synthesize(target, context=_context_options(arguments.context))
     else:
         assembly = find_assembly(target)
     # moto's request log and its interpreter's error log of failed executions would drown the output.
@@ -175,7 +226,11 @@ def _up(arguments: argparse.Namespace) -> int:
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
     state_path = Path(arguments.state)
-    cloud = LocalCloud(api_port=arguments.api_port, enforce_iam=not arguments.no_enforce_iam)
+    cloud = LocalCloud(
+        api_port=arguments.api_port,
+        enforce_iam=not arguments.no_enforce_iam,
+        schedule_speedup=arguments.schedule_speedup,
+    )
     try:
         cloud.start()
         print(f"moto server: {cloud.endpoint_url}", flush=True)
@@ -253,6 +308,17 @@ class _Running:
             aws_access_key_id="testing",
             aws_secret_access_key="testing",
         )
+
+
+def _context_options(options: list[str]) -> dict[str, Any]:
+    """``-c key=value`` options as the CDK CLI reads them: each value a string, as the CDK documents."""
+    context: dict[str, Any] = {}
+    for option in options:
+        key, separator, value = option.partition("=")
+        if not separator or not key:
+            raise LocalCloudError(f"-c takes KEY=VALUE, got {option!r}")
+        context[key] = value
+    return context
 
 
 def _json_argument(name: str, text: str) -> Any:

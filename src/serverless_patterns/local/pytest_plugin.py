@@ -186,6 +186,10 @@ class LocalApp:
         """Set an alarm's state (by name, construct path or logical id) and run its actions; return them."""
         return self.cloud.set_alarm_state(alarm, state, reason)
 
+    def trigger_schedule(self, rule: str) -> int:
+        """Fire a scheduled rule now (by name or construct path); return how many targets got the event."""
+        return self.cloud.trigger_schedule(rule)
+
     def emails(self) -> list[dict[str, Any]]:
         """Notifications SNS sent to e-mail subscriptions so far."""
         return self.cloud.emails()
