@@ -515,7 +515,7 @@ class ApiGatewayServer:
         stage_variables = api.stage_variables.get(stage, {})
         context.stage_variables = stage_variables
         context.context.update(
-            {"apiId": api.api_id, "stage": stage, "accountId": self.account_id, "path": f"/{stage}{path}"}
+            {"apiId": api.api_id, "stage": stage, "accountId": self.account_id, "path": f"/{api.api_id}/{stage}{path}"}
         )
         found, path_params = api.match(http_method, path)
         if found is None:
@@ -794,7 +794,11 @@ class ApiGatewayServer:
             "requestContext": {
                 "accountId": self.account_id,
                 "apiId": api.api_id,
-                "domainName": f"{self.host}:{self.port}",
+                # As AWS fills them for the URL the client used: the host it sent and the path as sent
+                # (locally the API id is part of the path, where AWS has it in the host name), so a link
+                # built from domainName and path routes back to this API
+                # (https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html).
+                "domainName": _host(single_headers) or f"{self.host}:{self.port}",
                 "domainPrefix": api.api_id,
                 "extendedRequestId": request_id,
                 "httpMethod": http_method,
@@ -811,7 +815,7 @@ class ApiGatewayServer:
                     "cognitoAuthenticationProvider": None,
                     "cognitoAuthenticationType": None,
                 },
-                "path": f"/{stage}{path}",
+                "path": f"/{api.api_id}/{stage}{path}",
                 "protocol": "HTTP/1.1",
                 "requestId": request_id,
                 "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
@@ -871,6 +875,10 @@ class ApiGatewayServer:
         if not any(name.lower() == "content-type" for name, _ in response_headers):
             response_headers.append(("Content-Type", "application/json"))
         return status, response_headers, payload
+
+
+def _host(headers: dict[str, str]) -> str | None:
+    return next((value for name, value in headers.items() if name.lower() == "host"), None)
 
 
 @dataclass
