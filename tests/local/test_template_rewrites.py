@@ -67,3 +67,36 @@ def test_a_bus_ref_inside_fn_sub_becomes_its_name_and_its_attributes_stay() -> N
     assert properties["Attribute"] == {"Fn::Sub": "${Bus.Arn}"}
     assert properties["Shadowed"] == {"Fn::Sub": ["${Bus}", {"Bus": "mine"}]}
     assert properties["Variables"] == {"Fn::Sub": ["${Target}/orders", {"Target": "orders"}]}
+
+
+def test_references_to_a_type_moto_does_not_implement_become_placeholders() -> None:
+    # An alias record on a custom domain moto's CloudFormation does not implement (issue #19): the deploy
+    # used to fail with "Fn::GetAtt references undefined resource".
+    template = {
+        "Resources": {
+            "Domain": {"Type": "AWS::ApiGateway::DomainName", "Properties": {"DomainName": "api.example.com"}},
+            "Record": {
+                "Type": "AWS::Route53::RecordSet",
+                "DependsOn": "Domain",
+                "Properties": {
+                    "Name": "api.example.com",
+                    "AliasTarget": {"DNSName": {"Fn::GetAtt": ["Domain", "RegionalDomainName"]}},
+                },
+            },
+            "Queue": {
+                "Type": "AWS::SQS::Queue",
+                "DependsOn": ["Record"],
+                "Properties": {
+                    "Tags": [{"Key": "domain", "Value": {"Fn::Sub": "https://${Domain.RegionalDomainName}/"}}]
+                },
+            },
+        },
+        "Outputs": {"Record": {"Value": {"Ref": "Record"}}},
+    }
+    prepared, notes = prepare_template(template)
+    resources = prepared["Resources"]
+    assert set(resources) == {"Queue", "Record"}
+    assert "DependsOn" not in resources["Record"]
+    assert resources["Record"]["Properties"]["AliasTarget"]["DNSName"] == "local-skipped-Domain"
+    assert "local-skipped-Domain" in str(resources["Queue"]["Properties"]["Tags"])
+    assert any("(AWS::ApiGateway::DomainName) skipped: moto's CloudFormation does not implement" in n for n in notes)

@@ -89,6 +89,10 @@ def prepare_template(template: dict[str, Any], stack_name: str = "Stack") -> tup
     _drop_bootstrap_check(result)
     resources: dict[str, Any] = result.setdefault("Resources", {})
     removed = [logical_id for logical_id, resource in resources.items() if resource.get("Type") in SKIPPED_TYPES]
+    # moto's CloudFormation skips a type it does not implement, but a Ref or Fn::GetAtt of it would fail
+    # the whole deploy: it is removed here like the skipped types, and references to it become placeholders.
+    unsupported = [logical_id for logical_id in _unsupported(resources) if logical_id not in removed]
+    removed.extend(unsupported)
     # A reference to a removed resource becomes a placeholder; a stage's becomes its name, as in AWS.
     placeholders: dict[str, Any] = {}
     for logical_id in removed:
@@ -110,7 +114,13 @@ def prepare_template(template: dict[str, Any], stack_name: str = "Stack") -> tup
         elif resource_type in _ALARM_TYPES:
             notes.append(f"{which} ({resource_type}) kept by the local cloud: actions run on set_alarm_state")
         elif resource_type not in _ROUTER_TYPES and resource_type != "AWS::CDK::Metadata":
-            notes.append(f"{which} ({resource_type}) skipped: not emulated locally")
+            if logical_ids[0] in unsupported:
+                notes.append(
+                    f"{which} ({resource_type}) skipped: moto's CloudFormation does not implement it; references "
+                    "to it are local-skipped-<logical id> placeholders"
+                )
+            else:
+                notes.append(f"{which} ({resource_type}) skipped: not emulated locally")
     result["Resources"] = resources = _replace_refs(resources, placeholders)
     if "Outputs" in result:
         result["Outputs"] = _replace_refs(result["Outputs"], placeholders)
@@ -156,12 +166,11 @@ def prepare_template(template: dict[str, Any], stack_name: str = "Stack") -> tup
         if resource.get("Type") == "AWS::DynamoDB::GlobalTable":
             _global_table_to_table(resource)
             notes.append(f"{logical_id} (AWS::DynamoDB::GlobalTable) deployed as one AWS::DynamoDB::Table")
-    notes.extend(_unsupported(resources))
     return result, notes
 
 
 def _unsupported(resources: dict[str, Any]) -> list[str]:
-    """Notes on resource types moto's CloudFormation does not implement (it skips them with a warning)."""
+    """Logical ids of resources whose type moto's CloudFormation does not implement."""
     from serverless_patterns.local import _moto
 
     types = _moto.deployable_resource_types()
@@ -169,11 +178,13 @@ def _unsupported(resources: dict[str, Any]) -> list[str]:
         return []
     known, no_ops = types
     return [
-        f"{logical_id} ({resource['Type']}) skipped: moto's CloudFormation does not implement it"
+        logical_id
         for logical_id, resource in resources.items()
         if resource.get("Type") not in known
         and resource.get("Type") not in no_ops
         and not str(resource.get("Type", "")).startswith("Custom::")
+        # Rewritten into a type moto implements further down.
+        and resource.get("Type") != "AWS::DynamoDB::GlobalTable"
     ]
 
 
