@@ -90,6 +90,24 @@ def test_api_passes_path_query_and_headers_in_the_proxy_event(cloud: tuple[Local
     assert body["stage"] == "prod"
 
 
+def test_a_handlers_logging_reaches_its_log_group_in_the_functions_json_format(
+    cloud: tuple[LocalCloud, Deployment],
+) -> None:
+    # The function's LoggingConfig says JSON (ServerlessFunction's default): Lambda's runtime then writes each
+    # record as one JSON object and the application log level, INFO unless set, applies
+    # (https://docs.aws.amazon.com/lambda/latest/dg/python-logging.html).
+    local, deployment = cloud
+    status, _ = _request(deployment.api_url() + "items/77")
+    assert status == 200
+    name = deployment.function_name("ApiHandler")
+    assert local.runtime is not None
+    group = local.runtime.log_groups.get(name, f"/aws/lambda/{name}")
+    messages = [event["message"] for event in local.client("logs").filter_log_events(logGroupName=group)["events"]]
+    records = [json.loads(message) for message in messages if message.startswith("{")]
+    echoed = [record for record in records if record.get("message") == "echoing /items/77"]
+    assert echoed and echoed[0]["level"] == "INFO" and echoed[0]["logger"] == "echo" and echoed[0]["requestId"]
+
+
 def test_api_accepts_a_body_that_matches_the_model(cloud: tuple[LocalCloud, Deployment]) -> None:
     _, deployment = cloud
     status, body = _request(deployment.api_url() + "items", "POST", {"name": "pen"})

@@ -1095,9 +1095,16 @@ class LocalCloud:
             properties = resource.get("Properties", {})
             deployed = scope.resources.get(logical_id)
             if resource.get("Type") == "AWS::Lambda::Function" and deployed is not None:
-                group = scope.resolve((properties.get("LoggingConfig") or {}).get("LogGroup"))
+                logging_config = properties.get("LoggingConfig") or {}
+                group = scope.resolve(logging_config.get("LogGroup"))
                 if isinstance(group, str) and group:
                     self.runtime.log_groups[deployed.name] = group
+                # What Lambda's runtime reads to set up logging (the worker does as it does).
+                settings = {
+                    "AWS_LAMBDA_LOG_FORMAT": str(logging_config.get("LogFormat", "Text")),
+                    "AWS_LAMBDA_LOG_LEVEL": str(logging_config.get("ApplicationLogLevel", "")),
+                }
+                self.runtime.log_settings[deployed.name] = {key: value for key, value in settings.items() if value}
                 dead_letter = scope.resolve((properties.get("DeadLetterConfig") or {}).get("TargetArn"))
                 configs.setdefault(deployed.name, {})["dead_letter_arn"] = dead_letter or None
         for resource in resources.values():

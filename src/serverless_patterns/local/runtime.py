@@ -344,6 +344,8 @@ class LambdaRuntime:
         """Logical ids of custom resources answered without running their (non-Python) handler."""
         self.log_groups: dict[str, str] = {}
         """Function name to the log group its ``LoggingConfig`` names (filled by the deploy)."""
+        self.log_settings: dict[str, dict[str, str]] = {}
+        """Function name to ``AWS_LAMBDA_LOG_FORMAT``/``AWS_LAMBDA_LOG_LEVEL`` from its ``LoggingConfig``."""
         self.invocations: deque[tuple[str, Invocation]] = deque(maxlen=10_000)
         """The latest invocations as ``(function name, Invocation)``, oldest first."""
         self.credentials: Callable[[str, str], Mapping[str, str]] | None = None
@@ -385,7 +387,7 @@ class LambdaRuntime:
             handler=function.handler,
             code_dir=self.code_dir(function.code),
             timeout_seconds=function.timeout_seconds,
-            environment=dict(function.environment),
+            environment={**dict(function.environment), **self.log_settings.get(function.name, {})},
             memory_mib=function.memory_mib,
             arn=function.arn,
             region=function.region,

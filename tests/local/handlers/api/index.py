@@ -1,9 +1,13 @@
 """A REST handler: echoes what the proxy event carried."""
 
 import json
+import logging
+
+logger = logging.getLogger("echo")
 
 
 def handler(event, context):
+    logger.info("echoing %s", event.get("path"))
     if event.get("path", "").endswith("/boom"):
         raise RuntimeError("unhandled")
     body = {
