@@ -146,3 +146,27 @@ def test_enforcement_off_lets_every_call_through(guarded: tuple[str, Authorizati
     url = _admin(endpoint, "sqs").get_queue_url(QueueName="open")["QueueUrl"]
     assert _as_role(endpoint, authorization, "sqs").send_message(QueueUrl=url, MessageBody="m")["MessageId"]
     assert not authorization.denials
+
+
+def test_a_send_to_a_queue_with_a_customer_managed_key_also_needs_the_key(guarded: tuple[str, Authorization]) -> None:
+    # SQS calls KMS with the sender's identity: kms:GenerateDataKey on the queue's key
+    # (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html).
+    endpoint, authorization = guarded
+    sqs = _admin(endpoint, "sqs")
+    url = sqs.create_queue(QueueName="sealed")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    statement = {"Effect": "Allow", "Principal": {"AWS": ROLE}, "Action": "sqs:SendMessage", "Resource": arn}
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps({"Statement": [statement]})})
+    key = "arn:aws:kms:us-east-1:123456789012:key/sealed"
+    root = {
+        "Effect": "Allow",
+        "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+        "Action": "kms:*",
+        "Resource": "*",
+    }
+    authorization.set_key_policy(key, "key policy of sealed", {"Statement": [root]})
+    authorization.set_encryption_key(arn, key)
+    with pytest.raises(ClientError) as error:
+        _as_role(endpoint, authorization, "sqs").send_message(QueueUrl=url, MessageBody="m")
+    assert _code(error) == "AccessDenied"
+    assert f"kms:GenerateDataKey on resource: {key}" in str(error.value)

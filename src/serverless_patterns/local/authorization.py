@@ -43,6 +43,12 @@ ADMIN_ACCESS_KEY = "testing"
 ADMIN_SECRET_KEY = "testing"
 
 _MINTED_PREFIX = "ASIALOCAL"
+# What a call on a queue or topic with a customer managed key also needs on the key (see _key_refusal).
+_KEY_ACTIONS = {
+    "sqs:SendMessage": ("kms:GenerateDataKey", "kms:Decrypt"),
+    "sns:Publish": ("kms:GenerateDataKey", "kms:Decrypt"),
+    "sqs:ReceiveMessage": ("kms:Decrypt",),
+}
 _CREDENTIAL = re.compile(r"Credential=([A-Za-z0-9]+)/")
 
 
@@ -235,10 +241,6 @@ class Authorization:
         """Record that a queue or topic is encrypted with a customer managed KMS key."""
         self._encryption_keys[resource_arn] = key_arn
 
-    def encryption_key(self, resource_arn: str) -> str | None:
-        """The KMS key ARN a queue or topic is encrypted with, if a customer managed key."""
-        return self._encryption_keys.get(resource_arn)
-
     def _parsed(self, label: str, text: str) -> Policy:
         key = f"{label}\n{text}"
         cached = self._parsed_documents.get(key)
@@ -340,25 +342,36 @@ class Authorization:
             # CloudWatch alarms publish to a topic that keeps SNS's default policy; a topic policy
             # replaces it, and must then allow CloudWatch itself
             # (https://repost.aws/knowledge-center/cloudwatch-receive-sns-for-alarm-trigger).
-            return self._check_key(principal, resource, {}, origin)
+            refusal = self._key_refusal(principal, action, resource, {}, origin)
+            return refusal[1] if refusal else Decision(True, "SNS's default topic policy", None, "allow")
         context: dict[str, Any] = {"aws:SourceAccount": self.account}
         if source_arn:
             context["aws:SourceArn"] = source_arn
         decision = self.check(principal, action, resource, context, origin=origin)
-        if decision.allowed and action in {"sqs:SendMessage", "sns:Publish"}:
-            decision = self._check_key(principal, resource, context, origin)
+        if decision.allowed:
+            refusal = self._key_refusal(principal, action, resource, context, origin)
+            if refusal is not None:
+                return refusal[1]
         return decision
 
-    def _check_key(self, principal: Principal, resource: str, context: Mapping[str, Any], origin: str) -> Decision:
+    def _key_refusal(
+        self, principal: Principal, action: str, resource: str, context: Mapping[str, Any], origin: str
+    ) -> tuple[Request, Decision] | None:
+        """The refused KMS request that a call on a queue or topic with a customer managed key also needs.
+
+        SQS and SNS call KMS with the caller's identity: a sender needs ``kms:GenerateDataKey`` and
+        ``kms:Decrypt`` on the key, a receiver ``kms:Decrypt``
+        (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html,
+        https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html).
+        """
         key = self._encryption_keys.get(resource)
         if key is None:
-            return Decision(True, "no customer managed key", None, "allow")
-        decision = Decision(True, "no customer managed key", None, "allow")
-        for action in ("kms:GenerateDataKey", "kms:Decrypt"):
-            decision = self.check(principal, action, key, context, origin=origin)
+            return None
+        for kms_action in _KEY_ACTIONS.get(action, ()):
+            decision = self.check(principal, kms_action, key, context, origin=origin)
             if not decision.allowed:
-                return decision
-        return decision
+                return Request(principal, kms_action, key, {}), decision
+        return None
 
     def record(self, request: Request, decision: Decision, origin: str) -> Denial:
         """Keep a denial and tell the listeners."""
@@ -419,25 +432,11 @@ class Authorization:
             if not decision.allowed:
                 message = decision.message(Request(principal, item.action, item.resource, {}))
                 return access_denied_response(parsed.service, headers, message)
-            if item.action in {"sqs:SendMessage", "sns:Publish", "sqs:ReceiveMessage"}:
-                key_decision = self._identity_key_check(principal, item.action, item.resource)
-                if key_decision is not None and not key_decision.allowed:
-                    message = key_decision.message(Request(principal, "kms:GenerateDataKey", item.resource, {}))
-                    return access_denied_response(parsed.service, headers, message)
+            refusal = self._key_refusal(principal, item.action, item.resource, {}, "call")
+            if refusal is not None:
+                key_request, key_decision = refusal
+                return access_denied_response(parsed.service, headers, key_decision.message(key_request))
         return None
-
-    def _identity_key_check(self, principal: Principal, action: str, resource: str) -> Decision | None:
-        """A role that sends to or receives from a queue or topic with a customer managed key needs the key too."""
-        key = self._encryption_keys.get(resource)
-        if key is None:
-            return None
-        needed = ("kms:Decrypt",) if action == "sqs:ReceiveMessage" else ("kms:GenerateDataKey", "kms:Decrypt")
-        decision: Decision | None = None
-        for kms_action in needed:
-            decision = self.check(principal, kms_action, key, origin="call")
-            if not decision.allowed:
-                return decision
-        return decision
 
 
 class _MotoLookup:
