@@ -229,22 +229,14 @@ class EventDelivery:
         service = _service(arn)
         if service == "lambda":
             self._function(arn)  # a missing function is a missing resource first, not a permission problem
+        action = _send_action(arn)
         role = target.get("RoleArn")
         if role:
             from serverless_patterns.local.policy import Principal
 
-            action = {
-                "states": "states:StartExecution",
-                "lambda": "lambda:InvokeFunction",
-                "sns": "sns:Publish",
-                "sqs": "sqs:SendMessage",
-            }.get(service, f"{service}:*")
             principal = Principal.assumed_role(str(role), "events")
             decision = self.authorization.check(principal, action, arn, {"aws:SourceArn": rule_arn}, origin="delivery")
         else:
-            action = {"lambda": "lambda:InvokeFunction", "sns": "sns:Publish", "sqs": "sqs:SendMessage"}.get(
-                service, f"{service}:*"
-            )
             decision = self.authorization.check_service(EVENTS_PRINCIPAL, action, arn, source_arn=rule_arn)
         if not decision.allowed:
             raise _DeliveryError("NO_PERMISSIONS", decision.reason, retriable=False)
@@ -332,14 +324,8 @@ class EventDelivery:
             return True
         from serverless_patterns.local.policy import Principal
 
-        action = {
-            "sqs": "sqs:SendMessage",
-            "sns": "sns:Publish",
-            "lambda": "lambda:InvokeFunction",
-            "events": "events:PutEvents",
-        }.get(_service(arn), "*")
         principal = Principal.assumed_role(function.role, function.name)
-        return self.authorization.check(principal, action, arn, origin="delivery").allowed
+        return self.authorization.check(principal, _send_action(arn), arn, origin="delivery").allowed
 
     def _destination(  # noqa: PLR0917 - the parts of one invocation record
         self, arn: str, function: _moto.FunctionView, event: Any, invocation: Any, attempts: int, condition: str
@@ -440,6 +426,21 @@ def _email(notification: _moto.SnsNotification) -> dict[str, Any]:
         "subject": notification.subject,
         "message": notification.message,
     }
+
+
+# The action a sender needs on each kind of target (a delivery, a destination or a DLQ).
+_SEND_ACTIONS = {
+    "lambda": "lambda:InvokeFunction",
+    "sns": "sns:Publish",
+    "sqs": "sqs:SendMessage",
+    "states": "states:StartExecution",
+    "events": "events:PutEvents",
+}
+
+
+def _send_action(arn: str) -> str:
+    service = _service(arn)
+    return _SEND_ACTIONS.get(service, f"{service}:*")
 
 
 def _service(arn: str) -> str:
