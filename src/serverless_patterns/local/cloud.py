@@ -19,6 +19,8 @@ from typing import Any
 from serverless_patterns.local import _moto
 from serverless_patterns.local._moto import check_moto_version
 from serverless_patterns.local.alarms import ALARM_STATES, AlarmAction, AlarmRegistry, HistoryItem, LocalAlarm
+from serverless_patterns.local.alarms import message as alarm_message
+from serverless_patterns.local.alarms import subject as alarm_subject
 from serverless_patterns.local.apigateway import ApiGatewayServer, RestApi, read_rest_apis
 from serverless_patterns.local.assembly import StackArtifact, read_assembly
 from serverless_patterns.local.authorization import Authorization, Denial
@@ -427,8 +429,6 @@ class LocalCloud:
         reason
             The ``NewStateReason`` of the notification.
         """
-        from serverless_patterns.local.alarms import message, subject
-
         if state not in ALARM_STATES:
             raise LocalCloudError(f"alarm state must be one of {', '.join(ALARM_STATES)}, got {state!r}")
         found = self.alarms.find(alarm)
@@ -437,19 +437,11 @@ class LocalCloud:
         actions: list[AlarmAction] = []
         if old_state != state and found.enabled:
             for target in found.actions.get(state, []):
-                actions.append(self._alarm_action(found, target, old_state, reason, message, subject))
+                actions.append(self._alarm_action(found, target, old_state, reason))
         found.history.append(HistoryItem(old_state, state, reason, actions))
         return actions
 
-    def _alarm_action(  # noqa: PLR0917 - the parts of one notification
-        self,
-        alarm: LocalAlarm,
-        target: str,
-        old_state: str,
-        reason: str,
-        message: Callable[..., str],
-        subject: Callable[..., str],
-    ) -> AlarmAction:
+    def _alarm_action(self, alarm: LocalAlarm, target: str, old_state: str, reason: str) -> AlarmAction:
         if not target.startswith("arn:aws:sns:"):
             return AlarmAction(target, False, "only SNS topic actions are run locally")
         if self.authorization.enabled:
@@ -460,8 +452,8 @@ class LocalCloud:
                 return AlarmAction(target, False, decision.reason)
         self.client("sns").publish(
             TopicArn=target,
-            Subject=subject(alarm, self.region),
-            Message=message(alarm, old_state, reason, self.region, DEFAULT_ACCOUNT),
+            Subject=alarm_subject(alarm, self.region),
+            Message=alarm_message(alarm, old_state, reason, self.region, DEFAULT_ACCOUNT),
         )
         return AlarmAction(target, True, "")
 
