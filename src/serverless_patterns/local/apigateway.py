@@ -744,9 +744,7 @@ class ApiGatewayServer:
         function = _moto.get_function(self.account_id, self.region, function_name)
         if function is None:  # a missing authorizer function is a configuration error
             return None
-        invocation = self.runtime.invoke(self.runtime.spec_for(function), event)
-        self.runtime.record_logs(function, invocation.logs)
-        return invocation
+        return self.runtime.run(function, event)
 
     def _event(  # noqa: PLR0917 - the parts of one request
         self,
@@ -838,9 +836,7 @@ class ApiGatewayServer:
         outcome: list[Any] = []
 
         def call() -> None:
-            invocation = self.runtime.invoke(spec, event)
-            self.runtime.record_logs(function, invocation.logs)
-            outcome.append(invocation)
+            outcome.append(self.runtime.run(function, event, spec))
 
         # API Gateway stops waiting at the integration timeout; the function runs on, as in Lambda.
         worker = threading.Thread(target=call, name=f"local-apigateway-invoke-{function_name}", daemon=True)

@@ -290,8 +290,7 @@ class EventDelivery:
             if attempt and time.monotonic() - started > config.max_event_age_seconds:
                 break
             attempts += 1
-            invocation = self.runtime.invoke(spec, event)
-            self.runtime.record_logs(function, invocation.logs)
+            invocation = self.runtime.run(function, event, spec)
             if not invocation.errored:
                 if config.on_success_arn and self._role_may_send(function, config.on_success_arn):
                     self._destination(config.on_success_arn, function, event, invocation, attempts, "Success")

@@ -411,6 +411,12 @@ class LambdaRuntime:
         self.invocations.append((spec.name, invocation))
         return invocation
 
+    def run(self, function: _moto.FunctionView, event: Any, spec: FunctionSpec | None = None) -> Invocation:
+        """Invoke a deployed function and log it as Lambda does (``spec``: its :class:`FunctionSpec`, if made)."""
+        invocation = self.invoke(spec or self.spec_for(function), event)
+        self.record_logs(function, invocation.logs)
+        return invocation
+
     def invoke_moto_function(self, function: _moto.FunctionView, event: Any) -> tuple[str, bool, str]:
         """Run an invocation moto makes (the invocation hook): ``(payload JSON, errored, logs)``."""
         if isinstance(event, (str, bytes)):
@@ -431,8 +437,7 @@ class LambdaRuntime:
                 return "null", False, ""
             message = f"the local cloud runs Python handlers only, not {runtime_name}"
             return json.dumps({"errorType": "Runtime.Unsupported", "errorMessage": message}), True, ""
-        invocation = self.invoke(self.spec_for(function), event)
-        self.record_logs(function, invocation.logs)
+        invocation = self.run(function, event)
         return json.dumps(invocation.payload), invocation.errored, invocation.logs
 
     def _answer_custom_resource(self, event: dict[str, Any]) -> None:

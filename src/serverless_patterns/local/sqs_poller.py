@@ -175,8 +175,7 @@ class SqsPoller:
             if function is None:
                 raise LookupError(f"function {mapping.function_arn} of mapping {mapping.uuid} is gone")
             event = {"Records": [_record(message, mapping.queue_arn, self.region) for message in messages]}
-            invocation = self.runtime.invoke(self.runtime.spec_for(function), event)
-            self.runtime.record_logs(function, invocation.logs)
+            invocation = self.runtime.run(function, event)
             failed = _failed_ids(invocation.errored, invocation.payload, mapping.report_failures, messages)
             for message in messages:
                 if message.id in failed:
