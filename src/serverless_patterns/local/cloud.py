@@ -988,14 +988,11 @@ class LocalCloud:
             targets = scope.referenced_ids(properties.get("FunctionName"))
             if not isinstance(source, str) or ":sqs:" not in source or not targets:
                 continue
-            function_logical_id = targets[0]
-            role_ids = scope.referenced_ids(
-                artifact.template["Resources"].get(function_logical_id, {}).get("Properties", {}).get("Role")
-            )
-            if not role_ids:
+            # The role as moto deployed the function with it (its ARN, path included).
+            function = _moto.get_function(DEFAULT_ACCOUNT, self.region, scope.resources[targets[0]].name)
+            if function is None or not function.role:
                 continue
-            role_arn = f"arn:aws:iam::{DEFAULT_ACCOUNT}:role/{scope.resources[role_ids[0]].physical_id}"
-            principal = Principal.assumed_role(role_arn, scope.resources[function_logical_id].name)
+            principal = Principal.assumed_role(function.role, function.name)
             for action in ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"):
                 decision = self.authorization.check(principal, action, source, origin="deploy")
                 if not decision.allowed:
