@@ -72,7 +72,7 @@ def build_bench_app(outdir: str) -> str:
     stack = Stack(app, "LocalBench")
     echo = ServerlessFunction(stack, "Echo", entry=str(TEST_HANDLERS / "api"))
     api = apigateway.RestApi(stack, "Api", deploy_options=apigateway.StageOptions(stage_name="prod"))
-    integration = apigateway.LambdaIntegration(echo.function)
+    integration = apigateway.LambdaIntegration(echo)
     api.root.add_resource("items").add_resource("{id}").add_method("GET", integration)
     signed = api.root.add_resource("signed").add_resource("{id}")
     method = signed.add_method("GET", integration, authorization_type=apigateway.AuthorizationType.IAM)
@@ -88,7 +88,7 @@ def build_bench_app(outdir: str) -> str:
     reader = ServerlessFunction(
         stack, "Reader", entry=str(HANDLERS / "reader"), environment={"TABLE_NAME": table.table_name}
     )
-    table.grant_read_data(reader.function)
+    table.grant_read_data(reader)
     CfnOutput(stack, "ApiUrl", value=api.url)
     CfnOutput(stack, "CallerRoleArn", value=caller.role_arn)
     app.synth()

@@ -112,7 +112,7 @@ class OrderSystemStack(cdk.Stack):
                 environment={"WORKFLOW_TABLE": workflow_table.table_name},
             )
             if actions:
-                workflow_table.grant(function.function, *actions)
+                workflow_table.grant(function, *actions)
             return function
 
         # Bulk ingestion: one SQS record per order, stored once.
@@ -123,7 +123,7 @@ class OrderSystemStack(cdk.Stack):
             handler="ingest.index.handler",
             environment={"ORDERS_TABLE": orders.table_name},
         )
-        orders.grant(ingest_function.function, "dynamodb:PutItem")
+        orders.grant(ingest_function, "dynamodb:PutItem")
         self.ingest = QueueProcessor(self, "Ingest", function=ingest_function)
 
         # The order saga; the state machine input is the order-placed event (detail = order).

@@ -30,7 +30,7 @@ def build_app(outdir: str) -> str:
         max_receive_count=MAX_RECEIVE_COUNT,
         removal_policy=RemovalPolicy.DESTROY,
     )
-    recorded_by(stack, processor.function.function, sqs.Queue(stack, "Batches"))
+    recorded_by(stack, processor.function, sqs.Queue(stack, "Batches"))
     plain_dlq = sqs.Queue(stack, "PlainDlq")
     sqs.Queue(
         stack,

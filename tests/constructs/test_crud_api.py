@@ -103,7 +103,7 @@ def auth_stack() -> tuple[cdk.Stack, CrudApi, CrudApi]:
         authorization_scopes=["members/write"],
     )
     check = ServerlessFunction(stack, "TokenCheck", entry=ECHO)
-    token_authorizer = apigateway.TokenAuthorizer(stack, "TokenAuthorizer", handler=check.function)
+    token_authorizer = apigateway.TokenAuthorizer(stack, "TokenAuthorizer", handler=check)
     # Imported table: the caller owns it.
     existing = dynamodb.Table.from_table_arn(
         stack, "Existing", "arn:aws:dynamodb:eu-west-1:111111111111:table/legacy-notes"

@@ -76,7 +76,7 @@ def default_scenario(handler_dir: str) -> tuple[cdk.Stack, EventFanout]:
             FanoutRoute(
                 name="OrderPlaced",
                 event_pattern=ORDER_PLACED,
-                targets=[email, inventory.function, FanoutTarget(destination=warehouse, retry_attempts=10)],
+                targets=[email, inventory, FanoutTarget(destination=warehouse, retry_attempts=10)],
             ),
             FanoutRoute(name="HighValue", event_pattern=HIGH_VALUE, targets=[review]),
         ],

@@ -207,7 +207,7 @@ def test_error_rate_is_metric_math_of_errors_over_invocations(mixed: Mixed) -> N
         assert stat["Metric"]["Dimensions"] == [
             {
                 "Name": "FunctionName",
-                "Value": {"Ref": _logical_id(mixed.stack, mixed.api_handler.function)},
+                "Value": {"Ref": _logical_id(mixed.stack, mixed.api_handler)},
             }
         ]
 
@@ -614,9 +614,7 @@ class Library:
         placed = events.EventPattern(source=["shop.orders"], detail_type=["OrderPlaced"])
         EventFanout(stack, "Events", routes=[FanoutRoute(name="Placed", event_pattern=placed, targets=[email])])
         pay, refund = ServerlessFunction(stack, "Pay", entry=ECHO), ServerlessFunction(stack, "Refund", entry=ECHO)
-        SagaWorkflow(
-            stack, "Saga", steps=[SagaStep(name="payment", function=pay.function, compensation=refund.function)]
-        )
+        SagaWorkflow(stack, "Saga", steps=[SagaStep(name="payment", function=pay, compensation=refund)])
         CrudApi(stack, "Users", resource_name="users", schema={"type": "object"})
         self.alarms = LambdaAlarms.for_scope(stack, "Alarms", stack)
         self.template = Template.from_stack(stack)
@@ -639,7 +637,7 @@ def test_discovery_finds_exactly_the_resources_of_the_library_constructs(library
         ("Users/Api/WriteFunction", ()),
     ]
     assert [(watched.label, watched.dead_letter_of) for watched in found.dead_letter_queues] == [
-        ("Events/Placed/DeadLetterQueue", ("Email/Resource/EventInvokeConfig", "Events/Placed/Rule")),
+        ("Events/Placed/DeadLetterQueue", ("Email/EventInvokeConfig", "Events/Placed/Rule")),
         ("Ingest/DeadLetterQueue", ("Ingest/Queue",)),
     ]
     assert [watched.label for watched in found.state_machines] == ["Saga"]
@@ -695,7 +693,7 @@ def test_rest_apis_accepts_a_construct_holding_an_api() -> None:
 def test_a_resource_both_given_and_discovered_is_watched_once() -> None:
     stack = _stack("Both")
     function = ServerlessFunction(stack, "Fn", entry=ECHO)
-    alarms = LambdaAlarms.for_scope(stack, "Alarms", stack, functions=[function, function.function])
+    alarms = LambdaAlarms.for_scope(stack, "Alarms", stack, functions=[function, function])
     assert [watched.label for watched in alarms.functions] == ["Fn"]
 
 

@@ -73,7 +73,7 @@ def default() -> Scenario:
             SagaStep(name="ship", function=functions["Ship"]),
         ],
     )
-    return Scenario(stack, saga, {name: _logical_id(stack, fn.function) for name, fn in functions.items()})
+    return Scenario(stack, saga, {name: _logical_id(stack, fn) for name, fn in functions.items()})
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +98,7 @@ def express() -> Scenario:
         trigger_event_pattern=events.EventPattern(source=["shop.orders"], detail_type=["OrderPlaced"]),
         trigger_event_bus=bus,
     )
-    return Scenario(stack, saga, {"Reserve": _logical_id(stack, reserve.function)})
+    return Scenario(stack, saga, {"Reserve": _logical_id(stack, reserve)})
 
 
 @pytest.fixture(scope="module")

@@ -43,12 +43,12 @@ def build_everything_app(outdir: str) -> str:
     worker = ServerlessFunction(
         stack, "Worker", entry=str(HANDLERS / "worker"), environment={"TABLE_NAME": table.table_name}
     )
-    table.grant_read_write_data(worker.function)
-    worker.function.add_event_source(sources.SqsEventSource(queue, batch_size=5, report_batch_item_failures=True))
+    table.grant_read_write_data(worker)
+    worker.add_event_source(sources.SqsEventSource(queue, batch_size=5, report_batch_item_failures=True))
 
     api_fn = ServerlessFunction(stack, "ApiHandler", entry=str(HANDLERS / "api"))
     api = apigateway.RestApi(stack, "Api", deploy_options=apigateway.StageOptions(stage_name="prod"))
-    integration = apigateway.LambdaIntegration(api_fn.function)
+    integration = apigateway.LambdaIntegration(api_fn)
     items = api.root.add_resource("items")
     model = api.add_model(
         "ItemModel",
@@ -79,16 +79,14 @@ def build_everything_app(outdir: str) -> str:
         dead_letter_queue_enabled=True,
         retry_attempts=1,
     )
-    table.grant_read_write_data(sink.function)
+    table.grant_read_write_data(sink)
     sink_dlq = sqs.Queue(stack, "SinkDlq")
     copy_queue = sqs.Queue(stack, "CopyQueue")
     rule = events.Rule(
         stack, "OrderRule", event_bus=bus, event_pattern=events.EventPattern(source=["test.app"], detail_type=["Order"])
     )
     rule.add_target(
-        targets.LambdaFunction(
-            sink.function, dead_letter_queue=sink_dlq, retry_attempts=1, max_event_age=Duration.minutes(1)
-        )
+        targets.LambdaFunction(sink, dead_letter_queue=sink_dlq, retry_attempts=1, max_event_age=Duration.minutes(1))
     )
     rule.add_target(targets.SqsQueue(copy_queue))
     # A target whose function the tests delete, to see EventBridge's own retries and target DLQ.
@@ -97,11 +95,11 @@ def build_everything_app(outdir: str) -> str:
     doomed_rule = events.Rule(
         stack, "DoomedRule", event_bus=bus, event_pattern=events.EventPattern(source=["test.doomed"])
     )
-    doomed_rule.add_target(targets.LambdaFunction(doomed.function, dead_letter_queue=doomed_dlq, retry_attempts=2))
+    doomed_rule.add_target(targets.LambdaFunction(doomed, dead_letter_queue=doomed_dlq, retry_attempts=2))
 
     step_fn = ServerlessFunction(stack, "Step", entry=str(HANDLERS / "step"))
     compensate = sfn.Pass(stack, "Compensate", result=sfn.Result.from_object({"compensated": True}))
-    invoke = tasks.LambdaInvoke(stack, "AddOne", lambda_function=step_fn.function, payload_response_only=True)
+    invoke = tasks.LambdaInvoke(stack, "AddOne", lambda_function=step_fn, payload_response_only=True)
     invoke.add_catch(compensate, errors=["OutOfStock"])
     machine = sfn.StateMachine(
         stack, "Machine", definition_body=sfn.DefinitionBody.from_chainable(invoke.next(sfn.Succeed(stack, "Done")))
@@ -110,11 +108,11 @@ def build_everything_app(outdir: str) -> str:
     recorder = ServerlessFunction(
         stack, "Recorder", entry=str(HANDLERS / "recorder"), environment={"TABLE_NAME": table.table_name}
     )
-    table.grant_read_write_data(recorder.function)
+    table.grant_read_write_data(recorder)
     topic = sns.Topic(stack, "Notices")
     topic.add_subscription(
         subscriptions.LambdaSubscription(
-            recorder.function,
+            recorder,
             filter_policy={"kind": sns.SubscriptionFilter.string_filter(allowlist=["wanted"])},
         )
     )
@@ -136,7 +134,7 @@ def build_small_app(outdir: str) -> str:
     stack = Stack(app, "LocalSmall")
     echo = ServerlessFunction(stack, "Echo", entry=str(HANDLERS / "api"))
     api = apigateway.RestApi(stack, "Api", deploy_options=apigateway.StageOptions(stage_name="prod"))
-    api.root.add_resource("items").add_resource("{id}").add_method("GET", apigateway.LambdaIntegration(echo.function))
+    api.root.add_resource("items").add_resource("{id}").add_method("GET", apigateway.LambdaIntegration(echo))
     sqs.Queue(stack, "Jobs")
     CfnOutput(stack, "ApiUrl", value=api.url)
     app.synth()

@@ -112,7 +112,7 @@ def _synthesize_app(outdir: str, user_pool_arn: str) -> None:
         schema=SCHEMA,
         # No result cache: each request's answer comes from the authorizer, whatever came before.
         authorizer=apigateway.TokenAuthorizer(
-            stack, "TokenAuthorizer", handler=token_function.function, results_cache_ttl=Duration.seconds(0)
+            stack, "TokenAuthorizer", handler=token_function, results_cache_ttl=Duration.seconds(0)
         ),
     )
     granted = iam.Role(stack, "GrantedRole", assumed_by=iam.AccountRootPrincipal())

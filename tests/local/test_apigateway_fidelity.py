@@ -71,7 +71,7 @@ def _synthesize(outdir: str) -> None:
             },
         ),
     )
-    integration = apigateway.LambdaIntegration(handler.function)
+    integration = apigateway.LambdaIntegration(handler)
     model = api.add_model(
         "Item",
         content_type="application/json",
@@ -96,9 +96,7 @@ def _synthesize(outdir: str) -> None:
         request_parameters={"method.request.querystring.q": True, "method.request.header.X-Tenant": True},
     )
     api.root.add_resource("limited").add_method("GET", integration)
-    api.root.add_resource("slow").add_method(
-        "GET", apigateway.LambdaIntegration(handler.function, timeout=Duration.seconds(1))
-    )
+    api.root.add_resource("slow").add_method("GET", apigateway.LambdaIntegration(handler, timeout=Duration.seconds(1)))
     api.root.add_resource("mock").add_method(
         "GET",
         apigateway.MockIntegration(

@@ -45,7 +45,7 @@ def saga(lambda_runtime: LambdaRuntime, moto_server: str) -> DeployedSaga:
 
     def function(name: str) -> ServerlessFunction:
         fn = ServerlessFunction(stack, name.replace("-", "_"), entry=str(STEP_HANDLER))
-        cfn = fn.function.node.default_child
+        cfn = fn.node.default_child
         assert isinstance(cfn, cdk.CfnResource)
         functions[stack.get_logical_id(cfn)] = (name, STEP_HANDLER)
         return fn

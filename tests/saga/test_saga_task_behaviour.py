@@ -49,7 +49,7 @@ def saga(lambda_runtime: LambdaRuntime, moto_server: str) -> DeployedSaga:
             SagaStep(name="charge", function=charge),
         ],
     )
-    charge_cfn = charge.function.node.default_child
+    charge_cfn = charge.node.default_child
     assert isinstance(charge_cfn, cdk.CfnResource)
     boto3.client("dynamodb", region_name=REGION).create_table(
         TableName=RESERVATIONS,

@@ -107,8 +107,16 @@ class Rules:
 
     def raise_if_broken(self, scope: Construct) -> None:
         """Raise one ``ValidationError`` naming ``scope``'s path when any rule is broken."""
+        self.raise_if_broken_at(scope.node.path)
+
+    def raise_if_broken_at(self, path: str) -> None:
+        """Raise one ``ValidationError`` naming ``path`` when any rule is broken.
+
+        For constructs that check their options before they exist (a subclass of an L2 checks
+        them before calling its base class), with the path they are about to have.
+        """
         if self.problems:
-            raise ValidationError(scope.node.path, self.problems)
+            raise ValidationError(path, self.problems)
 
 
 def _number(value: float) -> str:

@@ -327,7 +327,7 @@ class CrudRestApi(Construct):
             environment={"CRUD_IDEMPOTENCY_TABLE": self.idempotency_table.table_name},
         )
         # Exactly the item actions Powertools idempotency uses on its records.
-        self.write_function.role.add_to_policy(
+        self.write_function.add_to_role_policy(
             iam.PolicyStatement(
                 actions=["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
                 resources=[self.idempotency_table.table_arn],
@@ -335,15 +335,11 @@ class CrudRestApi(Construct):
         )
         if encryption_key is not None:
             encryption_key.grant(
-                self.write_function.function, "kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"
+                self.write_function, "kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"
             )
         # One permission per function for the whole API instead of two per method.
-        self.read_integration = apigateway.LambdaIntegration(
-            self.read_function.function, scope_permission_to_method=False
-        )
-        self.write_integration = apigateway.LambdaIntegration(
-            self.write_function.function, scope_permission_to_method=False
-        )
+        self.read_integration = apigateway.LambdaIntegration(self.read_function, scope_permission_to_method=False)
+        self.write_integration = apigateway.LambdaIntegration(self.write_function, scope_permission_to_method=False)
         CfnOutput(self, "Url", value=self.rest_api.url, description=f"URL of the {stage_name} stage")
         # The aspect sits on an empty child: every node it visits is a call from jsii into Python.
         Aspects.of(Construct(self, "CodeHook")).add(_BindCode(self))
@@ -454,10 +450,10 @@ class CrudRestApi(Construct):
             self._tables[self.write_function.node.id].append((spec.name, table.table_name))
         if table.encryption_key is not None:
             if reads:
-                table.encryption_key.grant(self.read_function.function, "kms:Decrypt", "kms:DescribeKey")
+                table.encryption_key.grant(self.read_function, "kms:Decrypt", "kms:DescribeKey")
             if writes:
                 table.encryption_key.grant(
-                    self.write_function.function,
+                    self.write_function,
                     "kms:Encrypt",
                     "kms:Decrypt",
                     "kms:GenerateDataKey",
@@ -492,7 +488,7 @@ class CrudRestApi(Construct):
         if statement is None:
             statement = iam.PolicyStatement(actions=list(actions), resources=[table.table_arn])
             self._statements[key] = statement
-            function.role.add_to_policy(statement)
+            function.add_to_role_policy(statement)
         else:
             statement.add_resources(table.table_arn)
 
@@ -564,7 +560,7 @@ class CrudRestApi(Construct):
         folder = _code_folder(config)
         asset = s3_assets.Asset(self, "Code", path=str(folder), exclude=defaults.ASSET_EXCLUDES)
         for function in (self.read_function, self.write_function):
-            cfn = function.function.node.default_child
+            cfn = function.node.default_child
             assert isinstance(cfn, lambda_.CfnFunction)
             cfn.code = lambda_.CfnFunction.CodeProperty(s3_bucket=asset.s3_bucket_name, s3_key=asset.s3_object_key)
             asset.add_resource_metadata(cfn, "Code")

@@ -306,7 +306,7 @@ class EventFanout(Construct):
         if kind == "serverless_function":
             assert isinstance(destination, ServerlessFunction)
             # Its alias (SnapStart, provisioned concurrency) is what should receive events.
-            invoked: lambda_.IFunction = destination.alias or destination.function
+            invoked: lambda_.IFunction = destination.alias or destination
             self._send_function_failures(invoked, dead_letter_queue)
             return targets.LambdaFunction(invoked, **common)
         if kind == "function":
@@ -450,7 +450,7 @@ class EventFanout(Construct):
             )
         return self._publisher_layer
 
-    def attach_publisher(self, function: ServerlessFunction | lambda_.Function) -> None:
+    def attach_publisher(self, function: lambda_.Function) -> None:
         """Let ``function`` publish to the bus: the publisher layer, ``EVENT_BUS_NAME`` and ``events:PutEvents``.
 
         In the handler: ``from event_publisher import publish`` then ``publish([...])``.
@@ -469,10 +469,9 @@ class EventFanout(Construct):
         ... )
         >>> fanout.attach_publisher(api)
         """
-        target = function.function if isinstance(function, ServerlessFunction) else function
-        target.add_layers(self.publisher_layer)
-        target.add_environment("EVENT_BUS_NAME", self.event_bus.event_bus_name)
-        self.grant_put_events(target)
+        function.add_layers(self.publisher_layer)
+        function.add_environment("EVENT_BUS_NAME", self.event_bus.event_bus_name)
+        self.grant_put_events(function)
 
 
 def _kind(destination: object) -> str | None:

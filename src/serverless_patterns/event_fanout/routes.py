@@ -14,11 +14,9 @@ if TYPE_CHECKING:
     from aws_cdk import aws_sqs as sqs
     from aws_cdk import aws_stepfunctions as sfn
 
-    from serverless_patterns.function import ServerlessFunction
-
     #: What a route can deliver to: a Lambda function (``ServerlessFunction`` included), an SQS
     #: queue, an SNS topic or a Step Functions state machine; imported resources work too.
-    Destination = ServerlessFunction | lambda_.IFunction | sqs.IQueue | sns.ITopic | sfn.IStateMachine
+    Destination = lambda_.IFunction | sqs.IQueue | sns.ITopic | sfn.IStateMachine
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+import typing
+import warnings
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
-from aws_cdk import Duration, RemovalPolicy, Size, Stack
+import jsii
+from aws_cdk import Duration, IAnyProducer, IStableAnyProducer, Lazy, RemovalPolicy, Size, Stack, Token
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
@@ -20,14 +25,13 @@ from serverless_patterns._internal.compliance import acknowledge
 from serverless_patterns._internal.log_groups import log_group
 from serverless_patterns._internal.queues import dead_letter_queue as dead_letter_queue_of
 from serverless_patterns._internal.tidy import depends_only_on
+from serverless_patterns._internal.types import typed_options
 from serverless_patterns._internal.validation import Rules, is_unresolved
 from serverless_patterns.function import powertools
 
-if TYPE_CHECKING:
-    from aws_cdk import aws_kms as kms
-    from aws_cdk import aws_secretsmanager as secretsmanager
-
-_ENV_NAME = r"[A-Za-z][A-Za-z0-9_]*"
+# Lambda's API pattern for a variable name, "[a-zA-Z]([a-zA-Z0-9_])+": two characters at least
+# (https://docs.aws.amazon.com/lambda/latest/api/API_Environment.html).
+_ENV_NAME = r"[A-Za-z][A-Za-z0-9_]+"
 # The runtime sets these; Lambda rejects a function configuration that sets them. The list of
 # "Reserved environment variables" in
 # https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime
@@ -74,7 +78,7 @@ def environment_bytes(environment: Mapping[str, str]) -> int:
     return len(json.dumps(known, separators=(",", ":"), ensure_ascii=False).encode())
 
 
-class ServerlessFunction(Construct):
+class ServerlessFunction(lambda_.Function):
     """Defines a Python Lambda function with its own role, log group, tracing and Powertools.
 
     What it defines, with default options: a ``lambda.Function`` (newest Python runtime, arm64,
@@ -189,6 +193,7 @@ class ServerlessFunction(Construct):
     10
     """
 
+    @typed_options
     def __init__(
         self,
         scope: Construct,
@@ -210,11 +215,12 @@ class ServerlessFunction(Construct):
         log_retention: logs.RetentionDays = defaults.LOG_RETENTION,
         log_removal_policy: RemovalPolicy = defaults.REMOVAL_POLICY,
         log_encryption_key: kms.IKey | None = None,
+        role: iam.IRole | None = None,
         tracing: bool = True,
         powertools_layer: bool = True,
         powertools_layer_version: int | None = None,
         powertools_layer_from_ssm: bool = False,
-        layers: list[lambda_.ILayerVersion] | None = None,
+        layers: Sequence[lambda_.ILayerVersion] | None = None,
         retry_attempts: int | None = None,
         max_event_age: Duration | None = None,
         on_failure: lambda_.IDestination | None = None,
@@ -225,12 +231,12 @@ class ServerlessFunction(Construct):
         snap_start: bool = False,
         ephemeral_storage_mib: int = 512,
     ) -> None:
-        super().__init__(scope, id)
         runtime = runtime or defaults.RUNTIME
         architecture = architecture or defaults.ARCHITECTURE
         timeout = timeout or defaults.TIMEOUT
         environment = dict(environment or {})
         secrets = dict(secrets or {})
+        path = f"{scope.node.path}/{id}" if scope.node.path else id
 
         rules = Rules()
         rules.exclusive(entry=entry, code=code)
@@ -270,7 +276,7 @@ class ServerlessFunction(Construct):
         )
         rules.at_least("powertools_layer_version", powertools_layer_version, 1)
         if powertools_layer:
-            powertools.check(rules, Stack.of(self), runtime, architecture, pinned=powertools_layer_version is not None)
+            powertools.check(rules, Stack.of(scope), runtime, architecture, pinned=powertools_layer_version is not None)
         for name in [*environment, *secrets]:
             _check_environment_name(rules, name)
         overlap = sorted(set(environment) & set(secrets))
@@ -297,48 +303,15 @@ class ServerlessFunction(Construct):
                 runtime.name in {"python3.12", "python3.13", "python3.14"},
                 f"snap_start needs Python 3.12 or newer, got {runtime.name}",
             )
-        rules.raise_if_broken(self)
+        rules.raise_if_broken_at(path)
 
-        self.timeout: Duration = timeout
-        self.log_group = log_group(
-            self,
-            "LogGroup",
-            retention=log_retention,
-            removal_policy=log_removal_policy,
-            encryption_key=log_encryption_key,
-        )
-        self.role = iam.Role(
-            self,
-            "ServiceRole",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description=f"Execution role of {self.node.path}",
-        )
-        # Lambda names its log streams at run time, so the stream part of the resource is a wildcard
-        # inside this function's own log group.
-        self.role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                resources=[self.log_group.log_group_arn],
-            )
-        )
-
-        self.dead_letter_queue: sqs.IQueue | None = dead_letter_queue
-        if dead_letter_queue_enabled:
-            self.dead_letter_queue = dead_letter_queue_of(
-                self, "DeadLetterQueue", holds="the function's failed asynchronous invocations"
-            )
-
-        all_layers = list(layers or [])
-        if powertools_layer:
-            arn = powertools.layer_arn(
-                self, runtime, architecture, version=powertools_layer_version, from_ssm=powertools_layer_from_ssm
-            )
-            all_layers.insert(0, lambda_.LayerVersion.from_layer_version_arn(self, "PowertoolsLayer", arn))
-
+        # Everything the function's constructor needs exists before it; what lives inside the
+        # function's own scope (its log group, DLQ and Powertools layer) is attached right after.
         self._environment = dict(env)
-        self.function = lambda_.Function(
-            self,
-            "Resource",
+        self._dead_letter_queue: sqs.IQueue | None = dead_letter_queue
+        super().__init__(
+            scope,
+            id,
             code=code or lambda_.Code.from_asset(str(entry), exclude=defaults.ASSET_EXCLUDES),
             handler=handler,
             runtime=runtime,
@@ -347,24 +320,70 @@ class ServerlessFunction(Construct):
             timeout=timeout,
             description=description,
             environment=env,
-            role=self.role,
-            log_group=self.log_group,
+            role=role,
             logging_format=lambda_.LoggingFormat.JSON,
             tracing=lambda_.Tracing.ACTIVE if tracing else lambda_.Tracing.DISABLED,
-            layers=all_layers or None,
-            dead_letter_queue=self.dead_letter_queue,
             reserved_concurrent_executions=reserved_concurrent_executions,
             snap_start=lambda_.SnapStartConf.ON_PUBLISHED_VERSIONS if snap_start else None,
             ephemeral_storage_size=None if ephemeral_storage_mib == 512 else Size.mebibytes(ephemeral_storage_mib),
         )
+        resource = self.node.default_child
+        assert isinstance(resource, lambda_.CfnFunction)
+        if role is None:
+            _without_basic_execution_policy(self.role)
+            role_resource = self.role.node.default_child  # type: ignore[union-attr]
+            assert isinstance(role_resource, iam.CfnRole)
+            role_resource.description = f"Execution role of {self.node.path}"
+
+        self._log_group = log_group(
+            self,
+            "LogGroup",
+            retention=log_retention,
+            removal_policy=log_removal_policy,
+            encryption_key=log_encryption_key,
+        )
+        resource.logging_config = lambda_.CfnFunction.LoggingConfigProperty(
+            log_format="JSON", log_group=self._log_group.log_group_name
+        )
+        # Lambda names its log streams at run time, so the stream part of the resource is a wildcard
+        # inside this function's own log group.
+        self.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=[self._log_group.log_group_arn],
+            )
+        )
+
+        if dead_letter_queue_enabled:
+            self._dead_letter_queue = dead_letter_queue_of(
+                self, "DeadLetterQueue", holds="the function's failed asynchronous invocations"
+            )
+        if self._dead_letter_queue is not None:
+            resource.dead_letter_config = lambda_.CfnFunction.DeadLetterConfigProperty(
+                target_arn=self._dead_letter_queue.queue_arn
+            )
+            self.add_to_role_policy(
+                iam.PolicyStatement(actions=["sqs:SendMessage"], resources=[self._dead_letter_queue.queue_arn])
+            )
+
+        all_layers = list(layers or [])
+        if powertools_layer:
+            arn = powertools.layer_arn(
+                self, runtime, architecture, version=powertools_layer_version, from_ssm=powertools_layer_from_ssm
+            )
+            all_layers.insert(0, lambda_.LayerVersion.from_layer_version_arn(self, "PowertoolsLayer", arn))
+        if all_layers:
+            self.add_layers(*all_layers)
+
         for secret in secrets.values():
-            secret.grant_read(self.function)
-        default_policy = self.role.node.try_find_child("DefaultPolicy")
-        assert default_policy is not None  # the log statement above always defines it
-        depends_only_on(self.function, default_policy)
+            secret.grant_read(self)
+        if role is None:
+            default_policy = self.role.node.try_find_child("DefaultPolicy")  # type: ignore[union-attr]
+            assert default_policy is not None  # the log statement above always defines it
+            depends_only_on(self, default_policy)
 
         if retry_attempts is not None or max_event_age is not None or on_failure is not None:
-            self.function.configure_async_invoke(
+            self.configure_async_invoke(
                 retry_attempts=retry_attempts, max_event_age=max_event_age, on_failure=on_failure
             )
 
@@ -374,17 +393,41 @@ class ServerlessFunction(Construct):
                 self,
                 "LiveAlias",
                 alias_name="live",
-                version=self.function.current_version,
+                version=self.current_version,
                 provisioned_concurrent_executions=provisioned_concurrent_executions,
             )
 
         self._acknowledge_tradeoffs(reserved_concurrent_executions is not None, on_failure is not None)
-        if tracing:
+        if tracing and role is None:
             acknowledge(
-                self.role,
+                self.role,  # type: ignore[arg-type]
                 "AwsSolutions-IAM5[Resource::*]",
                 "X-Ray's PutTraceSegments and PutTelemetryRecords support no resource-level permissions.",
             )
+
+    @property
+    def log_group(self) -> logs.ILogGroup:
+        """The function's own log group, where Lambda sends its logs (``LoggingConfig.LogGroup``)."""
+        return self._log_group
+
+    @property
+    def dead_letter_queue(self) -> sqs.IQueue | None:
+        """The queue of failed asynchronous invocations, when one is configured."""
+        return self._dead_letter_queue
+
+    @property
+    def function(self) -> ServerlessFunction:
+        """This function itself.
+
+        .. deprecated:: 0.2
+           A ``ServerlessFunction`` is a ``lambda.Function``: pass it directly.
+        """
+        warnings.warn(
+            "ServerlessFunction is a lambda.Function since 0.2: use it directly instead of .function",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self
 
     def _acknowledge_tradeoffs(self, reserved: bool, on_failure: bool) -> None:
         """Acknowledge the scanner rules this function does not meet by design, each with its reason."""
@@ -392,40 +435,32 @@ class ServerlessFunction(Construct):
             "The function reaches only AWS service endpoints, over TLS with IAM; a VPC would add NAT or "
             "endpoint costs and buys nothing without private resources (give code that needs a VPC its own function)."
         )
+        resource = self.node.default_child
+        assert resource is not None
         for rule in ("CT.LAMBDA.PR.3", "CKV_AWS_117"):
-            acknowledge(self.function, rule, no_vpc)
+            acknowledge(resource, rule, no_vpc)
         acknowledge(
-            self.function,
+            resource,
             "CKV_AWS_173",
             "Lambda encrypts environment variables at rest with an AWS managed key; the library passes secrets "
             "by ARN (secrets=), never as values, so the variables hold only configuration.",
         )
         if not reserved:
             acknowledge(
-                self.function,
+                resource,
                 "CKV_AWS_115",
                 "Reserved concurrency is opt-in (reserved_concurrent_executions): reserving takes capacity from "
                 "the account's shared pool, which must keep 100 unreserved.",
             )
-        if self.dead_letter_queue is None and not on_failure:
+        if self._dead_letter_queue is None and not on_failure:
             acknowledge(
-                self.function,
+                resource,
                 "CKV_AWS_116",
                 "A Lambda DLQ catches failed asynchronous invocations only; this function is invoked "
                 "synchronously or by an event source with its own DLQ (dead_letter_queue_enabled for async use).",
             )
 
-    @property
-    def function_name(self) -> str:
-        """The function's name (a token until deploy)."""
-        return self.function.function_name
-
-    @property
-    def function_arn(self) -> str:
-        """The function's ARN (a token until deploy)."""
-        return self.function.function_arn
-
-    def add_environment(self, key: str, value: str) -> None:
+    def add_environment(self, key: str, value: str, *, remove_in_edge: bool | None = None) -> lambda_.Function:
         """Add a plain configuration variable to the function.
 
         Raises ``ValidationError`` for a name Lambda reserves or when the variables would exceed
@@ -435,18 +470,46 @@ class ServerlessFunction(Construct):
         --------
         >>> from aws_cdk import App, Stack
         >>> fn = ServerlessFunction(Stack(App(), "Docs"), "Fn", entry="examples/order_system/handlers")
-        >>> fn.add_environment("TABLE", "orders")
+        >>> _ = fn.add_environment("TABLE", "orders")
         """
-        rules = Rules()
-        _check_environment_name(rules, key)
-        _check_environment_size(rules, {**self._environment, key: value})
-        rules.raise_if_broken(self)
-        self._environment[key] = value
-        self.function.add_environment(key, value)
+        environment = getattr(self, "_environment", None)
+        if environment is not None and environment.get(key) != value:
+            rules = Rules()
+            _check_environment_name(rules, key)
+            _check_environment_size(rules, {**environment, key: value})
+            rules.raise_if_broken(self)
+            environment[key] = value
+        return super().add_environment(key, value, remove_in_edge=remove_in_edge)
 
-    def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Grant ``lambda:InvokeFunction`` on this function (and its versions and alias)."""
-        return self.function.grant_invoke(grantee)
+
+@jsii.implements(IStableAnyProducer)
+class _WithoutBasicExecutionRole:
+    """The role's managed policies except ``AWSLambdaBasicExecutionRole``, which ``lambda.Function`` adds.
+
+    That policy lets the function write to any log group (``Resource: *``); the function's own log
+    statement replaces it. Policies added later with ``role.add_managed_policy`` are kept.
+    """
+
+    def __init__(self, role: iam.IRole, managed_policy_arns: list[str] | None) -> None:
+        self._role = role
+        self._managed_policy_arns = managed_policy_arns
+
+    def produce(self) -> Any:
+        resolved = Stack.of(self._role).resolve(self._managed_policy_arns) or []
+        kept = [arn for arn in resolved if "service-role/AWSLambdaBasicExecutionRole" not in json.dumps(arn)]
+        return kept or None
+
+
+def _without_basic_execution_policy(role: iam.IRole | None) -> None:
+    assert role is not None  # lambda.Function always defines one when given none
+    resource = role.node.default_child
+    assert isinstance(resource, iam.CfnRole)
+    # Resolved at synthesis (uncached), after every add_managed_policy call; jsii calls a Python
+    # producer only through the context-free IStableAnyProducer.
+    producer = _WithoutBasicExecutionRole(role, resource.managed_policy_arns)
+    resource.managed_policy_arns = Token.as_list(
+        Lazy.uncached_any(typing.cast("IAnyProducer", producer), omit_empty_array=True)
+    )
 
 
 def _check_environment_name(rules: Rules, name: str) -> None:

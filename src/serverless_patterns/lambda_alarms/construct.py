@@ -24,7 +24,6 @@ from constructs import Construct, IConstruct
 from serverless_patterns._internal import defaults
 from serverless_patterns._internal.keys import deny_grants_except_for_aws_services
 from serverless_patterns._internal.validation import Rules
-from serverless_patterns.function import ServerlessFunction
 from serverless_patterns.lambda_alarms import discovery
 from serverless_patterns.lambda_alarms.options import DEFAULTS, AlarmOptions
 
@@ -32,12 +31,12 @@ if TYPE_CHECKING:
     from typing_extensions import TypedDict, Unpack
 
     class _ForScopeOptions(TypedDict, total=False):
-        functions: Sequence[lambda_.IFunction | ServerlessFunction]
+        functions: Sequence[lambda_.IFunction]
         dead_letter_queues: Sequence[sqs.IQueue]
         state_machines: Sequence[stepfunctions.IStateMachine]
         rest_apis: Sequence[IConstruct]
         exclude: Sequence[IConstruct]
-        asynchronous_functions: Sequence[lambda_.IFunction | ServerlessFunction]
+        asynchronous_functions: Sequence[lambda_.IFunction]
         alarm_options: AlarmOptions | None
         overrides: Mapping[IConstruct, AlarmOptions] | None
         alarm_name_prefix: str | None
@@ -249,13 +248,13 @@ class LambdaAlarms(Construct):
         scope: Construct,
         id: str,
         *,
-        functions: Sequence[lambda_.IFunction | ServerlessFunction] = (),
+        functions: Sequence[lambda_.IFunction] = (),
         dead_letter_queues: Sequence[sqs.IQueue] = (),
         state_machines: Sequence[stepfunctions.IStateMachine] = (),
         rest_apis: Sequence[IConstruct] = (),
         watch_scope: IConstruct | None = None,
         exclude: Sequence[IConstruct] = (),
-        asynchronous_functions: Sequence[lambda_.IFunction | ServerlessFunction] = (),
+        asynchronous_functions: Sequence[lambda_.IFunction] = (),
         alarm_options: AlarmOptions | None = None,
         overrides: Mapping[IConstruct, AlarmOptions] | None = None,
         alarm_name_prefix: str | None = None,
@@ -456,8 +455,8 @@ class LambdaAlarms(Construct):
         self,
         found: discovery.Found,
         watch_scope: IConstruct | None,
-        explicit: Sequence[lambda_.IFunction | ServerlessFunction],
-        asynchronous: Sequence[lambda_.IFunction | ServerlessFunction],
+        explicit: Sequence[lambda_.IFunction],
+        asynchronous: Sequence[lambda_.IFunction],
     ) -> list[WatchedFunction]:
         marked = {_function_key(_as_function(fn)) for fn in asynchronous}
         result: dict[str, WatchedFunction] = {}
@@ -948,8 +947,8 @@ def _labelled(metric: cloudwatch.IMetric | _Spec) -> cloudwatch.IMetric:
     return metric.metric(labelled=True) if isinstance(metric, _Spec) else metric
 
 
-def _as_function(function: lambda_.IFunction | ServerlessFunction) -> lambda_.IFunction:
-    return function.function if isinstance(function, ServerlessFunction) else function
+def _as_function(function: lambda_.IFunction) -> lambda_.IFunction:
+    return function
 
 
 def _function_key(function: lambda_.CfnFunction | lambda_.IFunction) -> str:

@@ -134,7 +134,8 @@ class QueueProcessor(Construct):
         rules.whole_seconds("visibility_timeout", visibility_timeout)
         if batch_size > 10 and not _is_positive(max_batching_window):
             rules.problems.append(f"batch_size over 10 needs a max_batching_window, got batch_size {batch_size}")
-        function_timeout = function.timeout if function is not None else defaults.TIMEOUT
+        # Lambda's own default timeout is 3 seconds (https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html).
+        function_timeout = (function.timeout or Duration.seconds(3)) if function is not None else defaults.TIMEOUT
         minimum_visibility = function_timeout.to_seconds() * VISIBILITY_TIMEOUT_FACTOR
         if visibility_timeout is not None and not visibility_timeout.is_unresolved():
             seconds = visibility_timeout.to_milliseconds() / 1000
@@ -176,7 +177,7 @@ class QueueProcessor(Construct):
             max_concurrency=max_concurrency,
             report_batch_item_failures=True,
         )
-        self.function.function.add_event_source(self.event_source)
+        self.function.add_event_source(self.event_source)
 
     def grant_send_messages(self, grantee: iam.IGrantable) -> iam.Grant:
         """Grant sending to the queue: ``sqs:SendMessage``, ``sqs:GetQueueAttributes``,

@@ -22,7 +22,6 @@ from serverless_patterns._internal.log_groups import log_group
 from serverless_patterns._internal.queues import dead_letter_queue
 from serverless_patterns._internal.tidy import depends_only_on
 from serverless_patterns._internal.validation import Rules
-from serverless_patterns.function import ServerlessFunction
 from serverless_patterns.saga_workflow.steps import SagaRetry, SagaStep
 
 if TYPE_CHECKING:
@@ -480,8 +479,8 @@ class _SagaDefinition:
             following = state
         self.start = following
 
-    def _invoke(self, state_name: str, function: ServerlessFunction | lambda_.IFunction, result_path: str) -> sfn.State:
-        fn = function.function if isinstance(function, ServerlessFunction) else function
+    def _invoke(self, state_name: str, function: lambda_.IFunction, result_path: str) -> sfn.State:
+        fn = function
         self._functions.append(fn)
         # The Lambda integration with the function ARN as Resource returns the function's
         # payload itself (no StatusCode/headers envelope), stored whole at result_path.

@@ -12,7 +12,6 @@ if TYPE_CHECKING:
     from aws_cdk import aws_lambda as lambda_
     from aws_cdk import aws_stepfunctions as sfn
 
-    from serverless_patterns.function import ServerlessFunction
 
 #: The errors AWS recommends retrying on every Lambda invocation from Step Functions: the
 #: Lambda service's own transient failures, never the function's errors.
@@ -117,9 +116,9 @@ class SagaStep:
     """
 
     name: str
-    function: ServerlessFunction | lambda_.IFunction | None = None
+    function: lambda_.IFunction | None = None
     task: sfn.TaskStateBase | None = None
-    compensation: ServerlessFunction | lambda_.IFunction | sfn.TaskStateBase | None = None
+    compensation: lambda_.IFunction | sfn.TaskStateBase | None = None
     retry: SagaRetry | None = None
     guard: sfn.Condition | None = None
     guard_error: str | None = None
