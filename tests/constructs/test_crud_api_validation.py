@@ -131,7 +131,10 @@ def test_fails_when_operations_is_empty() -> None:
 
 
 def test_fails_when_an_operation_is_unknown() -> None:
-    _fails("operations must be one of create, get, list, update, delete, got 'patch'", operations=["get", "patch"])
+    _fails(
+        r"operations\[1\] must be Operation or one of 'create', 'get', 'list', 'update', 'delete', got str 'patch'",
+        operations=["get", "patch"],
+    )
 
 
 def test_fails_when_operations_repeat() -> None:

@@ -1,6 +1,8 @@
 """CrudApi: REST resources on API Gateway, Lambda and DynamoDB with validation and safe concurrent writes."""
 
 from serverless_patterns.crud_api.account import ApiGatewayCloudWatchRole
-from serverless_patterns.crud_api.construct import ALL_OPERATIONS, CrudApi, CrudRestApi, Operation
+from serverless_patterns.crud_api.construct import CrudApi
+from serverless_patterns.crud_api.operations import ALL_OPERATIONS, Operation
+from serverless_patterns.crud_api.rest_api import CrudRestApi
 
 __all__ = ["ALL_OPERATIONS", "ApiGatewayCloudWatchRole", "CrudApi", "CrudRestApi", "Operation"]

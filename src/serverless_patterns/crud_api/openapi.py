@@ -47,7 +47,7 @@ def openapi_document(title: str, stage_name: str, resources: Sequence[ResourceSp
     paths: dict[str, Any] = {}
     schemas: dict[str, Any] = {"Error": _error_schema()}
     for spec in resources:
-        model = _pascal(spec.name)
+        model = pascal_case(spec.name)
         schemas[f"{model}Item"] = to_openapi(item_schema(spec.schema, spec.id_attribute))
         schemas[f"{model}Input"] = to_openapi(
             request_schema(spec.schema, spec.id_attribute, allow_unknown_fields=spec.allow_unknown_fields)
@@ -230,5 +230,12 @@ def _error_schema() -> dict[str, Any]:
     }
 
 
-def _pascal(name: str) -> str:
+def pascal_case(name: str) -> str:
+    """A resource name as the PascalCase stem of its model names.
+
+    Examples
+    --------
+    >>> pascal_case("order-lines")
+    'OrderLines'
+    """
     return "".join(part.capitalize() for part in name.replace("_", "-").split("-"))

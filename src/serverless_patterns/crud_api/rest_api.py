@@ -1,0 +1,465 @@
+"""CrudRestApi: the REST API, stage, web ACL and two shared functions that CrudApi resources attach to."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_apigateway as apigateway
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_wafv2 as wafv2
+from constructs import Construct
+
+from serverless_patterns._internal import defaults
+from serverless_patterns._internal.compliance import acknowledge
+from serverless_patterns._internal.log_groups import log_group
+from serverless_patterns._internal.tables import table as defined_table
+from serverless_patterns._internal.types import typed_options
+from serverless_patterns._internal.validation import Rules
+from serverless_patterns._internal.waf import WEB_ACL_ARN, default_web_acl
+from serverless_patterns.crud_api import code
+from serverless_patterns.crud_api.openapi import ResourceSpec, openapi_document
+from serverless_patterns.crud_api.operations import table_actions
+from serverless_patterns.crud_api.schema import handler_schema
+from serverless_patterns.function import ServerlessFunction
+
+
+class CrudRestApi(Construct):
+    """Defines the REST API that one or more CrudApi resources share, with its two shared functions.
+
+    A ``CrudApi`` without ``api=`` defines one of these for itself; pass ``first.api`` to further
+    ``CrudApi`` constructs to serve ``/users`` and ``/orders`` from one API. Every resource of the
+    API is served by the same two functions: a read function (``GET``) and a write function
+    (``POST``, ``PUT``, ``DELETE``), so an added resource costs a table, two API resources, its
+    methods and a model (9 CloudFormation resources; 11 with CORS), not four more functions.
+
+    What it defines: a regional ``RestApi`` with a request validator and JSON error gateway
+    responses; a stage with JSON access logs (log group with retention, retained), execution
+    logging at ERROR, no data trace, metrics, X-Ray tracing and throttling; the read and write
+    ``ServerlessFunction`` s (one shared code asset holding the handler package and a
+    ``config.json`` of every resource's schema, written at synthesis); one invoke permission per
+    function; the idempotency table of ``POST`` retries (one per API, not per resource); a WAFv2
+    web ACL associated with the stage (see ``web_acl``); a ``Url`` output. It does not write the
+    account-wide API Gateway CloudWatch role that stage logging needs: deploy
+    :class:`ApiGatewayCloudWatchRole` once per account and region for that.
+
+    Parameters
+    ----------
+    scope
+        The parent construct.
+    id
+        The construct id.
+    rest_api_name
+        Default: - the construct path.
+    description
+        Default: - none.
+    stage_name
+        Letters, digits, ``-`` and ``_``. Default: ``"prod"``.
+    throttling_rate_limit
+        Steady-state requests per second of the stage, 0 to 10000. Default: 100.
+    throttling_burst_limit
+        Burst of the stage, 0 to 5000. Default: 200.
+    log_retention
+        Retention of the access log group. Default: ``RetentionDays.ONE_MONTH``.
+    data_trace
+        Log full requests and responses in execution logs. They include bodies, so personal data
+        ends up in logs: leave it off in production. Default: ``False``.
+    memory_mib
+        Memory of the two functions. Default: 256.
+    removal_policy
+        Of the idempotency table and the access log group.
+        Default: ``RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE``.
+    encryption_key
+        Customer managed KMS key of the idempotency table. Default: - an AWS managed key.
+    log_encryption_key
+        Customer managed KMS key of the access log group and of the two functions' log groups
+        (a ``kms.Key`` of the app gets the statement CloudWatch Logs needs). Default: - keys
+        CloudWatch Logs manages.
+    web_acl
+        Protect the stage with a WAFv2 web ACL: a regional one with the AWS managed common and
+        known-bad-inputs rule groups and a per-IP rate limit (a tenth of what the stage's rate
+        allows over five minutes, at least 100). A web ACL costs a monthly fee per ACL and rule
+        plus a fee per million requests. ``False`` leaves the stage without one (cdk-nag then
+        reports APIG3). Default: ``True``.
+    web_acl_arn
+        Associate this existing regional web ACL (one managed centrally, for example) instead of
+        defining one. Default: - a new web ACL.
+
+    Attributes
+    ----------
+    rest_api
+        The ``apigateway.RestApi``.
+    stage
+        Its deployment stage.
+    access_log_group
+        The stage's access log group.
+    read_function, write_function
+        The shared ``ServerlessFunction`` s.
+    idempotency_table
+        The table of ``Idempotency-Key`` records (``id`` key, ``expiration`` TTL).
+    request_validator
+        The validator of bodies and parameters used by every method.
+    web_acl
+        The web ACL this construct defined, or ``None``.
+    gateway_responses
+        The ``BAD_REQUEST_BODY``, ``DEFAULT_4XX`` and ``DEFAULT_5XX`` responses in the error envelope
+        (with ``Access-Control-Allow-Origin`` when every CORS resource allows the same one origin).
+
+    Examples
+    --------
+    >>> from aws_cdk import App, Stack
+    >>> from serverless_patterns import CrudApi, CrudRestApi
+    >>> stack = Stack(App(), "Shop")
+    >>> api = CrudRestApi(stack, "Api", stage_name="v1")
+    >>> users = CrudApi(stack, "Users", api=api, resource_name="users", schema={"type": "object"})
+    >>> users.api is api
+    True
+    """
+
+    @typed_options
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        rest_api_name: str | None = None,
+        description: str | None = None,
+        stage_name: str = "prod",
+        throttling_rate_limit: float = 100,
+        throttling_burst_limit: int = 200,
+        log_retention: logs.RetentionDays = defaults.LOG_RETENTION,
+        data_trace: bool = False,
+        memory_mib: int = defaults.MEMORY_MIB,
+        removal_policy: RemovalPolicy = defaults.REMOVAL_POLICY,
+        encryption_key: kms.IKey | None = None,
+        log_encryption_key: kms.IKey | None = None,
+        web_acl: bool = True,
+        web_acl_arn: str | None = None,
+    ) -> None:
+        super().__init__(scope, id)
+        rules = Rules()
+        rules.check(
+            web_acl or web_acl_arn is None, "web_acl_arn needs web_acl=True (it names the web ACL to associate)"
+        )
+        rules.matches("web_acl_arn", web_acl_arn, WEB_ACL_ARN, "a regional WAFv2 web ACL ARN")
+        rules.matches("stage_name", stage_name, r"[A-Za-z0-9_-]{1,128}", "1 to 128 letters, digits, - or _")
+        rules.in_range("throttling_rate_limit", throttling_rate_limit, 0, 10000)
+        rules.in_range("throttling_burst_limit", throttling_burst_limit, 0, 5000)
+        rules.raise_if_broken(self)
+
+        self._stage_name = stage_name
+        self._specs: dict[str, ResourceSpec] = {}
+        self._config: dict[str, dict[str, Any]] = {}
+        self._statements: dict[tuple[str, tuple[str, ...]], iam.PolicyStatement] = {}
+        self._finished = False
+        # resource name -> table name, per function, rendered as CRUD_TABLES="users=<name>;orders=<name>"
+        self._tables: dict[str, list[tuple[str, str]]] = {"ReadFunction": [], "WriteFunction": []}
+
+        self.access_log_group = log_group(
+            self,
+            "AccessLogs",
+            retention=log_retention,
+            removal_policy=removal_policy,
+            encryption_key=log_encryption_key,
+        )
+        self.rest_api = apigateway.RestApi(
+            self,
+            "Resource",
+            rest_api_name=rest_api_name or self.node.path.replace("/", "-"),
+            description=description,
+            endpoint_types=[apigateway.EndpointType.REGIONAL],
+            # One role per account and region, owned by ApiGatewayCloudWatchRole's stack: an API
+            # that wrote it would overwrite other stacks' setting and orphan its role.
+            cloud_watch_role=False,
+            deploy_options=apigateway.StageOptions(
+                stage_name=stage_name,
+                access_log_destination=apigateway.LogGroupLogDestination(self.access_log_group),
+                access_log_format=apigateway.AccessLogFormat.json_with_standard_fields(
+                    caller=True,
+                    http_method=True,
+                    ip=True,
+                    protocol=True,
+                    request_time=True,
+                    resource_path=True,
+                    response_length=True,
+                    status=True,
+                    user=True,
+                ),
+                logging_level=apigateway.MethodLoggingLevel.ERROR,
+                data_trace_enabled=data_trace,
+                metrics_enabled=True,
+                tracing_enabled=True,
+                throttling_rate_limit=throttling_rate_limit,
+                throttling_burst_limit=throttling_burst_limit,
+            ),
+        )
+        self.stage: apigateway.Stage = self.rest_api.deployment_stage
+        acknowledge(
+            self.stage,
+            "CKV_AWS_120",
+            "No stage cache: it costs by the hour and would serve items older than their ETag, against the API's "
+            "If-Match optimistic locking.",
+        )
+        self.web_acl: wafv2.CfnWebACL | None = None
+        if web_acl:
+            if web_acl_arn is None:
+                self.web_acl = default_web_acl(self, "WebAcl", rate_limit=throttling_rate_limit, metric_name="CrudApi")
+                web_acl_arn = self.web_acl.attr_arn
+            wafv2.CfnWebACLAssociation(
+                self, "WebAclAssociation", resource_arn=self.stage.stage_arn, web_acl_arn=web_acl_arn
+            )
+        self.request_validator = self.rest_api.add_request_validator(
+            "RequestValidator", validate_request_body=True, validate_request_parameters=True
+        )
+        self._add_gateway_responses()
+
+        self.idempotency_table = defined_table(
+            self,
+            "IdempotencyTable",
+            partition_key="id",
+            time_to_live_attribute="expiration",
+            encryption_key=encryption_key,
+            removal_policy=removal_policy,
+        )
+
+        placeholder = code.placeholder()
+        self.read_function = ServerlessFunction(
+            self,
+            "ReadFunction",
+            code=placeholder,
+            handler="crud_api.read.handler",
+            memory_mib=memory_mib,
+            description=f"Reads of the CrudApi resources of {self.node.path}",
+            service_name=f"{id}-read",
+            log_encryption_key=log_encryption_key,
+        )
+        self.write_function = ServerlessFunction(
+            self,
+            "WriteFunction",
+            code=placeholder,
+            handler="crud_api.write.handler",
+            memory_mib=memory_mib,
+            description=f"Writes of the CrudApi resources of {self.node.path}",
+            service_name=f"{id}-write",
+            log_encryption_key=log_encryption_key,
+            environment={"CRUD_IDEMPOTENCY_TABLE": self.idempotency_table.table_name},
+        )
+        # Exactly the item actions Powertools idempotency uses on its records.
+        self.write_function.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+                resources=[self.idempotency_table.table_arn],
+            )
+        )
+        if encryption_key is not None:
+            encryption_key.grant(
+                self.write_function, "kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"
+            )
+        # One permission per function for the whole API instead of two per method.
+        self.read_integration = apigateway.LambdaIntegration(self.read_function, scope_permission_to_method=False)
+        self.write_integration = apigateway.LambdaIntegration(self.write_function, scope_permission_to_method=False)
+        CfnOutput(self, "Url", value=self.rest_api.url, description=f"URL of the {stage_name} stage")
+        code.at_synthesis(self, self._finish)
+
+    @property
+    def url(self) -> str:
+        """The stage's URL (a token until deploy).
+
+        Examples
+        --------
+        >>> from aws_cdk import App, Stack
+        >>> api = CrudRestApi(Stack(App(), "Docs"), "Api")
+        >>> url = api.url
+        """
+        return self.rest_api.url
+
+    @property
+    def resource_names(self) -> list[str]:
+        """Names of the resources attached so far, in order.
+
+        Examples
+        --------
+        >>> from aws_cdk import App, Stack
+        >>> api = CrudRestApi(Stack(App(), "Docs"), "Api")
+        >>> api.resource_names
+        []
+        """
+        return list(self._specs)
+
+    def openapi(self, title: str | None = None) -> dict[str, Any]:
+        """The OpenAPI 3 document of every resource of this API.
+
+        Examples
+        --------
+        >>> from aws_cdk import App, Stack
+        >>> api = CrudRestApi(Stack(App(), "Docs"), "Api")
+        >>> api.openapi()["openapi"]
+        '3.0.3'
+        """
+        return openapi_document(title or self.node.id, self._stage_name, list(self._specs.values()))
+
+    def metric_client_errors(self, period: Duration | None = None) -> cloudwatch.Metric:
+        """API Gateway's ``4XXError`` count of the API (sum over ``period``, default 5 minutes).
+
+        Examples
+        --------
+        >>> from aws_cdk import App, Stack
+        >>> api = CrudRestApi(Stack(App(), "Docs"), "Api")
+        >>> api.metric_client_errors().metric_name
+        '4XXError'
+        """
+        return self.rest_api.metric_client_error(period=period)
+
+    def metric_server_errors(self, period: Duration | None = None) -> cloudwatch.Metric:
+        """API Gateway's ``5XXError`` count of the API (sum over ``period``, default 5 minutes).
+
+        Examples
+        --------
+        >>> from aws_cdk import App, Stack
+        >>> api = CrudRestApi(Stack(App(), "Docs"), "Api")
+        >>> api.metric_server_errors().metric_name
+        '5XXError'
+        """
+        return self.rest_api.metric_server_error(period=period)
+
+    def metric_latency(self, period: Duration | None = None) -> cloudwatch.Metric:
+        """API Gateway's ``Latency`` of the API (average over ``period``, default 5 minutes).
+
+        Examples
+        --------
+        >>> from aws_cdk import App, Stack
+        >>> api = CrudRestApi(Stack(App(), "Docs"), "Api")
+        >>> api.metric_latency().metric_name
+        'Latency'
+        """
+        return self.rest_api.metric_latency(period=period)
+
+    def _attach(
+        self,
+        spec: ResourceSpec,
+        *,
+        table: dynamodb.ITable,
+        cors_origins: Sequence[str],
+        allow_unknown_fields: bool,
+    ) -> None:
+        """Register a resource with the shared functions: grants, table name and configuration."""
+        if self._finished:
+            raise RuntimeError(f"{self.node.path} was already synthesized: attach resources before synthesis")
+        self._specs[spec.name] = spec
+        self._config[spec.name] = {
+            "idAttribute": spec.id_attribute,
+            "partitionAttribute": spec.partition_attribute,
+            "schema": handler_schema(spec.schema, allow_unknown_fields=allow_unknown_fields),
+            "operations": list(spec.operations),
+            "corsOrigins": list(cors_origins),
+        }
+        reads, writes = table_actions(spec.operations, grouped=spec.partition_attribute is not None)
+        if reads:
+            self._grant(self.read_function, reads, table)
+            self._tables[self.read_function.node.id].append((spec.name, table.table_name))
+        if writes:
+            self._grant(self.write_function, writes, table)
+            self._tables[self.write_function.node.id].append((spec.name, table.table_name))
+        if table.encryption_key is not None:
+            if reads:
+                table.encryption_key.grant(self.read_function, "kms:Decrypt", "kms:DescribeKey")
+            if writes:
+                table.encryption_key.grant(
+                    self.write_function,
+                    "kms:Encrypt",
+                    "kms:Decrypt",
+                    "kms:GenerateDataKey",
+                    "kms:DescribeKey",
+                )
+
+    def _acknowledge_invoke_permissions(self) -> None:
+        """Acknowledge CT.LAMBDA.PR.2 on every Lambda permission that lets this REST API invoke a function.
+
+        That covers the two shared functions and any authorizer function; each permission's
+        SourceArn is this API's execute-api ARN, built with Fn::Join, which the rule cannot evaluate.
+        """
+        stack = Stack.of(self)
+        api_reference = json.dumps({"Ref": stack.resolve(self.rest_api.rest_api_id)["Ref"]})
+        for node in stack.node.find_all():
+            if not isinstance(node, lambda_.CfnPermission) or node.principal != "apigateway.amazonaws.com":
+                continue
+            if api_reference in json.dumps(stack.resolve(node.source_arn)):
+                acknowledge(
+                    node,
+                    "CT.LAMBDA.PR.2",
+                    "Only this REST API may invoke the function: SourceArn is the API's execute-api ARN "
+                    "(an Fn::Join, which the Control Tower rule cannot evaluate).",
+                )
+
+    def _grant(self, function: ServerlessFunction, actions: tuple[str, ...], table: dynamodb.ITable) -> None:
+        # One statement per set of actions, listing every table whose operations need exactly that
+        # set: per-operation least privilege, and the role's inline policy (10,240 characters at
+        # most) grows by one table ARN per resource, not by one statement per action and table.
+        key = (function.node.id, actions)
+        statement = self._statements.get(key)
+        if statement is None:
+            statement = iam.PolicyStatement(actions=list(actions), resources=[table.table_arn])
+            self._statements[key] = statement
+            function.add_to_role_policy(statement)
+        else:
+            statement.add_resources(table.table_arn)
+
+    def _add_gateway_responses(self) -> None:
+        # Errors API Gateway answers itself (auth, throttling, model validation) get the handlers' shape.
+        def template(code: str) -> dict[str, str]:
+            body = f'{{"error":{{"code":"{code}","message":$context.error.messageString,"details":[]}}}}'
+            return {"application/json": body}
+
+        self.gateway_responses = [
+            self.rest_api.add_gateway_response(
+                "BadRequestBody",
+                type=apigateway.ResponseType.BAD_REQUEST_BODY,
+                templates=template("BAD_REQUEST_BODY"),
+            ),
+            self.rest_api.add_gateway_response(
+                "Default4xx",
+                type=apigateway.ResponseType.DEFAULT_4_XX,
+                templates=template("$context.error.responseType"),
+            ),
+            self.rest_api.add_gateway_response(
+                "Default5xx",
+                type=apigateway.ResponseType.DEFAULT_5_XX,
+                templates=template("$context.error.responseType"),
+            ),
+        ]
+
+    def _add_cors_to_gateway_responses(self) -> None:
+        # Gateway responses belong to the API, CORS to each resource: when every resource that
+        # asked for CORS allows the same single origin (or "*"), API Gateway's own errors carry it
+        # too, so a browser can read them. Several different origins cannot be expressed statically.
+        origins = {tuple(entry["corsOrigins"]) for entry in self._config.values() if entry["corsOrigins"]}
+        if len(origins) != 1:
+            return
+        (allowed,) = origins
+        if len(allowed) != 1:
+            return
+        for response in self.gateway_responses:
+            cfn = response.node.default_child
+            assert isinstance(cfn, apigateway.CfnGatewayResponse)
+            cfn.response_parameters = {"gatewayresponse.header.Access-Control-Allow-Origin": f"'{allowed[0]}'"}
+
+    def _finish(self) -> None:
+        """At synthesis, once every resource is attached: what depends on all of them, the code asset included."""
+        if self._finished:
+            return
+        self._finished = True
+        self._add_cors_to_gateway_responses()
+        self._acknowledge_invoke_permissions()
+        code.bind(
+            self,
+            [self.read_function, self.write_function],
+            tables=self._tables,
+            config=self._config,
+        )
