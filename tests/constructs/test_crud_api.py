@@ -13,6 +13,7 @@ from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk.assertions import Match, Template
 
 from serverless_patterns._internal.keys import deny_grants_except_for_aws_services
@@ -629,3 +630,100 @@ def test_auth_snapshot(
     auth_stack: tuple[cdk.Stack, CrudApi, CrudApi], template_snapshot: Callable[[cdk.Stack], None]
 ) -> None:
     template_snapshot(auth_stack[0])
+
+
+def test_add_resource_defines_a_crud_api_on_this_api() -> None:
+    stack = _stack()
+    api = CrudRestApi(stack, "Shop")
+    users = api.add_resource("Users", resource_name="users", schema=USER_SCHEMA, cors_origins=["https://a.example"])
+    orders = api.add_resource(
+        "Orders", resource_name="orders", schema=ORDER_SCHEMA, operations=[Operation.GET, Operation.LIST]
+    )
+    assert isinstance(users, CrudApi)
+    assert users.node.path == "Test/Shop/Users"
+    assert users.api is api and orders.read_function is api.read_function
+    assert api.resource_names == ["users", "orders"]
+    assert sorted(orders.methods) == ["get", "list"]
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::ApiGateway::RestApi", 1)
+    template.resource_count_is("AWS::DynamoDB::Table", 3)  # users, orders and the idempotency table
+    template.resource_count_is("AWS::Lambda::Function", 2)
+
+
+def test_crud_api_passes_every_rest_api_option_to_the_api_it_defines() -> None:
+    stack = _stack()
+    key = kms.Key(stack, "Key", enable_key_rotation=True)
+    users = CrudApi(
+        stack,
+        "Users",
+        resource_name="users",
+        schema=USER_SCHEMA,
+        rest_api_name="shop",
+        description="The shop",
+        memory_mib=512,
+        data_trace=True,
+        web_acl=False,
+        removal_policy=cdk.RemovalPolicy.DESTROY,
+        encryption_key=key,
+    )
+    template = Template.from_stack(stack)
+    template.has_resource_properties("AWS::ApiGateway::RestApi", {"Name": "shop", "Description": "The shop"})
+    template.has_resource_properties(
+        "AWS::ApiGateway::Stage", {"MethodSettings": [Match.object_like({"DataTraceEnabled": True})]}
+    )
+    template.resource_count_is("AWS::WAFv2::WebACL", 0)
+    template.resource_count_is("AWS::WAFv2::WebACLAssociation", 0)
+    for function in (users.read_function, users.write_function):
+        resource = stack.resolve(function.node.default_child.logical_id)  # type: ignore[union-attr]
+        assert template.to_json()["Resources"][resource]["Properties"]["MemorySize"] == 512
+    key_arn = stack.resolve(key.key_arn)
+    for table in (users.table, users.api.idempotency_table):
+        logical_id = stack.get_logical_id(table.node.default_child)  # type: ignore[arg-type]
+        definition = template.to_json()["Resources"][logical_id]
+        assert definition["DeletionPolicy"] == "Delete"
+        assert definition["Properties"]["SSESpecification"]["KMSMasterKeyId"] == key_arn
+    access_logs = stack.get_logical_id(users.api.access_log_group.node.default_child)  # type: ignore[arg-type]
+    assert template.to_json()["Resources"][access_logs]["DeletionPolicy"] == "Delete"
+
+
+def test_crud_api_without_options_gets_the_rest_api_defaults(default_template: Template) -> None:
+    stage = next(iter(default_template.find_resources("AWS::ApiGateway::Stage").values()))["Properties"]
+    assert stage["StageName"] == "prod"
+    assert stage["MethodSettings"][0]["ThrottlingRateLimit"] == 100
+    assert stage["MethodSettings"][0]["ThrottlingBurstLimit"] == 200
+    assert stage["MethodSettings"][0]["DataTraceEnabled"] is False
+    default_template.resource_count_is("AWS::WAFv2::WebACL", 1)
+    for function in default_template.find_resources("AWS::Lambda::Function").values():
+        assert function["Properties"]["MemorySize"] == 256
+    for table in default_template.find_resources("AWS::DynamoDB::Table").values():
+        assert table["DeletionPolicy"] == "RetainExceptOnCreate"
+
+
+def test_plain_lambda_function_authorizer_and_imported_resources_are_accepted() -> None:
+    stack = _stack()
+    check = lambda_.Function(
+        stack,
+        "Check",
+        runtime=lambda_.Runtime.PYTHON_3_14,
+        handler="index.handler",
+        code=lambda_.Code.from_inline("def handler(event, context): pass"),
+    )
+    authorizer = apigateway.TokenAuthorizer(stack, "Authorizer", handler=check)
+    table = dynamodb.Table.from_table_name(stack, "Legacy", "legacy-notes")
+    key = kms.Key.from_key_arn(
+        stack, "LogKey", "arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    )
+    notes = CrudApi(
+        stack,
+        "Notes",
+        resource_name="notes",
+        schema={"type": "object"},
+        table=table,
+        authorizer=authorizer,
+        log_encryption_key=key,
+    )
+    assert notes.table is table
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::DynamoDB::Table", 1)  # only the idempotency table
+    template.has_resource_properties("AWS::ApiGateway::Method", {"AuthorizationType": "CUSTOM"})
+    template.has_resource_properties("AWS::Logs::LogGroup", {"KmsKeyId": key.key_arn})

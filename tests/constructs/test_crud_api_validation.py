@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import aws_cdk as cdk
@@ -9,6 +10,7 @@ import pytest
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 
 from serverless_patterns import ValidationError
@@ -205,8 +207,15 @@ def test_fails_when_api_options_are_given_with_a_shared_api() -> None:
             schema=SCHEMA,
             stage_name="v2",
             log_retention=logs.RetentionDays.ONE_DAY,
+            memory_mib=512,
+            web_acl=False,
         )
-    assert [problem.split(" belongs")[0] for problem in raised.value.problems] == ["stage_name", "log_retention"]
+    assert [problem.split(" belongs")[0] for problem in raised.value.problems] == [
+        "stage_name",
+        "log_retention",
+        "memory_mib",
+        "web_acl",
+    ]
 
 
 def test_fails_when_stage_name_has_invalid_characters() -> None:
@@ -325,3 +334,123 @@ def test_an_existing_table_with_the_right_keys_is_accepted() -> None:
     schema = {"type": "object", "required": ["tenant"], "properties": {"tenant": {"type": "string"}}}
     crud = _crud(stack, table=table, schema=schema, partition_attribute="tenant")
     assert crud.table is table
+
+
+def _rest_api_of(stack: cdk.Stack) -> apigateway.RestApi:
+    api = apigateway.RestApi(stack, "Plain")
+    api.root.add_method("GET")
+    return api
+
+
+def _function_of(stack: cdk.Stack) -> lambda_.Function:
+    return lambda_.Function(
+        stack,
+        "Function",
+        runtime=lambda_.Runtime.PYTHON_3_14,
+        handler="index.handler",
+        code=lambda_.Code.from_inline("def handler(event, context): pass"),
+    )
+
+
+# The type-error battery: each wrong type is a ValidationError naming the path, the option, the
+# type given and the type wanted, before jsii (or the construct's own code) sees the value.
+@pytest.mark.parametrize(
+    ("options", "problem"),
+    [
+        ({"schema": '{"type": "object"}'}, "schema must be a mapping of str to any value, got str"),
+        ({"schema": [{"type": "object"}]}, "schema must be a mapping of str to any value, got list"),
+        ({"resource_name": 7}, "resource_name must be str, got int 7"),
+        ({"operations": "get"}, "operations must be a list of Operation or one of 'create'"),
+        ({"operations": [Operation.GET, "read"]}, "operations[1] must be Operation or one of 'create'"),
+        ({"allow_unknown_fields": "yes"}, "allow_unknown_fields must be bool, got str 'yes'"),
+        ({"table": "legacy-users"}, "table must be ITable or None, got str 'legacy-users'"),
+        ({"encryption_key": "alias/users"}, "encryption_key must be IKey or None, got str 'alias/users'"),
+        ({"removal_policy": "destroy"}, "removal_policy must be RemovalPolicy or None, got str 'destroy'"),
+        ({"deletion_protection": 1}, "deletion_protection must be bool or None, got int 1"),
+        ({"public": "true"}, "public must be bool, got str 'true'"),
+        ({"cors_origins": "https://a.example"}, "cors_origins must be a list of str or None, got str"),
+        ({"authorization_scopes": ["a", 1]}, "authorization_scopes[1] must be str, got int 1"),
+        ({"stage_name": 1}, "stage_name must be str or None, got int 1"),
+        ({"throttling_rate_limit": "100"}, "throttling_rate_limit must be float or None, got str '100'"),
+        ({"throttling_burst_limit": 2.5}, "throttling_burst_limit must be int or None, got float 2.5"),
+        ({"log_retention": 30}, "log_retention must be RetentionDays or None, got int 30"),
+        ({"data_trace": "no"}, "data_trace must be bool or None, got str 'no'"),
+        ({"memory_mib": "512"}, "memory_mib must be int or None, got str '512'"),
+        ({"web_acl": "off"}, "web_acl must be bool or None, got str 'off'"),
+        ({"web_acl_arn": 1}, "web_acl_arn must be str or None, got int 1"),
+        ({"rest_api_name": ["shop"]}, "rest_api_name must be str or None, got list ['shop']"),
+    ],
+)
+def test_fails_when_a_crud_api_option_has_the_wrong_type(options: dict[str, Any], problem: str) -> None:
+    with pytest.raises(ValidationError) as raised:
+        _crud(**options)
+    assert raised.value.construct_path == "Test/Users"
+    (reported,) = raised.value.problems
+    assert reported.startswith(problem), reported
+
+
+@pytest.mark.parametrize(
+    ("option", "wrong", "problem"),
+    [
+        ("api", _rest_api_of, "api must be CrudRestApi or None, got RestApi"),
+        ("authorizer", _function_of, "authorizer must be IAuthorizer or None, got Function"),
+        ("log_encryption_key", _function_of, "log_encryption_key must be IKey or None, got Function"),
+    ],
+)
+def test_fails_when_a_construct_of_the_wrong_kind_is_given(
+    option: str, wrong: Callable[[cdk.Stack], object], problem: str
+) -> None:
+    stack = _stack()
+    with pytest.raises(ValidationError) as raised:
+        _crud(stack, **{option: wrong(stack)})
+    assert raised.value.construct_path == "Test/Users"
+    assert raised.value.problems == (problem,)
+
+
+@pytest.mark.parametrize(
+    ("options", "problem"),
+    [
+        ({"memory_mib": "256"}, "memory_mib must be int, got str '256'"),
+        ({"stage_name": None}, "stage_name must be str, got None"),
+        ({"throttling_burst_limit": 2.5}, "throttling_burst_limit must be int, got float 2.5"),
+        ({"log_retention": 30}, "log_retention must be RetentionDays, got int 30"),
+        ({"removal_policy": "retain"}, "removal_policy must be RemovalPolicy, got str 'retain'"),
+        ({"encryption_key": "alias/k"}, "encryption_key must be IKey or None, got str 'alias/k'"),
+        ({"web_acl": 1}, "web_acl must be bool, got int 1"),
+        ({"data_trace": None}, "data_trace must be bool, got None"),
+    ],
+)
+def test_fails_when_a_crud_rest_api_option_has_the_wrong_type(options: dict[str, Any], problem: str) -> None:
+    with pytest.raises(ValidationError) as raised:
+        CrudRestApi(_stack(), "Api", **options)
+    assert raised.value.construct_path == "Test/Api"
+    assert raised.value.problems == (problem,)
+
+
+def test_fails_when_add_resource_gets_the_wrong_type() -> None:
+    api = CrudRestApi(_stack(), "Api")
+    with pytest.raises(ValidationError) as raised:
+        api.add_resource("Users", resource_name="users", schema='{"type": "object"}')  # type: ignore[arg-type]
+    assert raised.value.construct_path == "Test/Api"
+    assert raised.value.problems == ('schema must be a mapping of str to any value, got str \'{"type": "object"}\'',)
+
+
+def test_fails_when_add_resource_repeats_a_resource_name() -> None:
+    api = CrudRestApi(_stack(), "Api")
+    api.add_resource("Users", resource_name="users", schema=SCHEMA)
+    with pytest.raises(ValidationError) as raised:
+        api.add_resource("Again", resource_name="users", schema=SCHEMA)
+    assert raised.value.construct_path == "Test/Api/Again"
+    assert raised.value.problems == ("resource_name 'users' is already served by Test/Api",)
+
+
+def test_fails_when_metric_period_is_not_a_duration() -> None:
+    api = CrudRestApi(_stack(), "Api")
+    with pytest.raises(ValidationError, match="Test/Api: period must be Duration or None, got int 300"):
+        api.metric_latency(300)  # type: ignore[arg-type]
+
+
+def test_fails_when_grant_invoke_gets_no_grantee() -> None:
+    users = _crud()
+    with pytest.raises(ValidationError, match="Test/Users: grantee must be IGrantable, got str 'role'"):
+        users.grant_invoke("role")  # type: ignore[arg-type]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
@@ -25,8 +25,10 @@ from serverless_patterns._internal.types import typed_options
 from serverless_patterns._internal.validation import Rules
 from serverless_patterns._internal.waf import WEB_ACL_ARN, default_web_acl
 from serverless_patterns.crud_api import code
+from serverless_patterns.crud_api import construct as crud_api  # a module: construct.py imports this one
+from serverless_patterns.crud_api.gateway_responses import allow_single_origin, error_responses
 from serverless_patterns.crud_api.openapi import ResourceSpec, openapi_document
-from serverless_patterns.crud_api.operations import table_actions
+from serverless_patterns.crud_api.operations import ALL_OPERATIONS, Operation, OperationName, table_actions
 from serverless_patterns.crud_api.schema import handler_schema
 from serverless_patterns.function import ServerlessFunction
 
@@ -218,7 +220,7 @@ class CrudRestApi(Construct):
         self.request_validator = self.rest_api.add_request_validator(
             "RequestValidator", validate_request_body=True, validate_request_parameters=True
         )
-        self._add_gateway_responses()
+        self.gateway_responses = error_responses(self.rest_api)
 
         self.idempotency_table = defined_table(
             self,
@@ -293,6 +295,64 @@ class CrudRestApi(Construct):
         """
         return list(self._specs)
 
+    @typed_options
+    def add_resource(
+        self,
+        id: str,
+        *,
+        resource_name: str,
+        schema: Mapping[str, Any],
+        id_attribute: str = "id",
+        partition_attribute: str | None = None,
+        operations: Sequence[Operation | OperationName] = ALL_OPERATIONS,
+        allow_unknown_fields: bool = False,
+        table: dynamodb.ITable | None = None,
+        time_to_live_attribute: str | None = None,
+        encryption_key: kms.IKey | None = None,
+        removal_policy: RemovalPolicy | None = None,
+        deletion_protection: bool | None = None,
+        authorizer: apigateway.IAuthorizer | None = None,
+        authorization_scopes: Sequence[str] | None = None,
+        public: bool = False,
+        cors_origins: Sequence[str] | None = None,
+    ) -> crud_api.CrudApi:
+        """Define a :class:`CrudApi` resource on this API, as the child ``id`` of this construct.
+
+        The same as ``CrudApi(scope, id, api=self, ...)`` with ``self`` as the scope: it takes
+        the resource options of :class:`CrudApi` (see there) with the same defaults; the API
+        options belong to this construct. Resources are added before synthesis.
+
+        Examples
+        --------
+        >>> from aws_cdk import App, Stack
+        >>> api = CrudRestApi(Stack(App(), "Shop"), "Api")
+        >>> users = api.add_resource("Users", resource_name="users", schema={"type": "object"})
+        >>> orders = api.add_resource("Orders", resource_name="orders", schema={"type": "object"}, operations=["get"])
+        >>> api.resource_names, users.node.path, sorted(orders.methods)
+        (['users', 'orders'], 'Shop/Api/Users', ['get'])
+        """
+        return crud_api.CrudApi(
+            self,
+            id,
+            api=self,
+            resource_name=resource_name,
+            schema=schema,
+            id_attribute=id_attribute,
+            partition_attribute=partition_attribute,
+            operations=operations,
+            allow_unknown_fields=allow_unknown_fields,
+            table=table,
+            time_to_live_attribute=time_to_live_attribute,
+            encryption_key=encryption_key,
+            removal_policy=removal_policy,
+            deletion_protection=deletion_protection,
+            authorizer=authorizer,
+            authorization_scopes=authorization_scopes,
+            public=public,
+            cors_origins=cors_origins,
+        )
+
+    @typed_options
     def openapi(self, title: str | None = None) -> dict[str, Any]:
         """The OpenAPI 3 document of every resource of this API.
 
@@ -305,6 +365,7 @@ class CrudRestApi(Construct):
         """
         return openapi_document(title or self.node.id, self._stage_name, list(self._specs.values()))
 
+    @typed_options
     def metric_client_errors(self, period: Duration | None = None) -> cloudwatch.Metric:
         """API Gateway's ``4XXError`` count of the API (sum over ``period``, default 5 minutes).
 
@@ -317,6 +378,7 @@ class CrudRestApi(Construct):
         """
         return self.rest_api.metric_client_error(period=period)
 
+    @typed_options
     def metric_server_errors(self, period: Duration | None = None) -> cloudwatch.Metric:
         """API Gateway's ``5XXError`` count of the API (sum over ``period``, default 5 minutes).
 
@@ -329,6 +391,7 @@ class CrudRestApi(Construct):
         """
         return self.rest_api.metric_server_error(period=period)
 
+    @typed_options
     def metric_latency(self, period: Duration | None = None) -> cloudwatch.Metric:
         """API Gateway's ``Latency`` of the API (average over ``period``, default 5 minutes).
 
@@ -411,51 +474,12 @@ class CrudRestApi(Construct):
         else:
             statement.add_resources(table.table_arn)
 
-    def _add_gateway_responses(self) -> None:
-        # Errors API Gateway answers itself (auth, throttling, model validation) get the handlers' shape.
-        def template(code: str) -> dict[str, str]:
-            body = f'{{"error":{{"code":"{code}","message":$context.error.messageString,"details":[]}}}}'
-            return {"application/json": body}
-
-        self.gateway_responses = [
-            self.rest_api.add_gateway_response(
-                "BadRequestBody",
-                type=apigateway.ResponseType.BAD_REQUEST_BODY,
-                templates=template("BAD_REQUEST_BODY"),
-            ),
-            self.rest_api.add_gateway_response(
-                "Default4xx",
-                type=apigateway.ResponseType.DEFAULT_4_XX,
-                templates=template("$context.error.responseType"),
-            ),
-            self.rest_api.add_gateway_response(
-                "Default5xx",
-                type=apigateway.ResponseType.DEFAULT_5_XX,
-                templates=template("$context.error.responseType"),
-            ),
-        ]
-
-    def _add_cors_to_gateway_responses(self) -> None:
-        # Gateway responses belong to the API, CORS to each resource: when every resource that
-        # asked for CORS allows the same single origin (or "*"), API Gateway's own errors carry it
-        # too, so a browser can read them. Several different origins cannot be expressed statically.
-        origins = {tuple(entry["corsOrigins"]) for entry in self._config.values() if entry["corsOrigins"]}
-        if len(origins) != 1:
-            return
-        (allowed,) = origins
-        if len(allowed) != 1:
-            return
-        for response in self.gateway_responses:
-            cfn = response.node.default_child
-            assert isinstance(cfn, apigateway.CfnGatewayResponse)
-            cfn.response_parameters = {"gatewayresponse.header.Access-Control-Allow-Origin": f"'{allowed[0]}'"}
-
     def _finish(self) -> None:
         """At synthesis, once every resource is attached: what depends on all of them, the code asset included."""
         if self._finished:
             return
         self._finished = True
-        self._add_cors_to_gateway_responses()
+        allow_single_origin(self.gateway_responses, (entry["corsOrigins"] for entry in self._config.values()))
         self._acknowledge_invoke_permissions()
         code.bind(
             self,
