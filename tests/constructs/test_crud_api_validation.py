@@ -454,3 +454,13 @@ def test_fails_when_grant_invoke_gets_no_grantee() -> None:
     users = _crud()
     with pytest.raises(ValidationError, match="Test/Users: grantee must be IGrantable, got str 'role'"):
         users.grant_invoke("role")  # type: ignore[arg-type]
+
+
+def test_fails_when_add_resource_gets_an_api_option() -> None:
+    # The API options belong to the CrudRestApi the resource is added to.
+    api = CrudRestApi(_stack(), "Api")
+    with pytest.raises(ValidationError) as raised:
+        api.add_resource("Users", resource_name="users", schema=SCHEMA, memory_mib=512)  # type: ignore[call-arg]
+    assert raised.value.construct_path == "Test/Api"
+    (problem,) = raised.value.problems
+    assert problem.startswith("unknown option 'memory_mib': allowed are allow_unknown_fields, authorization_scopes")

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
-from aws_cdk import Duration
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_apigateway as apigateway
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_kms as kms
 
 from serverless_patterns._internal.compliance import acknowledge
 from serverless_patterns.crud_api.openapi import ResourceSpec, pascal_case
-from serverless_patterns.crud_api.operations import HTTP_METHODS, READ_ACTIONS, Operation
+from serverless_patterns.crud_api.operations import HTTP_METHODS, READ_ACTIONS, Operation, OperationName
 from serverless_patterns.crud_api.schema import request_schema, to_api_gateway
 
 if TYPE_CHECKING:
@@ -41,6 +43,27 @@ _CORS_HEADERS = [
     "X-Amz-Date",
     "X-Amz-Security-Token",
 ]
+
+
+class ResourceOptions(TypedDict, total=False):
+    """The optional options of one resource, as :class:`CrudApi` takes them (see there for each default).
+
+    ``CrudRestApi.add_resource`` takes them as keywords, after ``resource_name`` and ``schema``.
+    """
+
+    id_attribute: str
+    partition_attribute: str | None
+    operations: Sequence[Operation | OperationName]
+    allow_unknown_fields: bool
+    table: dynamodb.ITable | None
+    time_to_live_attribute: str | None
+    encryption_key: kms.IKey | None
+    removal_policy: RemovalPolicy | None
+    deletion_protection: bool | None
+    authorizer: apigateway.IAuthorizer | None
+    authorization_scopes: Sequence[str] | None
+    public: bool
+    cors_origins: Sequence[str] | None
 
 
 @dataclass(frozen=True)

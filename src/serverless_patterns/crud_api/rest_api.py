@@ -16,6 +16,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
+from typing_extensions import Unpack
 
 from serverless_patterns._internal import defaults
 from serverless_patterns._internal.compliance import acknowledge
@@ -28,7 +29,8 @@ from serverless_patterns.crud_api import code
 from serverless_patterns.crud_api import construct as crud_api  # a module: construct.py imports this one
 from serverless_patterns.crud_api.gateway_responses import allow_single_origin, error_responses
 from serverless_patterns.crud_api.openapi import ResourceSpec, openapi_document
-from serverless_patterns.crud_api.operations import ALL_OPERATIONS, Operation, OperationName, table_actions
+from serverless_patterns.crud_api.operations import table_actions
+from serverless_patterns.crud_api.resource import ResourceOptions
 from serverless_patterns.crud_api.schema import handler_schema
 from serverless_patterns.function import ServerlessFunction
 
@@ -297,30 +299,13 @@ class CrudRestApi(Construct):
 
     @typed_options
     def add_resource(
-        self,
-        id: str,
-        *,
-        resource_name: str,
-        schema: Mapping[str, Any],
-        id_attribute: str = "id",
-        partition_attribute: str | None = None,
-        operations: Sequence[Operation | OperationName] = ALL_OPERATIONS,
-        allow_unknown_fields: bool = False,
-        table: dynamodb.ITable | None = None,
-        time_to_live_attribute: str | None = None,
-        encryption_key: kms.IKey | None = None,
-        removal_policy: RemovalPolicy | None = None,
-        deletion_protection: bool | None = None,
-        authorizer: apigateway.IAuthorizer | None = None,
-        authorization_scopes: Sequence[str] | None = None,
-        public: bool = False,
-        cors_origins: Sequence[str] | None = None,
+        self, id: str, *, resource_name: str, schema: Mapping[str, Any], **options: Unpack[ResourceOptions]
     ) -> crud_api.CrudApi:
         """Define a :class:`CrudApi` resource on this API, as the child ``id`` of this construct.
 
-        The same as ``CrudApi(scope, id, api=self, ...)`` with ``self`` as the scope: it takes
-        the resource options of :class:`CrudApi` (see there) with the same defaults; the API
-        options belong to this construct. Resources are added before synthesis.
+        The same as ``CrudApi(self, id, api=self, ...)``: it takes the resource options of
+        :class:`CrudApi` (``ResourceOptions``: see there for each) with the same defaults; the
+        API options belong to this construct. Resources are added before synthesis.
 
         Examples
         --------
@@ -331,26 +316,7 @@ class CrudRestApi(Construct):
         >>> api.resource_names, users.node.path, sorted(orders.methods)
         (['users', 'orders'], 'Shop/Api/Users', ['get'])
         """
-        return crud_api.CrudApi(
-            self,
-            id,
-            api=self,
-            resource_name=resource_name,
-            schema=schema,
-            id_attribute=id_attribute,
-            partition_attribute=partition_attribute,
-            operations=operations,
-            allow_unknown_fields=allow_unknown_fields,
-            table=table,
-            time_to_live_attribute=time_to_live_attribute,
-            encryption_key=encryption_key,
-            removal_policy=removal_policy,
-            deletion_protection=deletion_protection,
-            authorizer=authorizer,
-            authorization_scopes=authorization_scopes,
-            public=public,
-            cors_origins=cors_origins,
-        )
+        return crud_api.CrudApi(self, id, api=self, resource_name=resource_name, schema=schema, **options)
 
     @typed_options
     def openapi(self, title: str | None = None) -> dict[str, Any]:
