@@ -54,6 +54,19 @@ def test_fails_when_schema_is_not_an_object() -> None:
     _fails(r"schema must have type 'object' at the top level, got 'array'", schema={"type": "array"})
 
 
+def test_fails_when_schema_is_a_json_string() -> None:
+    # The type check of every option comes first (CrudApi is @typed_options); schema_problems says the same
+    # for callers that skip it.
+    _fails(r"Test/Users: schema must be a mapping of str to any value, got str", schema='{"type": "object"}')
+
+
+def test_fails_when_schema_requires_a_field_twice() -> None:
+    _fails(
+        "schema cannot be compiled: required must contain unique elements",
+        schema={"type": "object", "required": ["a", "a"], "properties": {"a": {"type": "string"}}},
+    )
+
+
 def test_fails_when_schema_uses_an_unsupported_keyword() -> None:
     _fails(
         r"schema keyword 'oneOf' at properties.name is not supported \(allowed: additionalProperties",

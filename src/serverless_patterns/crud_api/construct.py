@@ -219,7 +219,7 @@ data_trace, memory_mib, log_encryption_key, web_acl, web_acl_arn
             )
         rules.matches("id_attribute", id_attribute, _ATTRIBUTE_NAME, "letters, digits and _ (a path parameter)")
         rules.problems.extend(schema_problems(schema, id_attribute))
-        if partition_attribute is not None:
+        if partition_attribute is not None and isinstance(schema, Mapping):
             properties = schema.get("properties")
             property_schema = properties.get(partition_attribute) if isinstance(properties, Mapping) else None
             rules.check(

@@ -31,7 +31,7 @@ from serverless_patterns.crud_api.gateway_responses import allow_single_origin, 
 from serverless_patterns.crud_api.openapi import ResourceSpec, openapi_document
 from serverless_patterns.crud_api.operations import table_actions
 from serverless_patterns.crud_api.resource import ResourceOptions
-from serverless_patterns.crud_api.schema import handler_schema
+from serverless_patterns.crud_api.schema import handler_config
 from serverless_patterns.function import ServerlessFunction
 
 
@@ -385,7 +385,7 @@ class CrudRestApi(Construct):
         self._config[spec.name] = {
             "idAttribute": spec.id_attribute,
             "partitionAttribute": spec.partition_attribute,
-            "schema": handler_schema(spec.schema, allow_unknown_fields=allow_unknown_fields),
+            **handler_config(spec.schema, allow_unknown_fields=allow_unknown_fields),
             "operations": list(spec.operations),
             "corsOrigins": list(cors_origins),
         }
