@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from serverless_patterns.local.apigateway import RestApi
 from serverless_patterns.local.errors import LocalCloudError
 from serverless_patterns.local.resolve import DeployedResource
+from serverless_patterns.local.rest_apis import RestApi
 
 DEFAULT_ACCOUNT = "123456789012"
 

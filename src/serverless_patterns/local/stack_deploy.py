@@ -13,11 +13,12 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from serverless_patterns.local import _moto
-from serverless_patterns.local.apigateway import ApiGatewayServer, read_rest_apis
+from serverless_patterns.local.apigateway import ApiGatewayServer
 from serverless_patterns.local.assembly import StackArtifact, read_assembly
 from serverless_patterns.local.deployment import DEFAULT_ACCOUNT, DeployedStack, Deployment
 from serverless_patterns.local.errors import LocalCloudError
 from serverless_patterns.local.resolve import DeployedResource, StackScope
+from serverless_patterns.local.rest_apis import read_rest_apis
 from serverless_patterns.local.stack_wiring import StackWiring
 from serverless_patterns.local.template import prepare_template
 
