@@ -74,7 +74,7 @@ class AlarmActions:
         target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
         if not target.endswith(".SetAlarmState"):
             return None
-        from serverless_patterns.local.authorization import _read_body
+        from serverless_patterns.local.guard_http import _read_body
 
         request = json.loads(_read_body(environ) or b"{}")
         name = str(request.get("AlarmName", ""))
