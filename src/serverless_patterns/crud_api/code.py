@@ -19,7 +19,7 @@ from constructs import Construct, IConstruct
 
 from serverless_patterns._internal import defaults
 from serverless_patterns._internal.assets import RUNTIME, staged_package
-from serverless_patterns.function.construct import ENVIRONMENT_LIMIT_BYTES
+from serverless_patterns.function.environment import ENVIRONMENT_LIMIT_BYTES
 
 PACKAGE = "crud_api"
 """The handler package inside the asset: ``crud_api.read.handler`` and ``crud_api.write.handler``."""
