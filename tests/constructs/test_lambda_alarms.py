@@ -47,6 +47,14 @@ def _plain_function(scope: cdk.Stack, id: str, **options: Any) -> lambda_.Functi
     )
 
 
+def _synthesized(alarms: LambdaAlarms) -> LambdaAlarms:
+    """``alarms`` after synthesizing its app: what it watches is decided then."""
+    app = cdk.Stage.of(alarms)
+    assert app is not None
+    app.synth()
+    return alarms
+
+
 def _logical_id(stack: cdk.Stack, construct: Construct) -> str:
     cfn = construct.node.default_child
     assert isinstance(cfn, cdk.CfnElement)
@@ -421,6 +429,7 @@ def two_stacks() -> tuple[cdk.Stack, cdk.Stack, LambdaAlarms]:
     ServerlessFunction(services, "Orders", entry=ECHO, dead_letter_queue_enabled=True)
     monitoring = _stack("Monitoring", app)
     alarms = LambdaAlarms.for_scope(monitoring, "Alarms", services, dashboard_name="orders")
+    app.synth()
     return services, monitoring, alarms
 
 
@@ -577,7 +586,8 @@ def many() -> tuple[LambdaAlarms, Template]:
     # One alarm per function keeps the monitoring stack under CloudFormation's 500 resources.
     only_errors = tuple(kind for kind in ALARM_KINDS if kind != "Errors")
     alarms = LambdaAlarms.for_scope(monitoring, "Alarms", services, alarm_options=AlarmOptions(disabled=only_errors))
-    return alarms, Template.from_stack(monitoring)
+    template = Template.from_stack(monitoring)
+    return alarms, template
 
 
 def test_discovery_finds_hand_written_l1_functions(many: tuple[LambdaAlarms, Template]) -> None:
@@ -669,8 +679,10 @@ def test_explicit_targets_are_watched_without_discovery() -> None:
         stack, "Api", rest_api_name="shop", deploy_options=apigateway.StageOptions(stage_name="v1")
     )
     api.root.add_method("GET")
-    alarms = LambdaAlarms(
-        stack, "Alarms", functions=[function], dead_letter_queues=[queue], state_machines=[machine], rest_apis=[api]
+    alarms = _synthesized(
+        LambdaAlarms(
+            stack, "Alarms", functions=[function], dead_letter_queues=[queue], state_machines=[machine], rest_apis=[api]
+        )
     )
     assert [watched.label for watched in alarms.functions] == ["Fn"]
     assert ignored.node.path not in {watched.construct.node.path for watched in alarms.functions}
@@ -685,7 +697,7 @@ def test_explicit_targets_are_watched_without_discovery() -> None:
 def test_rest_apis_accepts_a_construct_holding_an_api() -> None:
     stack = _stack("Holder")
     users = CrudApi(stack, "Users", resource_name="users", schema={"type": "object"})
-    alarms = LambdaAlarms(stack, "Alarms", rest_apis=[users])
+    alarms = _synthesized(LambdaAlarms(stack, "Alarms", rest_apis=[users]))
     assert [(api.label, api.stage_name) for api in alarms.rest_apis] == [("Users/Api/prod", "prod")]
     assert alarms.functions == []
 
@@ -693,7 +705,7 @@ def test_rest_apis_accepts_a_construct_holding_an_api() -> None:
 def test_a_resource_both_given_and_discovered_is_watched_once() -> None:
     stack = _stack("Both")
     function = ServerlessFunction(stack, "Fn", entry=ECHO)
-    alarms = LambdaAlarms.for_scope(stack, "Alarms", stack, functions=[function, function])
+    alarms = _synthesized(LambdaAlarms.for_scope(stack, "Alarms", stack, functions=[function, function]))
     assert [watched.label for watched in alarms.functions] == ["Fn"]
 
 
@@ -701,7 +713,7 @@ def test_exclude_skips_a_subtree() -> None:
     stack = _stack("Excluding")
     ServerlessFunction(stack, "Kept", entry=ECHO)
     skipped = ServerlessFunction(stack, "Skipped", entry=ECHO, dead_letter_queue_enabled=True)
-    alarms = LambdaAlarms.for_scope(stack, "Alarms", stack, exclude=[skipped])
+    alarms = _synthesized(LambdaAlarms.for_scope(stack, "Alarms", stack, exclude=[skipped]))
     assert [watched.label for watched in alarms.functions] == ["Kept"]
     assert alarms.dead_letter_queues == []
 
@@ -719,7 +731,7 @@ def test_a_function_whose_timeout_is_a_token_gets_a_warning_and_no_duration_alar
         runtime="python3.14",
         timeout=timeout.value_as_number,
     )
-    alarms = LambdaAlarms.for_scope(stack, "Alarms", stack)
+    alarms = _synthesized(LambdaAlarms.for_scope(stack, "Alarms", stack))
     assert [watched.timeout_seconds for watched in alarms.functions] == [None]
     assert "Tokens-Fn-Duration" not in alarms.alarms
     assert "Tokens-Fn-ErrorRate" in alarms.alarms
@@ -733,7 +745,7 @@ def test_a_stage_of_an_api_without_a_known_name_is_skipped_with_a_warning() -> N
     deployment = apigateway.CfnDeployment(stack, "Deployment", rest_api_id=api.ref)
     apigateway.CfnStage(stack, "Stage", rest_api_id=api.ref, deployment_id=deployment.ref, stage_name="v1")
     sqs.Queue(stack, "Work", dead_letter_queue=sqs.DeadLetterQueue(queue=sqs.Queue(stack, "Dlq"), max_receive_count=3))
-    alarms = LambdaAlarms.for_scope(stack, "Alarms", stack)
+    alarms = _synthesized(LambdaAlarms.for_scope(stack, "Alarms", stack))
     assert alarms.rest_apis == []
     warnings = Annotations.from_stack(stack).find_warning("/Unnamed/Alarms", Match.string_like_regexp("Stage"))
     assert len(warnings) == 1
@@ -743,7 +755,7 @@ def test_alarm_names_longer_than_cloudwatch_allows_are_shortened_with_a_hash() -
     stack = _stack("Long")
     scope = Construct(stack, "A" * 150)
     ServerlessFunction(scope, "B" * 150, entry=ECHO)
-    alarms = LambdaAlarms.for_scope(stack, "Alarms", stack)
+    alarms = _synthesized(LambdaAlarms.for_scope(stack, "Alarms", stack))
     names = list(alarms.alarms)
     assert all(len(name) <= 255 for name in names)
     assert len(set(names)) == len(names)

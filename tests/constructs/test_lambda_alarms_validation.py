@@ -1,4 +1,9 @@
-"""LambdaAlarms: one test per option rule; each bad value raises the library's ValidationError at synth."""
+"""LambdaAlarms: one test per option rule, and a wrong type for every option.
+
+Rules on the options alone raise ``ValidationError`` when the construct is defined; rules on what
+is watched (decided at synthesis) raise it from synthesis, where jsii reports it as a
+``RuntimeError`` carrying the same message (the ``ValidationError`` is its ``__context__``).
+"""
 
 from __future__ import annotations
 
@@ -35,6 +40,23 @@ def _fails(message: str, **options: Any) -> ValidationError:
     return raised.value
 
 
+def _fails_at_synth(stack: cdk.Stack, message: str) -> ValidationError:
+    with pytest.raises(RuntimeError) as raised:
+        cdk.App.of(stack).synth()  # type: ignore[union-attr]
+    error = raised.value.__context__
+    assert isinstance(error, ValidationError)
+    assert message in str(error)
+    assert message in str(raised.value)
+    assert error.construct_path == "Test/Alarms"
+    return error
+
+
+def _fails_for_function(message: str, **options: Any) -> ValidationError:
+    stack = cdk.Stack(cdk.App(), "Test")
+    LambdaAlarms(stack, "Alarms", functions=[_function(stack)], **options)
+    return _fails_at_synth(stack, message)
+
+
 def test_valid_options_pass() -> None:
     stack = cdk.Stack(cdk.App(), "Test")
     LambdaAlarms(stack, "Alarms", functions=[_function(stack)], emails=["ops@example.com"])
@@ -43,8 +65,8 @@ def test_valid_options_pass() -> None:
 def test_fails_when_nothing_to_watch() -> None:
     stack = cdk.Stack(cdk.App(), "Test")
     sqs.Queue(stack, "NotADeadLetterQueue")
-    with pytest.raises(ValidationError, match="nothing to watch"):
-        LambdaAlarms.for_scope(stack, "Alarms", stack)
+    LambdaAlarms.for_scope(stack, "Alarms", stack)
+    _fails_at_synth(stack, "nothing to watch")
 
 
 def test_fails_when_an_email_is_invalid() -> None:
@@ -85,16 +107,17 @@ def test_fails_when_a_duration_percentage_is_over_100() -> None:
 def test_fails_when_a_duration_percentage_is_asked_for_a_function_without_known_timeout() -> None:
     stack = cdk.Stack(cdk.App(), "Test")
     imported = lambda_.Function.from_function_name(stack, "Legacy", "legacy-function")
-    with pytest.raises(ValidationError, match="duration_percent_of_timeout needs a known function timeout"):
-        LambdaAlarms(
-            stack, "Alarms", functions=[imported], overrides={imported: AlarmOptions(duration_percent_of_timeout=70)}
-        )
+    LambdaAlarms(
+        stack, "Alarms", functions=[imported], overrides={imported: AlarmOptions(duration_percent_of_timeout=70)}
+    )
+    _fails_at_synth(stack, "duration_percent_of_timeout needs a known function timeout")
 
 
 def test_default_duration_percentage_skips_a_function_without_known_timeout() -> None:
     stack = cdk.Stack(cdk.App(), "Test")
     imported = lambda_.Function.from_function_name(stack, "Legacy", "legacy-function")
     alarms = LambdaAlarms(stack, "Alarms", functions=[imported])
+    cdk.App.of(stack).synth()  # type: ignore[union-attr]
     assert "Test-Legacy-Duration" not in alarms.alarms
     assert "Test-Legacy-Errors" in alarms.alarms
 
@@ -115,14 +138,14 @@ def test_fails_when_datapoints_to_alarm_is_zero() -> None:
 
 
 def test_fails_when_datapoints_to_alarm_exceeds_evaluation_periods() -> None:
-    _fails(
+    _fails_for_function(
         "datapoints_to_alarm must be at most evaluation_periods (3) for Fn, got 4",
         alarm_options=AlarmOptions(datapoints_to_alarm=4),
     )
 
 
 def test_fails_when_evaluation_spans_more_than_a_day() -> None:
-    _fails(
+    _fails_for_function(
         "period times evaluation_periods must be at most one day for Fn, got 90000 seconds",
         alarm_options=AlarmOptions(period=cdk.Duration.hours(1), evaluation_periods=25, datapoints_to_alarm=1),
     )
@@ -156,8 +179,8 @@ def test_fails_when_an_override_value_is_out_of_range() -> None:
 def test_fails_when_an_override_key_contains_no_watched_resource() -> None:
     stack = cdk.Stack(cdk.App(), "Test")
     watched, other = _function(stack, "Watched"), _function(stack, "Other")
-    with pytest.raises(ValidationError, match="overrides key Test/Other contains no watched resource"):
-        LambdaAlarms(stack, "Alarms", functions=[watched], overrides={other: AlarmOptions(errors=3)})
+    LambdaAlarms(stack, "Alarms", functions=[watched], overrides={other: AlarmOptions(errors=3)})
+    _fails_at_synth(stack, "overrides key Test/Other contains no watched resource")
 
 
 def test_fails_when_the_alarm_name_prefix_is_invalid() -> None:
