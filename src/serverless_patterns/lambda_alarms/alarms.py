@@ -20,8 +20,11 @@ from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 
 if TYPE_CHECKING:
+    from constructs import Construct
+
     from serverless_patterns.lambda_alarms.options import AlarmOptions
     from serverless_patterns.lambda_alarms.watched import (
+        Watched,
         WatchedFunction,
         WatchedQueue,
         WatchedRestApi,
@@ -32,6 +35,7 @@ if TYPE_CHECKING:
 MAX_ALARM_NAME = 255
 
 W = TypeVar("W")
+R = TypeVar("R", bound="Watched")
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,33 @@ def alarm_name(prefix: str, label: str, kind: str) -> str:
         digest = hashlib.sha256(name.encode()).hexdigest()[:8]
         name = f"{name[: MAX_ALARM_NAME - len(kind) - 10]}-{digest}-{kind}"
     return name
+
+
+def define_alarms(
+    scope: Construct, table: Table[R], watched: R, *, options: AlarmOptions, metrics: Metrics, prefix: str
+) -> dict[str, cloudwatch.Alarm]:
+    """Define in ``scope`` the alarms of ``table`` that apply to ``watched`` and are not disabled, by alarm name."""
+    label = watched.label
+    defined = {}
+    for spec in table.alarms:
+        threshold = spec.threshold(options, watched)
+        if threshold is None or spec.kind in options.disabled:
+            continue
+        name = alarm_name(prefix, label, spec.kind)
+        defined[name] = cloudwatch.Alarm(
+            scope,
+            spec.kind,
+            alarm_name=name,
+            alarm_description=spec.describe(label, options, watched),
+            metric=as_metric(metrics[spec.metric]),
+            threshold=threshold,
+            evaluation_periods=1 if spec.single_period else (options.evaluation_periods or 1),
+            datapoints_to_alarm=1 if spec.single_period else options.datapoints_to_alarm,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            # No datapoint means the resource did no work in that period: not a failure.
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+    return defined
 
 
 def number(value: float) -> str:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import jsii
-from aws_cdk import Annotations, AspectPriority, Aspects, IAspect, Stack
+from aws_cdk import Annotations, AspectPriority, Aspects, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_kms as kms
@@ -28,9 +27,9 @@ from serverless_patterns.lambda_alarms.alarms import (
     REST_APIS,
     STATE_MACHINES,
     Table,
-    alarm_name,
-    as_metric,
+    define_alarms,
 )
+from serverless_patterns.lambda_alarms.aspect import DefineAtSynthesis
 from serverless_patterns.lambda_alarms.options import AlarmOptions, Resolver
 from serverless_patterns.lambda_alarms.topic import allow_cloudwatch_to_use, define_key, define_topic
 from serverless_patterns.lambda_alarms.watched import (
@@ -252,7 +251,7 @@ class LambdaAlarms(Construct):
         self.rest_apis: list[WatchedRestApi] = []
         # MUTATING: it defines constructs. Aspects of a lower priority number inherited from above
         # run on this node first, READONLY ones (checks) after it and on every alarm it defines.
-        Aspects.of(self).add(_DefineAtSynthesis(self), priority=AspectPriority.MUTATING)
+        Aspects.of(self).add(DefineAtSynthesis(self), priority=AspectPriority.MUTATING)
 
     @classmethod
     def for_scope(
@@ -454,42 +453,21 @@ class LambdaAlarms(Construct):
         if self._dashboard:
             self.dashboards = dashboards.dashboards(self, rows, self._dashboard_name, f"{self._prefix} alarms")
 
-    def _watched_constructs(self) -> list[IConstruct]:
-        return [
-            *(item.construct for item in self.functions),
-            *(item.construct for item in self.dead_letter_queues),
-            *(item.construct for item in self.state_machines),
-            *(item.construct for item in self.rest_apis),
-        ]
-
     def _check_watched(self, resolver: Resolver, labels: watched.Labels) -> None:
         rules = Rules()
-        constructs = self._watched_constructs()
-        rules.check(
-            bool(constructs),
-            "nothing to watch: give functions, dead_letter_queues, state_machines, rest_apis, or a watch_scope "
-            "that holds at least one of them",
-        )
-        for key, _ in resolver.overrides:
-            rules.check(
-                any(watched.contains(key, construct) for construct in constructs),
-                f"overrides key {key.node.path} contains no watched resource",
-            )
-        for construct in constructs:
-            resolver.check(rules, construct, labels.of(construct))
-        for function in self.functions:
-            if function.timeout_seconds is None and resolver.duration_asked_explicitly(function.construct):
-                rules.check(
-                    False,
-                    f"duration_percent_of_timeout needs a known function timeout, but the timeout of "
-                    f"{function.label} is known only at deploy time: disable the Duration alarm for it",
-                )
-            elif function.timeout_seconds is None:
-                Annotations.of(self).add_warning_v2(
-                    "serverless-patterns:lambda-alarms-unknown-timeout",
-                    f"{function.label} has no timeout known at synth: no Duration alarm",
-                )
+        records: list[watched.Watched] = [
+            *self.functions,
+            *self.dead_letter_queues,
+            *self.state_machines,
+            *self.rest_apis,
+        ]
+        unknown_timeouts = resolver.check_watched(rules, records, self.functions, labels)
         rules.raise_if_broken(self)
+        for label in unknown_timeouts:
+            Annotations.of(self).add_warning_v2(
+                "serverless-patterns:lambda-alarms-unknown-timeout",
+                f"{label} has no timeout known at synth: no Duration alarm",
+            )
 
     def _row(self, table: Table[W], item: W, resolver: Resolver) -> dashboards.Row:
         """Define the alarms of one watched resource from its table; return its dashboard row."""
@@ -498,46 +476,11 @@ class LambdaAlarms(Construct):
         assert options.period is not None  # DEFAULTS sets every period
         metrics = table.metrics(item, options.period)
         group = Construct(self, f"{table.group}-{label.replace('/', '-')}")
-        alarms = []
-        for spec in table.alarms:
-            threshold = spec.threshold(options, item)
-            if threshold is None or spec.kind in options.disabled:
-                continue
-            name = alarm_name(self._prefix, label, spec.kind)
-            alarm = cloudwatch.Alarm(
-                group,
-                spec.kind,
-                alarm_name=name,
-                alarm_description=spec.describe(label, options, item),
-                metric=as_metric(metrics[spec.metric]),
-                threshold=threshold,
-                evaluation_periods=1 if spec.single_period else (options.evaluation_periods or 1),
-                datapoints_to_alarm=1 if spec.single_period else options.datapoints_to_alarm,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                # No datapoint means the resource did no work in that period: not a failure.
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-            )
+        alarms = define_alarms(group, table, item, options=options, metrics=metrics, prefix=self._prefix)
+        for alarm_name, alarm in alarms.items():
             alarm.add_alarm_action(self._action)
             if self._ok_actions:
                 alarm.add_ok_action(self._action)
-            self.alarms[name] = alarm
-            alarms.append(alarm)
+            self.alarms[alarm_name] = alarm
         widgets, metric_count = dashboards.ROWS[table.group](item, metrics, options)
-        return dashboards.Row(widgets, metric_count, alarms)
-
-
-@jsii.implements(IAspect)
-class _DefineAtSynthesis:
-    """Defines one LambdaAlarms' alarms when synthesis visits it: by then the app's code has defined everything.
-
-    Added to the LambdaAlarms itself, so it runs once, wherever the construct sits in the tree;
-    the constructs it defines are children of the LambdaAlarms, which CDK visits (with inherited
-    aspects such as tags) after the visit that defined them.
-    """
-
-    def __init__(self, owner: LambdaAlarms) -> None:
-        self._owner = owner
-
-    def visit(self, node: IConstruct) -> None:
-        if node is self._owner:
-            self._owner.define_alarms()
+        return dashboards.Row(widgets, metric_count, list(alarms.values()))

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from constructs import IConstruct
 
     from serverless_patterns._internal.validation import Rules
+    from serverless_patterns.lambda_alarms.watched import Labels, Watched, WatchedFunction
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -188,6 +189,35 @@ class Resolver:
             contains(key, construct) and value.duration_percent_of_timeout is not None for key, value in self.overrides
         )
         return asked and "Duration" not in self.options_for(construct).disabled
+
+    def check_watched(
+        self, rules: Rules, records: Sequence[Watched], functions: Sequence[WatchedFunction], labels: Labels
+    ) -> list[str]:
+        """Record the rules on what is watched; return the labels of functions without a known timeout."""
+        constructs = [record.construct for record in records]
+        rules.check(
+            bool(constructs),
+            "nothing to watch: give functions, dead_letter_queues, state_machines, rest_apis, or a watch_scope "
+            "that holds at least one of them",
+        )
+        for key, _ in self.overrides:
+            rules.check(
+                any(contains(key, construct) for construct in constructs),
+                f"overrides key {key.node.path} contains no watched resource",
+            )
+        for construct in constructs:
+            self.check(rules, construct, labels.of(construct))
+        unknown = []
+        for function in functions:
+            if function.timeout_seconds is None and self.duration_asked_explicitly(function.construct):
+                rules.check(
+                    False,
+                    f"duration_percent_of_timeout needs a known function timeout, but the timeout of "
+                    f"{function.label} is known only at deploy time: disable the Duration alarm for it",
+                )
+            elif function.timeout_seconds is None:
+                unknown.append(function.label)
+        return unknown
 
     def check(self, rules: Rules, construct: IConstruct, label: str) -> None:
         """Record the rules that hold between merged options (``datapoints_to_alarm`` <= ``evaluation_periods``)."""
