@@ -11,7 +11,9 @@ from typing import Any
 
 import aws_cdk as cdk
 import pytest
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 
 from serverless_patterns import ValidationError
@@ -199,3 +201,96 @@ def test_fails_when_the_dashboard_name_is_invalid() -> None:
 def test_every_broken_rule_is_reported_at_once() -> None:
     error = _fails("errors must be at least 1", alarm_options=AlarmOptions(errors=0, throttles=0), emails=["x"])
     assert len(error.problems) == 3
+
+
+# --- A wrong type for every option ---------------------------------------------------------------
+
+WRONG_TYPES: dict[str, object] = {
+    "functions": ["my-function"],
+    "dead_letter_queues": "queue",
+    "state_machines": [42],
+    "rest_apis": ["api"],
+    "watch_scope": "stack",
+    "exclude": [1],
+    "asynchronous_functions": [None],
+    "alarm_options": {"errors": 1},
+    "overrides": {"Fn": AlarmOptions()},
+    "alarm_name_prefix": 7,
+    "topic": "arn:aws:sns:eu-west-1:111111111111:ops",
+    "topic_key": "alias/ops",
+    "emails": "ops@example.com",
+    "ok_actions": "yes",
+    "dashboard": 1,
+    "dashboard_name": ["ops"],
+}
+
+
+def test_every_constructor_option_is_in_the_battery() -> None:
+    import inspect
+
+    options = [
+        name for name in inspect.signature(LambdaAlarms.__init__).parameters if name not in ("self", "scope", "id")
+    ]
+    assert sorted(options) == sorted(WRONG_TYPES)
+
+
+@pytest.mark.parametrize("option", sorted(WRONG_TYPES))
+def test_fails_when_an_option_has_a_wrong_type(option: str) -> None:
+    stack = cdk.Stack(cdk.App(), "Test")
+    with pytest.raises(ValidationError) as raised:
+        LambdaAlarms(stack, "Alarms", **{option: WRONG_TYPES[option]})  # type: ignore[arg-type]
+    assert raised.value.construct_path == "Test/Alarms"
+    assert str(raised.value).startswith(f"Test/Alarms: {option}")
+    assert " must be " in str(raised.value)
+
+
+def test_fails_when_an_alarm_option_field_has_a_wrong_type() -> None:
+    stack = cdk.Stack(cdk.App(), "Test")
+    with pytest.raises(ValidationError, match=r"alarm_options\.period must be Duration or None, got int 300"):
+        LambdaAlarms(stack, "Alarms", alarm_options=AlarmOptions(period=300))  # type: ignore[arg-type]
+
+
+def test_fails_when_the_scope_to_watch_has_a_wrong_type() -> None:
+    stack = cdk.Stack(cdk.App(), "Test")
+    with pytest.raises(ValidationError, match="Test/Alarms: scope_to_watch must be IConstruct, got str 'Test'"):
+        LambdaAlarms.for_scope(stack, "Alarms", "Test")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("method", "argument"),
+    [
+        ("add_function", "my-function"),
+        ("add_dead_letter_queue", "https://sqs.eu-west-1.amazonaws.com/111111111111/parked"),
+        ("add_state_machine", "arn:aws:states:eu-west-1:111111111111:stateMachine:flow"),
+        ("add_rest_api", 42),
+    ],
+)
+def test_fails_when_an_add_method_gets_a_wrong_type(method: str, argument: object) -> None:
+    stack = cdk.Stack(cdk.App(), "Test")
+    alarms = LambdaAlarms(stack, "Alarms")
+    with pytest.raises(ValidationError) as raised:
+        getattr(alarms, method)(argument)
+    assert raised.value.construct_path == "Test/Alarms"
+    with pytest.raises(ValidationError, match="alarm_options must be AlarmOptions or None, got str 'strict'"):
+        getattr(alarms, method)(_function(stack, f"For{method}"), alarm_options="strict")
+
+
+def test_fails_when_add_function_asynchronous_is_not_a_bool() -> None:
+    stack = cdk.Stack(cdk.App(), "Test")
+    alarms = LambdaAlarms(stack, "Alarms")
+    with pytest.raises(ValidationError, match="asynchronous must be bool, got str 'yes'"):
+        alarms.add_function(_function(stack), asynchronous="yes")  # type: ignore[arg-type]
+
+
+def test_fails_when_an_added_resource_has_out_of_range_options() -> None:
+    stack = cdk.Stack(cdk.App(), "Test")
+    alarms = LambdaAlarms(stack, "Alarms")
+    with pytest.raises(ValidationError, match=r"overrides\[Fn\]\.errors must be at least 1, got 0"):
+        alarms.add_function(_function(stack), alarm_options=AlarmOptions(errors=0))
+
+
+def test_fails_when_a_topic_and_a_topic_key_are_both_given() -> None:
+    stack = cdk.Stack(cdk.App(), "Test")
+    topic = sns.Topic.from_topic_arn(stack, "Ops", "arn:aws:sns:eu-west-1:111111111111:ops")
+    key = kms.Key(stack, "Key")
+    _fails("topic and topic_key cannot be combined: give only one of them", topic=topic, topic_key=key)
