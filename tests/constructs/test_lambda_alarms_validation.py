@@ -294,3 +294,11 @@ def test_fails_when_a_topic_and_a_topic_key_are_both_given() -> None:
     topic = sns.Topic.from_topic_arn(stack, "Ops", "arn:aws:sns:eu-west-1:111111111111:ops")
     key = kms.Key(stack, "Key")
     _fails("topic and topic_key cannot be combined: give only one of them", topic=topic, topic_key=key)
+
+
+@pytest.mark.parametrize("option", sorted(WRONG_TYPES.keys() - {"watch_scope"}))
+def test_fails_when_a_for_scope_option_has_a_wrong_type(option: str) -> None:
+    stack = cdk.Stack(cdk.App(), "Test")
+    with pytest.raises(ValidationError) as raised:
+        LambdaAlarms.for_scope(stack, "Alarms", stack, **{option: WRONG_TYPES[option]})  # type: ignore[misc]
+    assert str(raised.value).startswith(f"Test/Alarms: {option}")

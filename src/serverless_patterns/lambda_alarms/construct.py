@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from aws_cdk import Annotations, AspectPriority, Aspects, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -15,9 +15,10 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as stepfunctions
 from constructs import Construct, IConstruct
+from typing_extensions import TypedDict, Unpack
 
 from serverless_patterns._internal.errors import ValidationError
-from serverless_patterns._internal.types import type_problems, typed_options
+from serverless_patterns._internal.types import typed_options
 from serverless_patterns._internal.validation import Rules
 from serverless_patterns.lambda_alarms import dashboard as dashboards
 from serverless_patterns.lambda_alarms import discovery, watched
@@ -42,25 +43,25 @@ from serverless_patterns.lambda_alarms.watched import (
 
 W = TypeVar("W", bound=Watched)
 
-if TYPE_CHECKING:
-    from typing_extensions import TypedDict, Unpack
 
-    class _ForScopeOptions(TypedDict, total=False):
-        functions: Sequence[lambda_.IFunction]
-        dead_letter_queues: Sequence[sqs.IQueue]
-        state_machines: Sequence[stepfunctions.IStateMachine]
-        rest_apis: Sequence[IConstruct]
-        exclude: Sequence[IConstruct]
-        asynchronous_functions: Sequence[lambda_.IFunction]
-        alarm_options: AlarmOptions | None
-        overrides: Mapping[IConstruct, AlarmOptions] | None
-        alarm_name_prefix: str | None
-        topic: sns.ITopic | None
-        topic_key: kms.IKey | None
-        emails: Sequence[str]
-        ok_actions: bool
-        dashboard: bool
-        dashboard_name: str | None
+class _ForScopeOptions(TypedDict, total=False):
+    """The options of ``LambdaAlarms`` that ``for_scope`` passes on."""
+
+    functions: Sequence[lambda_.IFunction]
+    dead_letter_queues: Sequence[sqs.IQueue]
+    state_machines: Sequence[stepfunctions.IStateMachine]
+    rest_apis: Sequence[IConstruct]
+    exclude: Sequence[IConstruct]
+    asynchronous_functions: Sequence[lambda_.IFunction]
+    alarm_options: AlarmOptions | None
+    overrides: Mapping[IConstruct, AlarmOptions] | None
+    alarm_name_prefix: str | None
+    topic: sns.ITopic | None
+    topic_key: kms.IKey | None
+    emails: Sequence[str]
+    ok_actions: bool
+    dashboard: bool
+    dashboard_name: str | None
 
 
 class LambdaAlarms(Construct):
@@ -254,6 +255,7 @@ class LambdaAlarms(Construct):
         Aspects.of(self).add(DefineAtSynthesis(self), priority=AspectPriority.MUTATING)
 
     @classmethod
+    @typed_options
     def for_scope(
         cls,
         scope: Construct,
@@ -279,9 +281,6 @@ class LambdaAlarms(Construct):
         >>> [watched.label for watched in alarms.functions]
         ['Services/Hello']
         """
-        problems = type_problems("scope_to_watch", scope_to_watch, IConstruct)
-        if problems:
-            raise ValidationError(f"{scope.node.path}/{id}", problems)
         return cls(scope, id, watch_scope=scope_to_watch, **options)
 
     # Growing the construct ---------------------------------------------------------------------
