@@ -143,6 +143,29 @@ def number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
+def _percent(
+    part: tuple[str, MetricSpec], whole: tuple[str, MetricSpec], period: Duration, label: str
+) -> cloudwatch.MathExpression:
+    """``100 * part / whole`` as metric math; a period without ``whole`` has no datapoint, not a division by zero."""
+    (part_id, part_metric), (whole_id, whole_metric) = part, whole
+    return cloudwatch.MathExpression(
+        expression=f"100 * {part_id} / {whole_id}",
+        using_metrics={part_id: part_metric.metric(), whole_id: whole_metric.metric()},
+        period=period,
+        label=label,
+    )
+
+
+def _option(name: str) -> Callable[[AlarmOptions, object], float]:
+    """A threshold read from the ``AlarmOptions`` field ``name``, whatever the resource."""
+    return lambda options, _: _required(getattr(options, name))
+
+
+def _says(text: str) -> Callable[[str, AlarmOptions, object], str]:
+    """A description that is ``text`` after the resource's label."""
+    return lambda label, _, __: f"{label}: {text}"
+
+
 def _required(value: float | None) -> float:
     assert value is not None  # every threshold has a default in DEFAULTS
     return float(value)
@@ -167,12 +190,7 @@ def function_metrics(function: WatchedFunction, period: Duration) -> Metrics:
         "invocations": invocations,
         "errors": errors,
         "throttles": metric("Throttles", "Sum"),
-        "error_rate": cloudwatch.MathExpression(
-            expression="100 * errors / invocations",
-            using_metrics={"errors": errors.metric(), "invocations": invocations.metric()},
-            period=period,
-            label="Error rate (%)",
-        ),
+        "error_rate": _percent(("errors", errors), ("invocations", invocations), period, "Error rate (%)"),
         "duration_p50": metric("Duration", "p50"),
         "duration_p99": metric("Duration", "p99"),
         "dead_letter_errors": metric("DeadLetterErrors", "Sum"),
@@ -204,27 +222,27 @@ FUNCTIONS: Table[WatchedFunction] = Table(
         AlarmSpec(
             "ErrorRate",
             "error_rate",
-            lambda options, _: _required(options.error_rate_percent),
+            _option("error_rate_percent"),
             lambda label, options, _: f"{label}: at least {options.error_rate_percent}% of invocations failed",
         ),
         AlarmSpec(
             "Errors",
             "errors",
-            lambda options, _: _required(options.errors),
+            _option("errors"),
             lambda label, options, _: f"{label}: at least {options.errors} errors in a period",
         ),
         AlarmSpec(
             "Throttles",
             "throttles",
-            lambda options, _: _required(options.throttles),
-            lambda label, _, __: f"{label}: invocations throttled (concurrency exhausted)",
+            _option("throttles"),
+            _says("invocations throttled (concurrency exhausted)"),
         ),
         AlarmSpec("Duration", "duration_p99", duration_threshold_ms, _duration_description),
         AlarmSpec(
             "DeadLetterErrors",
             "dead_letter_errors",
             lambda options, function: _required(options.dead_letter_errors) if function.asynchronous else None,
-            lambda label, _, __: f"{label}: failed events could not be sent to the dead-letter queue (lost)",
+            _says("failed events could not be sent to the dead-letter queue (lost)"),
         ),
         AlarmSpec(
             "AsyncEventAge",
@@ -271,7 +289,7 @@ DEAD_LETTER_QUEUES: Table[WatchedQueue] = Table(
         AlarmSpec(
             "MessagesVisible",
             "visible",
-            lambda options, _: _required(options.dead_letter_queue_messages),
+            _option("dead_letter_queue_messages"),
             _queue_description,
             single_period=True,
         ),
@@ -305,20 +323,20 @@ STATE_MACHINES: Table[WatchedStateMachine] = Table(
         AlarmSpec(
             "ExecutionsFailed",
             "failed",
-            lambda options, _: _required(options.executions_failed),
-            lambda label, _, __: f"{label}: executions failed",
+            _option("executions_failed"),
+            _says("executions failed"),
         ),
         AlarmSpec(
             "ExecutionsTimedOut",
             "timed_out",
-            lambda options, _: _required(options.executions_timed_out),
-            lambda label, _, __: f"{label}: executions timed out",
+            _option("executions_timed_out"),
+            _says("executions timed out"),
         ),
         AlarmSpec(
             "ExecutionThrottled",
             "throttled",
-            lambda options, _: _required(options.executions_throttled),
-            lambda label, _, __: f"{label}: executions throttled",
+            _option("executions_throttled"),
+            _says("executions throttled"),
         ),
     ),
 )
@@ -338,12 +356,7 @@ def rest_api_metrics(api: WatchedRestApi, period: Duration) -> Metrics:
         "count": count,
         "server_errors": server_errors,
         "client_errors": metric("4XXError", "Sum"),
-        "server_error_rate": cloudwatch.MathExpression(
-            expression="100 * server_errors / requests",
-            using_metrics={"server_errors": server_errors.metric(), "requests": count.metric()},
-            period=period,
-            label="5XX rate (%)",
-        ),
+        "server_error_rate": _percent(("server_errors", server_errors), ("requests", count), period, "5XX rate (%)"),
         "latency_p50": metric("Latency", "p50"),
         "latency_p99": metric("Latency", "p99"),
     }
@@ -356,7 +369,7 @@ REST_APIS: Table[WatchedRestApi] = Table(
         AlarmSpec(
             "ServerErrorRate",
             "server_error_rate",
-            lambda options, _: _required(options.server_error_rate_percent),
+            _option("server_error_rate_percent"),
             lambda label, options, _: f"{label}: at least {options.server_error_rate_percent}% of requests got a 5XX",
         ),
         AlarmSpec(
