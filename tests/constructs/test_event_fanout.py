@@ -551,6 +551,7 @@ def test_lambda_alarms_discover_the_route_dead_letter_queues(handler_dir: str) -
     )
     monitoring = cdk.Stack(app, "Monitoring", env=cdk.Environment(account="111111111111", region="eu-west-1"))
     alarms = LambdaAlarms.for_scope(monitoring, "Alarms", services)
+    app.synth()  # LambdaAlarms decides what it watches at synthesis
     feeders = {queue.construct.node.path: queue.dead_letter_of for queue in alarms.dead_letter_queues}
     assert "Services/Orders/OrderPlaced/DeadLetterQueue/Resource" in feeders
     assert "Services/Orders/HighValue/DeadLetterQueue/Resource" in feeders
