@@ -412,6 +412,7 @@ class ServerlessFunction(lambda_.Function):
                 "synchronously or by an event source with its own DLQ (dead_letter_queue_enabled for async use).",
             )
 
+    @typed_options
     def add_environment(self, key: str, value: str, *, remove_in_edge: bool | None = None) -> lambda_.Function:
         """Add a plain configuration variable to the function.
 
