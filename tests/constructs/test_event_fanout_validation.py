@@ -46,7 +46,10 @@ def _route(queue: sqs.IQueue, **overrides: Any) -> FanoutRoute:
 def test_fails_at_synth_when_no_route_was_given_or_added() -> None:
     app = cdk.App()
     EventFanout(cdk.Stack(app, "NoRoutes"), "Fanout", routes=[])
-    with pytest.raises(RuntimeError, match=r"\[NoRoutes/Fanout\] routes must hold at least one route \(give routes or call add_route\), got none"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"\[NoRoutes/Fanout\] routes must hold at least one route \(give routes or call add_route\), got none",
+    ):
         app.synth()
 
 
