@@ -13,6 +13,7 @@ RUNTIME_DEPS = [
     "aws-cdk-lib>=2.275.0,<3",
     "constructs>=10.4,<11",
     "jsii>=1.140,<2",
+    "typing-extensions>=4.6",
 ]
 TESTING_EXTRA = [
     "cdk-nag>=3.0,<4",

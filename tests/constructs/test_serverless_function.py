@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import aws_cdk as cdk
@@ -371,3 +372,140 @@ def test_deploy_time_values_are_not_counted_against_the_limit() -> None:
     stack = new_stack()
     name = cdk.CfnParameter(stack, "Name").value_as_string
     ServerlessFunction(stack, "Tokens", entry=ECHO, environment={f"V{i}": name for i in range(160)})
+
+
+# --- A ServerlessFunction is a lambda.Function: everyday aws-cdk-lib habits work on it directly ---
+
+
+def test_is_a_lambda_function_that_grants_targets_metrics_and_event_sources_accept() -> None:
+    from aws_cdk import aws_dynamodb as dynamodb
+    from aws_cdk import aws_events as events
+    from aws_cdk import aws_events_targets as targets
+    from aws_cdk import aws_lambda_event_sources as sources
+    from aws_cdk import aws_sqs as sqs
+
+    stack = new_stack()
+    fn = ServerlessFunction(stack, "Fn", entry=ECHO)
+    assert isinstance(fn, lambda_.Function)
+    table = dynamodb.TableV2(
+        stack, "Table", partition_key=dynamodb.Attribute(name="id", type=dynamodb.AttributeType.STRING)
+    )
+    table.grant_read_write_data(fn)
+    events.Rule(
+        stack, "Every5", schedule=events.Schedule.rate(cdk.Duration.minutes(5)), targets=[targets.LambdaFunction(fn)]
+    )
+    fn.add_event_source(sources.SqsEventSource(sqs.Queue(stack, "Work", enforce_ssl=True)))
+    assert fn.metric_errors().metric_name == "Errors"
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::Lambda::Permission", 1)
+    template.resource_count_is("AWS::Lambda::EventSourceMapping", 1)
+    template.has_resource_properties(
+        "AWS::IAM::Policy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with([Match.object_like({"Action": Match.array_with(["dynamodb:PutItem"])})])
+            }
+        },
+    )
+
+
+def test_the_function_is_the_construct_and_its_resource_is_the_default_child() -> None:
+    stack = new_stack()
+    fn = ServerlessFunction(stack, "Fn", entry=ECHO)
+    assert isinstance(fn.node.default_child, lambda_.CfnFunction)
+    assert fn.node.default_child.node.path == f"{stack.node.path}/Fn/Resource"
+    assert fn.role is not None and fn.role.node.path == f"{stack.node.path}/Fn/ServiceRole"
+    assert fn.log_group.node.path == f"{stack.node.path}/Fn/LogGroup"
+
+
+def test_log_group_property_is_the_function_s_own_group_without_a_log_retention_resource() -> None:
+    stack = new_stack()
+    fn = ServerlessFunction(stack, "Fn", entry=ECHO)
+    # lambda.Function's own getter would define a LogRetention custom resource here.
+    fn.log_group.grant_write(fn)
+    template = Template.from_stack(stack)
+    template.resource_count_is("Custom::LogRetention", 0)
+    template.has_resource_properties(
+        "AWS::Lambda::Function",
+        {"LoggingConfig": {"LogFormat": "JSON", "LogGroup": {"Ref": Match.string_like_regexp("FnLogGroup")}}},
+    )
+
+
+def test_managed_policies_added_later_are_kept_but_not_the_basic_execution_role() -> None:
+    from aws_cdk import aws_iam as iam
+
+    stack = new_stack()
+    fn = ServerlessFunction(stack, "Fn", entry=ECHO)
+    assert fn.role is not None
+    fn.role.add_managed_policy(iam.ManagedPolicy.from_aws_managed_policy_name("AWSXrayReadOnlyAccess"))
+    role = next(iter(Template.from_stack(stack).find_resources("AWS::IAM::Role").values()))
+    arns = json.dumps(role["Properties"]["ManagedPolicyArns"])
+    assert "AWSXrayReadOnlyAccess" in arns
+    assert "AWSLambdaBasicExecutionRole" not in arns
+
+
+def test_an_existing_role_is_used_and_gets_the_log_statement() -> None:
+    from aws_cdk import aws_iam as iam
+
+    stack = new_stack()
+    role = iam.Role(stack, "Shared", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    fn = ServerlessFunction(stack, "Fn", entry=ECHO, role=role)
+    assert fn.role is role
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::IAM::Role", 1)
+    template.has_resource_properties(
+        "AWS::IAM::Policy",
+        {
+            "Roles": [{"Ref": Match.string_like_regexp("Shared")}],
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [Match.object_like({"Action": ["logs:CreateLogStream", "logs:PutLogEvents"]})]
+                )
+            },
+        },
+    )
+
+
+def test_dead_letter_queue_property_and_config_come_from_the_library_queue(
+    full_stack: tuple[cdk.Stack, ServerlessFunction],
+) -> None:
+    stack, fn = full_stack
+    assert fn.dead_letter_queue is not None
+    assert fn.dead_letter_queue.node.path == f"{stack.node.path}/Full/DeadLetterQueue"
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::Lambda::Function",
+        {"DeadLetterConfig": {"TargetArn": {"Fn::GetAtt": [Match.string_like_regexp("FullDeadLetterQueue"), "Arn"]}}},
+    )
+
+
+def test_function_attribute_is_deprecated_and_returns_the_function_itself() -> None:
+    fn = ServerlessFunction(new_stack(), "Fn", entry=ECHO)
+    with pytest.warns(DeprecationWarning, match="use it directly"):
+        assert fn.function is fn
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"timeout": "30s"}, "timeout must be Duration or None, got str '30s'"),
+        ({"timeout": 30}, "timeout must be Duration or None, got int 30"),
+        ({"memory_mib": "512"}, "memory_mib must be int, got str '512'"),
+        ({"tracing": "yes"}, "tracing must be bool, got str 'yes'"),
+        ({"environment": {"TABLE": 1}}, "environment['TABLE'] must be str, got int 1"),
+        (
+            {"environment": "TABLE=orders"},
+            "environment must be a mapping of str to str or None, got str 'TABLE=orders'",
+        ),
+        ({"layers": ["arn:aws:lambda:eu-west-1:1:layer:x:1"]}, "layers[0] must be ILayerVersion"),
+    ],
+)
+def test_fails_when_an_option_has_the_wrong_type(options: dict[str, object], message: str) -> None:
+    stack = new_stack()
+    with pytest.raises(ValidationError, match=re.escape(f"{stack.node.path}/Fn: {message}")):
+        ServerlessFunction(stack, "Fn", entry=ECHO, **options)  # type: ignore[arg-type]
+
+
+def test_fails_when_add_environment_is_given_a_one_letter_name_lambda_rejects() -> None:
+    fn = ServerlessFunction(new_stack(), "Fn", entry=ECHO)
+    with pytest.raises(ValidationError, match="environment variable name must be"):
+        fn.add_environment("A", "b")

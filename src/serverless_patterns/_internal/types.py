@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 
 from aws_cdk import Token
 from constructs import Construct
+from typing_extensions import Unpack
 
 from serverless_patterns._internal.errors import ValidationError
 
@@ -124,8 +125,7 @@ def typed_options(method: F) -> F:
                 for index, item in enumerate(value):
                     problems += type_problems(f"{name}[{index}]", item, hints[name])
             elif parameter.kind is inspect.Parameter.VAR_KEYWORD:
-                for key, item in value.items():
-                    problems += type_problems(key, item, hints[name])
+                problems += _keyword_problems(value, hints[name])
             else:
                 problems += type_problems(name, value, hints[name])
         if problems:
@@ -133,6 +133,23 @@ def typed_options(method: F) -> F:
         return method(*args, **kwargs)
 
     return typing.cast("F", checked)
+
+
+def _keyword_problems(options: Mapping[str, object], annotation: Any) -> list[str]:
+    """Problems of ``**options``: typed one by one, or by the ``TypedDict`` of ``Unpack[...]``."""
+    if typing.get_origin(annotation) is Unpack:
+        (typed_dict,) = typing.get_args(annotation)
+        fields = typing.get_type_hints(typed_dict)
+        problems = [
+            f"unknown option {key!r}: allowed are {', '.join(sorted(fields))}" for key in options if key not in fields
+        ]
+        return problems + [
+            problem
+            for key, item in options.items()
+            if key in fields
+            for problem in type_problems(key, item, fields[key])
+        ]
+    return [problem for key, item in options.items() for problem in type_problems(key, item, annotation)]
 
 
 @functools.cache
@@ -148,8 +165,9 @@ def _path(
     except TypeError:
         arguments = {}
     scope, construct_id = arguments.get("scope"), arguments.get("id")
-    if isinstance(scope, Construct) and isinstance(construct_id, str):
-        return f"{scope.node.path}/{construct_id}" if scope.node.path else construct_id
+    if isinstance(scope, Construct) and "id" in arguments:
+        name = construct_id if isinstance(construct_id, str) else repr(construct_id)
+        return f"{scope.node.path}/{name}" if scope.node.path else name
     owner = arguments.get("self")
     if method.__name__ != "__init__" and isinstance(owner, Construct):
         return owner.node.path
