@@ -12,6 +12,8 @@ VERSION = "0.1.0"
 RUNTIME_DEPS = [
     "aws-cdk-lib>=2.275.0,<3",
     "constructs>=10.4,<11",
+    # Compiles JSON Schemas to plain Python at synth (fast_fail=False, which collects every error, is 2.22+).
+    "fastjsonschema>=2.22.3,<3",
     "jsii>=1.140,<2",
     "typing-extensions>=4.6",
 ]

@@ -52,6 +52,17 @@ def test_fails_when_schema_is_not_an_object() -> None:
     _fails(r"schema must have type 'object' at the top level, got 'array'", schema={"type": "array"})
 
 
+def test_fails_when_schema_is_a_json_string() -> None:
+    _fails(r"schema must be a JSON Schema object \(a mapping\), got str", schema='{"type": "object"}')
+
+
+def test_fails_when_schema_requires_a_field_twice() -> None:
+    _fails(
+        "schema cannot be compiled: required must contain unique elements",
+        schema={"type": "object", "required": ["a", "a"], "properties": {"a": {"type": "string"}}},
+    )
+
+
 def test_fails_when_schema_uses_an_unsupported_keyword() -> None:
     _fails(
         r"schema keyword 'oneOf' at properties.name is not supported \(allowed: additionalProperties",

@@ -516,18 +516,23 @@ def test_attach_publisher_adds_layer_bus_name_and_grant(handler_dir: str, tmp_pa
     assert (schemas_file.parent / "publisher.py").is_file()
     assert not list(schemas_file.parent.glob("__pycache__"))
     # On Lambda the layer's python/ folder is on sys.path: the package imports as event_publisher
-    # on its own (no serverless_patterns, no aws_cdk) and finds the schemas next to it.
+    # on its own (no serverless_patterns, no aws_cdk, no fastjsonschema) and finds the schemas and
+    # the validators compiled from them next to it.
     layer_python = schemas_file.parent.parent
     script = (
         f"import sys; sys.path.insert(0, {str(layer_python)!r}); import event_publisher, json; "
-        "print(json.dumps([event_publisher.__file__, event_publisher.load_schemas(), "
-        "'aws_cdk' in sys.modules, 'serverless_patterns' in sys.modules]))"
+        "validators = event_publisher.load_validators(); "
+        "errors = {name: event_publisher.schema_errors({}, source) for name, source in validators.items()}; "
+        "print(json.dumps([event_publisher.__file__, event_publisher.load_schemas(), errors, "
+        "[name for name in ('aws_cdk', 'serverless_patterns', 'fastjsonschema') if name in sys.modules]]))"
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=tmp_path)
-    module_file, schemas, cdk_imported, library_imported = json.loads(result.stdout)
+    module_file, schemas, errors, imported = json.loads(result.stdout)
     assert module_file.startswith(str(layer_python))
     assert schemas == SCHEMAS
-    assert not cdk_imported and not library_imported
+    assert set(errors) == set(SCHEMAS)
+    assert all(problems for problems in errors.values())  # {} misses the required fields of every schema
+    assert imported == []
 
 
 def test_lambda_alarms_discover_the_route_dead_letter_queues(handler_dir: str) -> None:

@@ -183,8 +183,23 @@ def test_fails_when_a_schema_uses_an_unknown_type(stack: cdk.Stack, queue: sqs.Q
 def test_fails_when_a_schema_has_a_remote_ref(stack: cdk.Stack, queue: sqs.Queue) -> None:
     schema = {"items": {"$ref": "https://example.com/item.json"}}
     assert _problems(stack, routes=[_route(queue)], schemas={"Order Placed": schema}) == [
-        "schema of detail-type 'Order Placed' has a non-local $ref 'https://example.com/item.json' at #/items: "
-        "only '#/...' is supported"
+        "schema of detail-type 'Order Placed' has an unsupported $ref 'https://example.com/item.json' at "
+        "#/items/$ref: only '#/$defs/<name>' is supported"
+    ]
+
+
+def test_fails_when_a_schema_uses_a_keyword_the_validator_cannot_honour(stack: cdk.Stack, queue: sqs.Queue) -> None:
+    schema = {"type": "object", "properties": {"tags": {"type": "object", "unevaluatedProperties": False}}}
+    (problem,) = _problems(stack, routes=[_route(queue)], schemas={"Order Placed": schema})
+    assert problem.startswith(
+        "schema of detail-type 'Order Placed' uses the unsupported keyword 'unevaluatedProperties' at "
+        "#/properties/tags/unevaluatedProperties (allowed: $comment, $defs, $ref, $schema, additionalProperties"
+    )
+
+
+def test_fails_when_a_schema_is_a_json_string(stack: cdk.Stack, queue: sqs.Queue) -> None:
+    assert _problems(stack, routes=[_route(queue)], schemas={"Order Placed": '{"type": "object"}'}) == [
+        "schema of detail-type 'Order Placed' must be a JSON Schema object, got str"
     ]
 
 

@@ -71,7 +71,7 @@ def _drain(sqs_client: Any, queue_url: str) -> list[dict[str, Any]]:
 
 def test_amount_over_1000_routes_1500_and_not_1000_or_500(moto: str, high_value_pattern: str) -> None:
     sqs_client, queue_url = _bus_with_queue_target("order-events", high_value_pattern)
-    publisher = EventPublisher(event_bus_name="order-events", schemas={})
+    publisher = EventPublisher(event_bus_name="order-events", validators={})
     ids = publisher.publish(
         [
             Event(

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 
+from serverless_patterns._internal.json_schema import validator_source
 from serverless_patterns.runtime.event_publisher import (
     Event,
     EventPublisher,
@@ -29,6 +30,7 @@ ORDER_SCHEMA = {
     "required": ["orderId", "amount"],
     "properties": {"orderId": {"type": "string", "minLength": 1}, "amount": {"type": "number", "minimum": 0}},
 }
+ORDER_VALIDATOR = validator_source(ORDER_SCHEMA, draft="2020-12")
 
 
 class FakeEventBridge:
@@ -90,7 +92,7 @@ def make_publisher(clock: FakeClock) -> Callable[..., EventPublisher]:
     def make(client: Any, **options: Any) -> EventPublisher:
         settings: dict[str, Any] = {
             "event_bus_name": "orders",
-            "schemas": {},
+            "validators": {},
             "sleep": clock.sleep,
             "clock": clock,
             "rng": random.Random(7),
@@ -207,7 +209,7 @@ def test_access_denied_requests_fail_without_retry(make_publisher: Callable[...,
 
 def test_invalid_detail_for_its_schema_sends_nothing(make_publisher: Callable[..., EventPublisher]) -> None:
     client = FakeEventBridge()
-    publisher = make_publisher(client, schemas={"Order Placed": ORDER_SCHEMA})
+    publisher = make_publisher(client, validators={"Order Placed": ORDER_VALIDATOR})
     events = [
         *_orders(2),
         Event(source="order.service", detail_type="Order Placed", detail={"orderId": "", "amount": -5}),
@@ -216,15 +218,15 @@ def test_invalid_detail_for_its_schema_sends_nothing(make_publisher: Callable[..
         publisher.publish(events)
     assert raised.value.index == 2
     assert raised.value.errors == [
-        "$.orderId: '' is shorter than 1 characters",
-        "$.amount: -5 is less than the minimum 0",
+        "$.orderId: must be at least 1 characters long",
+        "$.amount: must be at least 0",
     ]
     assert client.requests == []
 
 
 def test_detail_types_without_schema_are_not_validated(make_publisher: Callable[..., EventPublisher]) -> None:
     client = FakeEventBridge()
-    publisher = make_publisher(client, schemas={"Order Placed": ORDER_SCHEMA})
+    publisher = make_publisher(client, validators={"Order Placed": ORDER_VALIDATOR})
     publisher.publish([Event(source="order.service", detail_type="Order Shipped", detail={"anything": True})])
     assert len(client.requests) == 1
 
@@ -257,7 +259,7 @@ def test_malformed_events_are_rejected_before_sending(
 
 def test_an_event_without_a_bus_is_rejected(clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("EVENT_BUS_NAME", raising=False)
-    publisher = EventPublisher(client=FakeEventBridge(), schemas={})
+    publisher = EventPublisher(client=FakeEventBridge(), validators={})
     with pytest.raises(InvalidEventError, match="no event bus: set EVENT_BUS_NAME"):
         publisher.publish(_orders(1))
 
@@ -284,22 +286,22 @@ def test_put_events_entries_are_accepted_as_mappings(make_publisher: Callable[..
     ]
 
 
-def test_schemas_load_from_the_file_the_layer_ships(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_validators_load_from_the_file_the_layer_ships(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     from serverless_patterns.runtime.event_publisher import publisher as module
 
-    schemas_file = tmp_path / "schemas.json"
-    schemas_file.write_text(json.dumps({"Order Placed": ORDER_SCHEMA}))
-    monkeypatch.setattr(module, "SCHEMAS_FILE", schemas_file)
-    monkeypatch.setattr(module.load_schemas, "__defaults__", (schemas_file,))
+    validators_file = tmp_path / "validators.json"
+    validators_file.write_text(json.dumps({"Order Placed": ORDER_VALIDATOR}))
+    monkeypatch.setattr(module, "VALIDATORS_FILE", validators_file)
+    monkeypatch.setattr(module.load_validators, "__defaults__", (validators_file,))
     monkeypatch.setenv("EVENT_BUS_NAME", "orders")
     publisher = EventPublisher(client=FakeEventBridge())
-    assert publisher.schemas == {"Order Placed": ORDER_SCHEMA}
+    assert publisher.validators == {"Order Placed": ORDER_VALIDATOR}
     assert publisher.event_bus_name == "orders"
 
 
 def test_the_default_client_leaves_retries_to_the_publisher(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
-    client = EventPublisher(event_bus_name="orders", schemas={}).client
+    client = EventPublisher(event_bus_name="orders", validators={}).client
     assert client.meta.service_model.service_name == "events"
     assert client.meta.config.retries["total_max_attempts"] == 1
     assert client.meta.config.read_timeout == 5

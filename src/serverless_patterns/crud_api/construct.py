@@ -31,7 +31,7 @@ from serverless_patterns._internal.log_groups import log_group
 from serverless_patterns._internal.validation import Rules
 from serverless_patterns.crud_api.openapi import ResourceSpec, openapi_document
 from serverless_patterns.crud_api.schema import (
-    handler_schema,
+    handler_config,
     request_schema,
     schema_problems,
     to_api_gateway,
@@ -432,7 +432,7 @@ class CrudRestApi(Construct):
         self._config[spec.name] = {
             "idAttribute": spec.id_attribute,
             "partitionAttribute": spec.partition_attribute,
-            "schema": handler_schema(spec.schema, allow_unknown_fields=allow_unknown_fields),
+            **handler_config(spec.schema, allow_unknown_fields=allow_unknown_fields),
             "operations": list(spec.operations),
             "corsOrigins": list(cors_origins),
         }
@@ -814,7 +814,7 @@ class CrudApi(Construct):
             )
         rules.matches("id_attribute", id_attribute, _ATTRIBUTE_NAME, "letters, digits and _ (a path parameter)")
         rules.problems.extend(schema_problems(schema, id_attribute))
-        if partition_attribute is not None:
+        if partition_attribute is not None and isinstance(schema, Mapping):
             properties = schema.get("properties")
             property_schema = properties.get(partition_attribute) if isinstance(properties, Mapping) else None
             rules.check(

@@ -1,8 +1,9 @@
 """The item JSON Schema of a CrudApi resource: checked once, turned into every form the API needs.
 
 One schema (the subset of JSON Schema draft 4 that API Gateway models support) becomes the API
-Gateway request model, the handler-side validation schema and the OpenAPI component, so the three
-never disagree.
+Gateway request model, the handler's validator (compiled at synthesis with fastjsonschema, see
+``serverless_patterns._internal.json_schema``) and the OpenAPI component, so the three never
+disagree.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from aws_cdk import aws_apigateway as apigateway
+
+from serverless_patterns._internal import json_schema
 
 SUPPORTED_KEYWORDS = frozenset(
     {
@@ -43,7 +46,7 @@ _NUMBER_KEYWORDS = ("minimum", "maximum")
 _BOUNDS = (("minLength", "maxLength"), ("minItems", "maxItems"), ("minimum", "maximum"))
 
 
-def schema_problems(schema: Mapping[str, Any], id_attribute: str) -> list[str]:
+def schema_problems(schema: object, id_attribute: str) -> list[str]:
     """Every reason ``schema`` is not a supported item schema (empty when it is).
 
     Examples
@@ -51,7 +54,13 @@ def schema_problems(schema: Mapping[str, Any], id_attribute: str) -> list[str]:
     >>> problems = schema_problems({"type": "object", "properties": {"n": {"oneOf": []}}}, "id")
     >>> problems[0].startswith("schema keyword 'oneOf' at properties.n is not supported")
     True
+    >>> schema_problems('{"type": "object"}', "id")
+    ['schema must be a JSON Schema object (a mapping), got str']
     """
+    problem = json_schema.object_problem(schema)
+    if problem is not None:
+        return [problem]
+    assert isinstance(schema, Mapping)
     problems: list[str] = []
     if schema.get("type") != "object":
         problems.append(f"schema must have type 'object' at the top level, got {schema.get('type')!r}")
@@ -64,6 +73,8 @@ def schema_problems(schema: Mapping[str, Any], id_attribute: str) -> list[str]:
                 f"(id attribute, createdAt, updatedAt, version): remove them"
             )
     _walk(schema, "", problems)
+    if not problems:
+        problems += [f"schema {problem}" for problem in json_schema.compile_problems(schema, draft="draft-04")]
     return problems
 
 
@@ -125,6 +136,24 @@ def handler_schema(schema: Mapping[str, Any], *, allow_unknown_fields: bool) -> 
     if not allow_unknown_fields:
         result["additionalProperties"] = False
     return result
+
+
+def handler_config(schema: Mapping[str, Any], *, allow_unknown_fields: bool) -> dict[str, Any]:
+    """The configuration entries of the handlers' validation: the schema and its compiled validator.
+
+    ``validator`` is the source of a self-contained Python module (see
+    ``serverless_patterns._internal.json_schema.validator_source``) that the write handler runs.
+
+    Examples
+    --------
+    >>> config = handler_config({"type": "object", "properties": {}}, allow_unknown_fields=False)
+    >>> config["schema"]
+    {'type': 'object', 'properties': {}, 'additionalProperties': False}
+    >>> "def validate(" in config["validator"]
+    True
+    """
+    handled = handler_schema(schema, allow_unknown_fields=allow_unknown_fields)
+    return {"schema": handled, "validator": json_schema.validator_source(handled, draft="draft-04")}
 
 
 def request_schema(schema: Mapping[str, Any], id_attribute: str, *, allow_unknown_fields: bool) -> dict[str, Any]:

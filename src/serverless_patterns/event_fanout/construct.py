@@ -78,8 +78,10 @@ class EventFanout(Construct):
     archive_retention
         How long the archive keeps events, whole days, at least 1. Default: 7 days (with ``archive``).
     schemas
-        JSON Schema of the ``detail`` per detail-type, shipped in :attr:`publisher_layer` for the
-        publisher to validate events before sending. Default: - no validation.
+        JSON Schema (draft 2020-12) of the ``detail`` per detail-type, compiled at synthesis into
+        validators shipped in :attr:`publisher_layer`, for the publisher to validate events before
+        sending. A keyword the validator cannot honour is a validation error (the EventFanout page
+        lists the supported ones). Default: - no validation.
     configure_function_failures
         Send asynchronous failures of Lambda targets to the route's DLQ (see above).
         Default: ``True``.

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import base64
 import copy
+import hashlib
 import importlib
 import importlib.util
 import json
+import os
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -16,10 +19,31 @@ from typing import Any
 import boto3
 import pytest
 
+from serverless_patterns._internal.json_schema import validator_source
+
 EVENTS = Path(__file__).parent / "events"
 PACKAGE = Path(__file__).resolve().parents[3] / "src" / "serverless_patterns" / "runtime" / "crud_api"
+
+
+def _compiled_config() -> Path:
+    """``events/config.json`` with each resource's ``validator`` compiled from its schema, as CrudApi writes it."""
+    text = (EVENTS / "config.json").read_text()
+    document = json.loads(text)
+    for entry in document["resources"].values():
+        entry["validator"] = validator_source(entry["schema"], draft="draft-04")
+    compiled = json.dumps(document, sort_keys=True)
+    path = (
+        Path(tempfile.gettempdir()) / f"crud-api-test-config-{hashlib.sha256(compiled.encode()).hexdigest()[:16]}.json"
+    )
+    if not path.exists():
+        staging = path.with_suffix(f".{os.getpid()}.tmp")
+        staging.write_text(compiled)
+        staging.replace(path)  # atomic: pytest-xdist workers may write it at the same time
+    return path
+
+
 ENVIRONMENT = {
-    "CRUD_API_CONFIG": str(EVENTS / "config.json"),
+    "CRUD_API_CONFIG": str(_compiled_config()),
     "CRUD_TABLES": "users=users;orders=orders;lines=lines;notes=notes",
     "CRUD_IDEMPOTENCY_TABLE": "idempotency",
     "POWERTOOLS_SERVICE_NAME": "crud-api-test",

@@ -2,8 +2,9 @@
 
 The configuration (``config.json`` next to this module, or the file named by ``CRUD_API_CONFIG``)
 is written by the ``CrudApi`` construct at synthesis: one entry per resource of the REST API with
-its id attribute, item schema, operations and CORS origins. Table names come from the environment
-variable ``CRUD_TABLES`` (``users=<table>;orders=<table>``), because they are known only at deploy.
+its id attribute, item schema, the validator compiled from it, operations and CORS origins. Table
+names come from the environment variable ``CRUD_TABLES`` (``users=<table>;orders=<table>``),
+because they are known only at deploy.
 """
 
 from __future__ import annotations
@@ -57,6 +58,8 @@ class ResourceConfig:
     id_attribute: str
     schema: Mapping[str, Any]
     operations: tuple[str, ...]
+    validator: str
+    """Source of the module compiled from ``schema`` at synthesis (see ``validator.py``)."""
     cors_origins: tuple[str, ...] = field(default=())
     partition_attribute: str | None = None
 
@@ -102,6 +105,7 @@ def resources() -> dict[str, ResourceConfig]:
             name=name,
             id_attribute=entry["idAttribute"],
             schema=entry["schema"],
+            validator=entry["validator"],
             operations=tuple(entry["operations"]),
             cors_origins=tuple(entry.get("corsOrigins", [])),
             partition_attribute=entry.get("partitionAttribute"),

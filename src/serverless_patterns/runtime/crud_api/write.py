@@ -216,7 +216,7 @@ def _validated_fields(config: ResourceConfig) -> dict[str, Any]:
     # Server-managed fields are read-only: a client may send back what it read, they are ignored.
     for name in (config.id_attribute, *SERVER_FIELDS):
         body.pop(name, None)
-    problems = schema_errors(body, config.schema)
+    problems = schema_errors(body, config.validator)
     if problems:
         raise ApiError(422, "VALIDATION_FAILED", "the request body does not match the schema", problems)
     storable(body)

@@ -18,6 +18,7 @@ from .publisher import (
     SchemaValidationError,
     entry_size,
     load_schemas,
+    load_validators,
     publish,
 )
 from .schema import schema_errors
@@ -32,6 +33,7 @@ __all__ = [
     "SchemaValidationError",
     "entry_size",
     "load_schemas",
+    "load_validators",
     "publish",
     "schema_errors",
 ]

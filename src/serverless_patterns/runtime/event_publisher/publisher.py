@@ -42,6 +42,7 @@ RETRYABLE_REQUEST_ERRORS = frozenset(
     {"ThrottlingException", "InternalException", "InternalFailure", "ServiceUnavailable", "RequestTimeout"}
 )
 SCHEMAS_FILE = Path(__file__).resolve().parent / "schemas.json"
+VALIDATORS_FILE = Path(__file__).resolve().parent / "validators.json"
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,14 @@ def load_schemas(path: Path = SCHEMAS_FILE) -> dict[str, dict[str, Any]]:
     return loaded
 
 
+def load_validators(path: Path = VALIDATORS_FILE) -> dict[str, str]:
+    """The validators compiled from those schemas at synthesis, by detail-type (none if absent)."""
+    if not path.is_file():
+        return {}
+    loaded: dict[str, str] = json.loads(path.read_text())
+    return loaded
+
+
 class EventPublisher:
     """Sends events to EventBridge in size-bounded batches and retries only the entries that failed.
 
@@ -146,9 +155,11 @@ class EventPublisher:
     ----------
     event_bus_name
         Bus of events that name none. Default: the ``EVENT_BUS_NAME`` environment variable.
-    schemas
-        JSON Schema of ``detail`` per detail-type. Default: the ``schemas.json`` shipped with the
-        module (by ``EventFanout.publisher_layer``), else none.
+    validators
+        Validator of ``detail`` per detail-type: the source of a module compiled from its JSON
+        Schema at synthesis (``serverless_patterns._internal.json_schema.validator_source``).
+        Default: the ``validators.json`` shipped with the module (by
+        ``EventFanout.publisher_layer``), else none.
     client
         A boto3 EventBridge client. Default: ``boto3.client("events")`` without the SDK's own retries
         (this class retries, within ``deadline_seconds``) and with 2 s connect and 5 s read timeouts,
@@ -172,7 +183,7 @@ class EventPublisher:
         self,
         *,
         event_bus_name: str | None = None,
-        schemas: Mapping[str, Mapping[str, Any]] | None = None,
+        validators: Mapping[str, str] | None = None,
         client: Any = None,
         deadline_seconds: float = 10.0,
         base_delay_seconds: float = 0.05,
@@ -182,7 +193,7 @@ class EventPublisher:
         rng: random.Random | None = None,
     ) -> None:
         self.event_bus_name = event_bus_name or os.environ.get("EVENT_BUS_NAME")
-        self.schemas = dict(schemas) if schemas is not None else load_schemas()
+        self.validators = dict(validators) if validators is not None else load_validators()
         self._client = client
         self.deadline_seconds = deadline_seconds
         self.base_delay_seconds = base_delay_seconds
@@ -211,9 +222,9 @@ class EventPublisher:
         for index, event in enumerate(events):
             entry = self._entry(index, event)
             detail_type = entry["DetailType"]
-            schema = self.schemas.get(detail_type)
-            if schema is not None:
-                errors = schema_errors(json.loads(entry["Detail"]), schema)
+            validator = self.validators.get(detail_type)
+            if validator is not None:
+                errors = schema_errors(json.loads(entry["Detail"]), validator)
                 if errors:
                     raise SchemaValidationError(index, detail_type, errors)
             size = entry_size(entry)
