@@ -198,8 +198,9 @@ def test_fails_when_a_schema_uses_a_keyword_the_validator_cannot_honour(stack: c
 
 
 def test_fails_when_a_schema_is_a_json_string(stack: cdk.Stack, queue: sqs.Queue) -> None:
+    # The type check speaks first: a JSON text is not the mapping a schema must be.
     assert _problems(stack, routes=[_route(queue)], schemas={"Order Placed": '{"type": "object"}'}) == [
-        "schema of detail-type 'Order Placed' must be a JSON Schema object, got str"
+        "schemas['Order Placed'] must be a mapping of str to any value, got str '{\"type\": \"object\"}'"
     ]
 
 
