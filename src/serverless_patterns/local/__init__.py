@@ -12,7 +12,8 @@ Examples
 """
 
 from serverless_patterns.local._moto import SUPPORTED_MOTO, check_moto_version
-from serverless_patterns.local.cloud import DeployedStack, Deployment, LocalCloud, find_assembly
+from serverless_patterns.local.cloud import LocalCloud, find_assembly
+from serverless_patterns.local.deployment import DeployedStack, Deployment
 from serverless_patterns.local.errors import LocalCloudError
 from serverless_patterns.local.put_events import PutEventResult, UnmatchedEventWarning
 from serverless_patterns.local.resolve import DeployedResource

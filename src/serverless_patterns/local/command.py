@@ -270,7 +270,7 @@ class _Running:
     """A running ``up`` instance, from its state file."""
 
     def __init__(self, state_file: str) -> None:
-        from serverless_patterns.local.cloud import DeployedStack, Deployment
+        from serverless_patterns.local.deployment import DeployedStack, Deployment
         from serverless_patterns.local.resolve import DeployedResource
 
         path = Path(state_file)

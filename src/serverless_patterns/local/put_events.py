@@ -22,7 +22,7 @@ from serverless_patterns.local import _moto
 from serverless_patterns.local.errors import LocalCloudError
 
 if TYPE_CHECKING:
-    from serverless_patterns.local.cloud import Deployment
+    from serverless_patterns.local.deployment import Deployment
 
 DEFAULT_BUS = "default"
 
@@ -60,7 +60,7 @@ def bus_for(deployment: Deployment, bus: str | None) -> str:
 
     Examples
     --------
-    >>> from serverless_patterns.local.cloud import Deployment
+    >>> from serverless_patterns.local.deployment import Deployment
     >>> bus_for(Deployment([], api_urls={}), None)
     'default'
     """

@@ -30,7 +30,8 @@ import pytest
 
 from serverless_patterns.local.alarms import AlarmAction
 from serverless_patterns.local.authorization import Denial
-from serverless_patterns.local.cloud import Deployment, LocalCloud
+from serverless_patterns.local.cloud import LocalCloud
+from serverless_patterns.local.deployment import Deployment
 from serverless_patterns.local.put_events import PutEventResult, UnmatchedEventWarning, put_event
 
 
