@@ -23,6 +23,7 @@ from serverless_patterns._internal.validation import Rules, is_unresolved
 from serverless_patterns.event_fanout.publisher import define_publisher_layer, validate_schemas
 from serverless_patterns.event_fanout.routes import Destination, FanoutRoute, FanoutTarget
 from serverless_patterns.event_fanout.targets import rule_target
+from serverless_patterns.runtime.event_publisher import contract as publisher_contract
 
 #: EventBridge accepts at most five targets per rule: longer routes are split over several rules.
 MAX_TARGETS_PER_RULE = 5
@@ -447,7 +448,7 @@ class EventFanout(Construct):
         >>> fanout.attach_publisher(api)
         """
         function.add_layers(self.publisher_layer)
-        function.add_environment("EVENT_BUS_NAME", self.event_bus.event_bus_name)
+        function.add_environment(publisher_contract.EVENT_BUS_NAME_ENV, self.event_bus.event_bus_name)
         self.grant_put_events(function)
 
 

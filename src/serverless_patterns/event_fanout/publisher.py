@@ -1,15 +1,13 @@
 """The publisher layer of an EventFanout: the ``event_publisher`` package and the detail schemas it checks.
 
-Moved out of ``construct.py`` as it was (the schema checks and the staging of the layer), so the
-bus-and-routes code and the publisher's code change independently.
+The layer's layout, file names and the environment the publisher reads are the runtime's
+contract (``runtime/event_publisher/contract.py``), imported here rather than written twice.
 """
 
 from __future__ import annotations
 
-import atexit
+import importlib.resources
 import json
-import shutil
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -17,10 +15,12 @@ from typing import Any
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from serverless_patterns._internal import defaults, json_schema
+from serverless_patterns._internal import json_schema
+from serverless_patterns._internal.assets import staged_package
 from serverless_patterns._internal.validation import Rules
+from serverless_patterns.runtime.event_publisher import contract
 
-_PUBLISHER_SOURCE = Path(__file__).resolve().parent.parent / "runtime" / "event_publisher"
+_PUBLISHER_SOURCE = Path(str(importlib.resources.files("serverless_patterns.runtime.event_publisher")))
 
 
 def validate_schemas(rules: Rules, schemas: Mapping[str, Mapping[str, Any]] | None) -> None:
@@ -47,12 +47,14 @@ def define_publisher_layer(scope: Construct, schemas: Mapping[str, Any]) -> lamb
 
 
 def _stage_publisher(schemas: Mapping[str, Any]) -> str:
-    """A folder laid out as a Python layer: ``python/event_publisher/`` plus ``schemas.json`` and their validators."""
-    folder = Path(tempfile.mkdtemp(prefix="event-publisher-"))
-    atexit.register(shutil.rmtree, folder, True)
-    package = folder / "python" / "event_publisher"
-    shutil.copytree(_PUBLISHER_SOURCE, package, ignore=shutil.ignore_patterns(*defaults.ASSET_EXCLUDES))
-    (package / "schemas.json").write_text(json.dumps(schemas, sort_keys=True, indent=1))
+    """A folder laid out as a Python layer: ``python/event_publisher/`` plus the schemas and their validators."""
     validators = {name: json_schema.validator_source(schema, draft="2020-12") for name, schema in schemas.items()}
-    (package / "validators.json").write_text(json.dumps(validators, sort_keys=True, indent=1))
+    folder = staged_package(
+        _PUBLISHER_SOURCE,
+        into=contract.LAYER_PACKAGE_PATH,
+        files={
+            contract.SCHEMAS_FILE_NAME: json.dumps(schemas, sort_keys=True, indent=1),
+            contract.VALIDATORS_FILE_NAME: json.dumps(validators, sort_keys=True, indent=1),
+        },
+    )
     return str(folder)
