@@ -67,10 +67,14 @@ def moto_server() -> Iterator[str]:
     """moto in server mode on 127.0.0.1 with a random port; yields its endpoint URL.
 
     boto3 clients reach it through ``AWS_ENDPOINT_URL`` (set for the whole session), so code
-    under test runs unmodified, as it would against AWS.
+    under test runs unmodified, as it would against AWS. DynamoDB item writes are atomic, as in
+    AWS (moto's threaded server alone would let two conditional writes to one item both succeed).
     """
     from moto.server import ThreadedMotoServer
 
+    from serverless_patterns.local import _moto
+
+    _moto.install_atomic_writes(moto_server)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
@@ -91,6 +95,7 @@ def moto_server() -> Iterator[str]:
         yield endpoint
     finally:
         server.stop()
+        _moto.uninstall_atomic_writes(moto_server)
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)

@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import io
 import json
+import sys
+import threading
 import time
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import boto3
 import pytest
 
 from serverless_patterns.local import _moto
+from serverless_patterns.local._moto import dynamodb
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -161,7 +165,10 @@ def test_every_replaced_method_still_has_the_signature_its_replacement_was_writt
     method = _moto.METHODS[name]
     original = method.verify()
     assert callable(original)
-    assert getattr(method.owner_class(), method.attribute) is original  # nothing left installed by another test
+    current = getattr(method.owner_class(), method.attribute)
+    if name in dynamodb.PATCHES and _moto.atomic_writes_installed():
+        current = current.__wrapped_by_local_cloud__  # held for the whole session by the moto_server fixture
+    assert current is original  # nothing left installed by another test
 
 
 def test_a_changed_signature_or_a_moved_class_fails_at_install_not_at_run_time() -> None:
@@ -393,3 +400,122 @@ def test_the_installed_moto_is_a_tested_version() -> None:
     import moto
 
     assert _moto.check_moto_version() == moto.__version__
+
+
+def _table(endpoint: str, name: str) -> Any:
+    client = _client(endpoint, "dynamodb")
+    client.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    return client
+
+
+def test_concurrent_conditional_writes_to_one_item_let_exactly_one_through(moto: str) -> None:
+    # Optimistic locking, as a handler does it: SET version = 2 only if version is still 1.
+    # AWS evaluates the condition and writes atomically; moto alone lets several writers through.
+    client = _table(moto, "seam-race")
+    writers, rounds = 12, 12
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # hand the GIL over often: moto's race, if any, shows in a few rounds
+    try:
+        with ThreadPoolExecutor(writers) as pool:
+            for round_ in range(rounds):
+                key = {"id": {"S": f"item-{round_}"}}
+                client.put_item(TableName="seam-race", Item={**key, "version": {"N": "1"}})
+                barrier = threading.Barrier(writers)
+
+                def write(writer: int, key: dict[str, Any] = key, barrier: threading.Barrier = barrier) -> bool:
+                    barrier.wait()
+                    try:
+                        client.update_item(
+                            TableName="seam-race",
+                            Key=key,
+                            UpdateExpression="SET version = :next, writer = :writer",
+                            ConditionExpression="version = :expected",
+                            ExpressionAttributeValues={
+                                ":expected": {"N": "1"},
+                                ":next": {"N": "2"},
+                                ":writer": {"N": str(writer)},
+                            },
+                        )
+                    except client.exceptions.ConditionalCheckFailedException:
+                        return False
+                    return True
+
+                succeeded = [writer for writer, ok in enumerate(pool.map(write, range(writers))) if ok]
+                assert len(succeeded) == 1, f"round {round_}: writers {succeeded} all passed version = 1"
+                stored = client.get_item(TableName="seam-race", Key=key)["Item"]
+                assert stored["writer"] == {"N": str(succeeded[0])}
+    finally:
+        sys.setswitchinterval(previous)
+
+
+def test_every_dynamodb_write_waits_for_the_write_lock_and_reads_do_not(moto: str) -> None:
+    # The seam is "every request that writes an item goes through a wrapped handler method": a moto
+    # upgrade that routes one elsewhere makes its request finish while the lock is held.
+    assert dynamodb.atomic_writes_installed()  # by the moto_server fixture, for the whole session
+    client = _table(moto, "seam-locked")
+    client.put_item(TableName="seam-locked", Item={"id": {"S": "a"}, "n": {"N": "1"}})
+    item = {"id": {"S": "b"}}
+    statement = {
+        "Statement": 'UPDATE "seam-locked" SET n = ? WHERE id = ?',
+        "Parameters": [{"N": "3"}, {"S": "a"}],
+    }
+    writes: dict[str, Any] = {
+        "PutItem": lambda: client.put_item(TableName="seam-locked", Item=item),
+        "UpdateItem": lambda: client.update_item(
+            TableName="seam-locked",
+            Key={"id": {"S": "a"}},
+            UpdateExpression="SET n = :n",
+            ExpressionAttributeValues={":n": {"N": "2"}},
+        ),
+        "DeleteItem": lambda: client.delete_item(TableName="seam-locked", Key={"id": {"S": "c"}}),
+        "BatchWriteItem": lambda: client.batch_write_item(
+            RequestItems={"seam-locked": [{"PutRequest": {"Item": {"id": {"S": "d"}}}}]}
+        ),
+        "TransactWriteItems": lambda: client.transact_write_items(
+            TransactItems=[{"Put": {"TableName": "seam-locked", "Item": {"id": {"S": "e"}}}}]
+        ),
+        "ExecuteStatement": lambda: client.execute_statement(**statement),
+        "ExecuteTransaction": lambda: client.execute_transaction(TransactStatements=[statement]),
+        "BatchExecuteStatement": lambda: client.batch_execute_statement(Statements=[statement]),
+    }
+    with ThreadPoolExecutor(len(writes) + 1) as pool:
+        with dynamodb.write_lock:
+            pending = {name: pool.submit(call) for name, call in writes.items()}
+            read = pool.submit(lambda: client.get_item(TableName="seam-locked", Key={"id": {"S": "a"}}))
+            assert read.result(timeout=10)["Item"]["n"] == {"N": "1"}  # reads take no lock
+            time.sleep(0.3)
+            assert [name for name, future in pending.items() if future.done()] == []
+        for future in pending.values():
+            future.result(timeout=10)
+    assert client.get_item(TableName="seam-locked", Key=item)["Item"] == item
+
+
+def test_atomic_writes_are_shared_by_their_holders_and_removed_with_the_last() -> None:
+    from moto.dynamodb.responses import DynamoHandler
+
+    held_by_the_session = dynamodb.atomic_writes_installed()
+    first, second = object(), object()
+    _moto.install_atomic_writes(first)
+    _moto.install_atomic_writes(second)
+    _moto.install_atomic_writes(first)  # holding twice is holding once
+    try:
+        wrapped = DynamoHandler.update_item
+        assert wrapped.__wrapped_by_local_cloud__ is _moto.METHODS["dynamodb.update_item"].verify()
+        _moto.uninstall_atomic_writes(first)
+        assert dynamodb.atomic_writes_installed() and DynamoHandler.update_item is wrapped
+        _moto.uninstall_atomic_writes(first)  # no longer a holder: nothing happens
+        assert dynamodb.atomic_writes_installed()
+    finally:
+        _moto.uninstall_atomic_writes(first)
+        _moto.uninstall_atomic_writes(second)
+    assert dynamodb.atomic_writes_installed() is held_by_the_session
+    if not held_by_the_session:
+        assert all(
+            not hasattr(getattr(DynamoHandler, name.split(".")[1]), "__wrapped_by_local_cloud__")
+            for name in dynamodb.PATCHES
+        )

@@ -115,6 +115,8 @@ class LocalCloud(StackDeployment, AlarmActions):
         if self.endpoint_url is None:
             self._own_server = _moto.MotoServer()
             self.endpoint_url = self._own_server.endpoint_url
+        # moto's threaded server would let two conditional writes to one item both pass their condition.
+        _moto.install_atomic_writes(self)
         port = self.endpoint_url.rstrip("/").rsplit(":", 1)[-1]
         # moto's Step Functions interpreter calls the other services at localhost:$MOTO_PORT.
         self._set_env({"MOTO_PORT": port})
@@ -251,6 +253,7 @@ class LocalCloud(StackDeployment, AlarmActions):
         if self._own_server is not None:
             self._own_server.stop()
             self._own_server = None
+        _moto.uninstall_atomic_writes(self)
         for key, value in self._saved_env.items():
             if value is None:
                 os.environ.pop(key, None)

@@ -9,8 +9,9 @@ test (``tests/local/test_moto_seams.py``) that fails loudly when a moto upgrade 
 
 Modules: :mod:`.server` (version, server, request guard), :mod:`.lambda_` (functions, invocation
 hook, asynchronous invoke, logs), :mod:`.messaging` (EventBridge rules, SNS subscriptions),
-:mod:`.sqs` (queues, event source mappings), :mod:`.iam` (policies and ARNs IAM enforcement
-reads), :mod:`.cloudformation` (stacks, resource types, Step Functions), :mod:`.cognito`.
+:mod:`.sqs` (queues, event source mappings), :mod:`.dynamodb` (atomic item writes), :mod:`.iam`
+(policies and ARNs IAM enforcement reads), :mod:`.cloudformation` (stacks, resource types, Step
+Functions), :mod:`.cognito`.
 """
 
 from __future__ import annotations
@@ -25,6 +26,11 @@ from serverless_patterns.local._moto.cloudformation import (
     verify_stack_readiness,
 )
 from serverless_patterns.local._moto.cognito import cognito_jwks
+from serverless_patterns.local._moto.dynamodb import (
+    atomic_writes_installed,
+    install_atomic_writes,
+    uninstall_atomic_writes,
+)
 from serverless_patterns.local._moto.iam import (
     function_policy_statements,
     key_arn,
@@ -88,6 +94,7 @@ __all__ = [
     "SqsMessage",
     "WsgiGuard",
     "adopt_state_machine",
+    "atomic_writes_installed",
     "change_message_visibility",
     "check_moto_version",
     "cognito_jwks",
@@ -101,6 +108,7 @@ __all__ = [
     "get_function",
     "has_visible_messages",
     "install_async_invoke",
+    "install_atomic_writes",
     "install_invoke_hook",
     "install_request_guard",
     "install_rule_delivery",
@@ -116,6 +124,7 @@ __all__ = [
     "stack_resolver",
     "topic_policy",
     "uninstall_async_invoke",
+    "uninstall_atomic_writes",
     "uninstall_invoke_hook",
     "uninstall_request_guard",
     "uninstall_rule_delivery",

@@ -104,6 +104,19 @@ METHODS: dict[str, Method] = {
             "message_structure",
         ),
     ),
+    **{
+        f"dynamodb.{action}": Method("moto.dynamodb.responses", "DynamoHandler", action, ("self",))
+        for action in (
+            "put_item",
+            "update_item",
+            "delete_item",
+            "batch_write_item",
+            "transact_write_items",
+            "execute_statement",
+            "execute_transaction",
+            "batch_execute_statement",
+        )
+    },
 }
 """Every moto method the local cloud replaces, by patch name (the contract tests check each one)."""
 
