@@ -67,9 +67,10 @@ EXPOSED_HEADERS = (ETAG, LOCATION)
 """Response headers a browser may read under CORS."""
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
 
-# Listing.
+# Listing: a page is {ITEMS_FIELD: [...], CURSOR_PARAMETER: cursor or null}; the client sends the cursor back.
 LIMIT_PARAMETER = "limit"
 CURSOR_PARAMETER = "next"
+ITEMS_FIELD = "items"
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 100
 

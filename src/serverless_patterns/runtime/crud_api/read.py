@@ -52,7 +52,7 @@ def list_items(name: str) -> Response[str]:
         page = dynamodb.scan(**request)
     last_key = page.get("LastEvaluatedKey")
     body = {
-        "items": [from_dynamodb(item) for item in page.get("Items", [])],
+        contract.ITEMS_FIELD: [from_dynamodb(item) for item in page.get("Items", [])],
         contract.CURSOR_PARAMETER: encode_cursor(config, last_key, partition) if last_key else None,
     }
     return json_response(200, body, app.current_event, config=config)

@@ -145,7 +145,7 @@ def _replace(name: str, segments: tuple[str, ...]) -> Response[str]:
         raise ApiError(
             428, "PRECONDITION_REQUIRED", f"PUT needs an {contract.IF_MATCH} header with the item's current ETag"
         )
-    names: dict[str, str] = {"#id": config.id_attribute, "#version": contract.VERSION, "#updatedAt": contract.UPDATED_AT}
+    names = {"#id": config.id_attribute, "#version": contract.VERSION, "#updatedAt": contract.UPDATED_AT}
     values: dict[str, Any] = {":zero": 0, ":one": 1, ":now": now_iso()}
     assignments = ["#updatedAt = :now", "#version = if_not_exists(#version, :zero) + :one"]
     for index, (field_name, value) in enumerate(sorted(fields.items())):
