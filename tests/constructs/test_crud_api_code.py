@@ -13,8 +13,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk.assertions import Template
 
 from examples.snippets.crud_api import ship_own_code
-from serverless_patterns.crud_api import CrudApi, CrudRestApi, Operation
-from serverless_patterns.crud_api.code import CrudApiCode
+from serverless_patterns.crud_api import CrudApi, CrudApiCode, CrudRestApi, Operation
 from serverless_patterns.crud_api.operations import OperationName
 from serverless_patterns.function import ServerlessFunction
 from serverless_patterns.runtime.crud_api import contract

@@ -55,7 +55,7 @@ class CrudRestApi(Construct):
     :class:`ApiGatewayCloudWatchRole` once per account and region for that.
 
     How each resource's configuration reaches the functions: both get ``code``, a
-    :class:`~serverless_patterns.crud_api.code.CrudApiCode` (a ``lambda.Code``), at construction.
+    :class:`~serverless_patterns.crud_api.CrudApiCode` (a ``lambda.Code``), at construction.
     It is one S3 asset holding the handler package ``crud_api/`` and ``crud_api/config.json``
     (per resource: id and partition attributes, schema, the validator compiled from it,
     operations, CORS origins), staged at synthesis once every resource is attached (the child
