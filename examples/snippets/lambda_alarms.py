@@ -13,6 +13,13 @@ HANDLERS = Path(__file__).resolve().parent.parent / "order_system" / "handlers"
 
 def build(stack: cdk.Stack) -> LambdaAlarms:
     # --8<-- [start:usage]
+    # Defined first or last, the same: the scope is read when the app is synthesized.
+    alarms = LambdaAlarms.for_scope(
+        stack,
+        "Alarms",
+        stack,  # a stack, a stage, the app, or any construct
+        emails=["ops@example.com"],
+    )
     charge = ServerlessFunction(
         stack,
         "ChargePayment",
@@ -30,13 +37,8 @@ def build(stack: cdk.Stack) -> LambdaAlarms:
     )
     QueueProcessor(stack, "Ingest", entry=str(HANDLERS), handler="ingest.index.handler")
 
-    # Defined last: discovery finds the functions, the ingest queue's DLQ and so on.
-    alarms = LambdaAlarms.for_scope(
-        stack,
-        "Alarms",
-        stack,  # a stack, a stage, the app, or any construct
-        emails=["ops@example.com"],
-        overrides={charge: AlarmOptions(error_rate_percent=1, duration_percent_of_timeout=50)},
-    )
+    # Discovery finds the functions, the ingest queue's DLQ and so on; add_* grows what is
+    # watched, here with stricter options for the payment function.
+    alarms.add_function(charge, alarm_options=AlarmOptions(error_rate_percent=1, duration_percent_of_timeout=50))
     # --8<-- [end:usage]
     return alarms

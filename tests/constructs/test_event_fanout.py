@@ -21,7 +21,7 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk.assertions import Annotations, Match, Template
 
-from serverless_patterns import ServerlessFunction
+from serverless_patterns import ServerlessFunction, ValidationError
 from serverless_patterns._internal.keys import deny_grants_except_for_aws_services
 from serverless_patterns.event_fanout import EventFanout, FanoutRoute, FanoutTarget
 from serverless_patterns.testing import nag_findings
@@ -551,6 +551,7 @@ def test_lambda_alarms_discover_the_route_dead_letter_queues(handler_dir: str) -
     )
     monitoring = cdk.Stack(app, "Monitoring", env=cdk.Environment(account="111111111111", region="eu-west-1"))
     alarms = LambdaAlarms.for_scope(monitoring, "Alarms", services)
+    app.synth()  # LambdaAlarms decides what it watches at synthesis
     feeders = {queue.construct.node.path: queue.dead_letter_of for queue in alarms.dead_letter_queues}
     assert "Services/Orders/OrderPlaced/DeadLetterQueue/Resource" in feeders
     assert "Services/Orders/HighValue/DeadLetterQueue/Resource" in feeders
@@ -588,3 +589,85 @@ def test_a_function_shared_by_routes_sends_failures_to_the_first_route_dlq(handl
         "AWS::Lambda::EventInvokeConfig",
         {"DestinationConfig": {"OnFailure": {"Destination": {"Fn::GetAtt": [first_dlq, "Arn"]}}}},
     )
+
+
+def _fanout_template(build: Callable[[cdk.Stack, sqs.Queue], None]) -> dict[str, Any]:
+    stack = _stack("Grown")
+    build(stack, _queue(stack, "Review"))
+    return dict(Template.from_stack(stack).to_json())
+
+
+def test_add_route_defines_what_a_route_given_at_construction_defines() -> None:
+    def given(stack: cdk.Stack, review: sqs.Queue) -> None:
+        EventFanout(stack, "Orders", routes=[FanoutRoute(name="HighValue", event_pattern=HIGH_VALUE, targets=[review])])
+
+    def added(stack: cdk.Stack, review: sqs.Queue) -> None:
+        fanout = EventFanout(stack, "Orders")
+        rules = fanout.add_route("HighValue", event_pattern=HIGH_VALUE, targets=[review])
+        assert rules == fanout.rules["HighValue"]
+        assert [rule.node.path for rule in rules] == ["Grown/Orders/HighValue/Rule"]
+
+    assert _fanout_template(added) == _fanout_template(given)
+
+
+def test_add_route_takes_route_and_target_options() -> None:
+    stack = _stack()
+    review, audit = _queue(stack, "Review"), _queue(stack, "Audit")
+    fanout = EventFanout(
+        stack, "Orders", routes=[FanoutRoute(name="Placed", event_pattern=ORDER_PLACED, targets=[review])]
+    )
+    fanout.add_route(
+        "HighValue",
+        event_pattern=HIGH_VALUE,
+        targets=[FanoutTarget(destination=audit, retry_attempts=10)],
+        max_event_age=cdk.Duration.hours(1),
+        description="High-value orders for audit",
+    )
+    assert sorted(fanout.dead_letter_queues) == ["HighValue", "Placed"]
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::Events::Rule",
+        {
+            "Description": "High-value orders for audit",
+            "Targets": [
+                Match.object_like({"RetryPolicy": {"MaximumRetryAttempts": 10, "MaximumEventAgeInSeconds": 3600}})
+            ],
+        },
+    )
+
+
+def test_fails_when_add_route_repeats_a_route_name() -> None:
+    stack = _stack()
+    review = _queue(stack, "Review")
+    fanout = EventFanout(
+        stack, "Orders", routes=[FanoutRoute(name="Placed", event_pattern=ORDER_PLACED, targets=[review])]
+    )
+    with pytest.raises(ValidationError) as raised:
+        fanout.add_route("Placed", event_pattern=HIGH_VALUE, targets=[review])
+    assert raised.value.construct_path == "Test/Orders"
+    assert raised.value.problems == ("route names must be unique, got duplicates 'Placed'",)
+
+
+def test_fails_when_add_route_breaks_the_route_rules_and_reports_them_all() -> None:
+    stack = _stack()
+    fanout = EventFanout(stack, "Orders")
+    with pytest.raises(ValidationError) as raised:
+        fanout.add_route("high value", event_pattern=events.EventPattern(), targets=[], retry_attempts=200)
+    assert raised.value.construct_path == "Test/Orders"
+    assert raised.value.problems == (
+        "route name must be letters, digits, '-' and '_', at most 64, got 'high value'",
+        "route 'high value' must have at least one target, got none",
+        "route 'high value' event_pattern must have at least one field (source, detail_type, detail, ...), got none",
+        "route 'high value' retry_attempts must be between 0 and 185, got 200",
+    )
+    assert fanout.rules == {}
+
+
+def test_fails_when_a_method_names_an_unknown_route() -> None:
+    stack = _stack()
+    review = _queue(stack, "Review")
+    fanout = EventFanout(
+        stack, "Orders", routes=[FanoutRoute(name="Placed", event_pattern=ORDER_PLACED, targets=[review])]
+    )
+    with pytest.raises(ValidationError) as raised:
+        fanout.metric_dead_letter_messages("HighValue")
+    assert raised.value.problems == ("route_name must name a route ('Placed'), got 'HighValue'",)

@@ -43,8 +43,14 @@ def _route(queue: sqs.IQueue, **overrides: Any) -> FanoutRoute:
     return FanoutRoute(**options)
 
 
-def test_fails_when_routes_are_empty(stack: cdk.Stack) -> None:
-    assert _problems(stack, routes=[]) == ["routes must hold at least one route, got none"]
+def test_fails_at_synth_when_no_route_was_given_or_added() -> None:
+    app = cdk.App()
+    EventFanout(cdk.Stack(app, "NoRoutes"), "Fanout", routes=[])
+    with pytest.raises(
+        RuntimeError,
+        match=r"\[NoRoutes/Fanout\] routes must hold at least one route \(give routes or call add_route\), got none",
+    ):
+        app.synth()
 
 
 def test_fails_when_a_route_has_no_targets(stack: cdk.Stack, queue: sqs.Queue) -> None:
@@ -105,7 +111,8 @@ def test_fails_when_an_event_pattern_has_no_fields(stack: cdk.Stack, queue: sqs.
 
 def test_fails_when_a_target_is_not_a_function_queue_topic_or_state_machine(stack: cdk.Stack, queue: sqs.Queue) -> None:
     assert _problems(stack, routes=[_route(queue, targets=["arn:aws:sqs:eu-west-1:111111111111:orders"])]) == [
-        "route 'Orders' target 0 must be a function, queue, topic or state machine, got str"
+        "routes[0].targets[0] must be IFunction or IQueue or ITopic or IStateMachine or FanoutTarget, "
+        "got str 'arn:aws:sqs:eu-west-1:111111111111:orders'"
     ]
 
 
@@ -154,7 +161,7 @@ def test_fails_when_archive_retention_is_not_whole_days(
 
 def test_fails_when_a_schema_is_not_an_object(stack: cdk.Stack, queue: sqs.Queue) -> None:
     assert _problems(stack, routes=[_route(queue)], schemas={"Order Placed": ["orderId"]}) == [
-        "schema of detail-type 'Order Placed' must be a JSON Schema object, got list"
+        "schemas['Order Placed'] must be a mapping of str to any value, got list ['orderId']"
     ]
 
 
@@ -191,8 +198,9 @@ def test_fails_when_a_schema_uses_a_keyword_the_validator_cannot_honour(stack: c
 
 
 def test_fails_when_a_schema_is_a_json_string(stack: cdk.Stack, queue: sqs.Queue) -> None:
+    # The type check speaks first: a JSON text is not the mapping a schema must be.
     assert _problems(stack, routes=[_route(queue)], schemas={"Order Placed": '{"type": "object"}'}) == [
-        "schema of detail-type 'Order Placed' must be a JSON Schema object, got str"
+        "schemas['Order Placed'] must be a mapping of str to any value, got str '{\"type\": \"object\"}'"
     ]
 
 

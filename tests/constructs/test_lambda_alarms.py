@@ -13,6 +13,7 @@ from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_sns as sns
@@ -23,7 +24,15 @@ from aws_cdk.assertions import Annotations, Match, Template
 from constructs import Construct
 from syrupy.assertion import SnapshotAssertion
 
-from serverless_patterns import EventFanout, FanoutRoute, QueueProcessor, SagaStep, SagaWorkflow, ServerlessFunction
+from serverless_patterns import (
+    EventFanout,
+    FanoutRoute,
+    QueueProcessor,
+    SagaStep,
+    SagaWorkflow,
+    ServerlessFunction,
+    ValidationError,
+)
 from serverless_patterns.crud_api import CrudApi
 from serverless_patterns.lambda_alarms import ALARM_KINDS, AlarmOptions, LambdaAlarms
 from serverless_patterns.testing import nag_findings, normalized_template
@@ -45,6 +54,14 @@ def _plain_function(scope: cdk.Stack, id: str, **options: Any) -> lambda_.Functi
         runtime=lambda_.Runtime.PYTHON_3_14,
         **options,
     )
+
+
+def _synthesized(alarms: LambdaAlarms) -> LambdaAlarms:
+    """``alarms`` after synthesizing its app: what it watches is decided then."""
+    app = cdk.Stage.of(alarms)
+    assert app is not None
+    app.synth()
+    return alarms
 
 
 def _logical_id(stack: cdk.Stack, construct: Construct) -> str:
@@ -92,8 +109,10 @@ def alarms_snapshot(snapshot_json: SnapshotAssertion) -> Callable[[cdk.Stack], N
 
 
 class Mixed:
-    def __init__(self) -> None:
+    def __init__(self, *, alarms_first: bool = False) -> None:
         self.stack = stack = _stack("Mixed")
+        if alarms_first:
+            self.alarms = LambdaAlarms.for_scope(stack, "Alarms", stack, emails=["ops@example.com"])
         # Synchronous: nothing invokes it asynchronously.
         self.api_handler = ServerlessFunction(stack, "ApiHandler", entry=ECHO, timeout=cdk.Duration.seconds(20))
         # Asynchronous by its own DLQ.
@@ -124,7 +143,8 @@ class Mixed:
         )
         self.rest = apigateway.RestApi(stack, "Rest", rest_api_name="orders-api")
         self.rest.root.add_method("GET")
-        self.alarms = LambdaAlarms.for_scope(stack, "Alarms", stack, emails=["ops@example.com"])
+        if not alarms_first:
+            self.alarms = LambdaAlarms.for_scope(stack, "Alarms", stack, emails=["ops@example.com"])
         self.template = Template.from_stack(stack)
 
 
@@ -421,6 +441,7 @@ def two_stacks() -> tuple[cdk.Stack, cdk.Stack, LambdaAlarms]:
     ServerlessFunction(services, "Orders", entry=ECHO, dead_letter_queue_enabled=True)
     monitoring = _stack("Monitoring", app)
     alarms = LambdaAlarms.for_scope(monitoring, "Alarms", services, dashboard_name="orders")
+    app.synth()
     return services, monitoring, alarms
 
 
@@ -577,7 +598,8 @@ def many() -> tuple[LambdaAlarms, Template]:
     # One alarm per function keeps the monitoring stack under CloudFormation's 500 resources.
     only_errors = tuple(kind for kind in ALARM_KINDS if kind != "Errors")
     alarms = LambdaAlarms.for_scope(monitoring, "Alarms", services, alarm_options=AlarmOptions(disabled=only_errors))
-    return alarms, Template.from_stack(monitoring)
+    template = Template.from_stack(monitoring)
+    return alarms, template
 
 
 def test_discovery_finds_hand_written_l1_functions(many: tuple[LambdaAlarms, Template]) -> None:
@@ -669,8 +691,10 @@ def test_explicit_targets_are_watched_without_discovery() -> None:
         stack, "Api", rest_api_name="shop", deploy_options=apigateway.StageOptions(stage_name="v1")
     )
     api.root.add_method("GET")
-    alarms = LambdaAlarms(
-        stack, "Alarms", functions=[function], dead_letter_queues=[queue], state_machines=[machine], rest_apis=[api]
+    alarms = _synthesized(
+        LambdaAlarms(
+            stack, "Alarms", functions=[function], dead_letter_queues=[queue], state_machines=[machine], rest_apis=[api]
+        )
     )
     assert [watched.label for watched in alarms.functions] == ["Fn"]
     assert ignored.node.path not in {watched.construct.node.path for watched in alarms.functions}
@@ -685,7 +709,7 @@ def test_explicit_targets_are_watched_without_discovery() -> None:
 def test_rest_apis_accepts_a_construct_holding_an_api() -> None:
     stack = _stack("Holder")
     users = CrudApi(stack, "Users", resource_name="users", schema={"type": "object"})
-    alarms = LambdaAlarms(stack, "Alarms", rest_apis=[users])
+    alarms = _synthesized(LambdaAlarms(stack, "Alarms", rest_apis=[users]))
     assert [(api.label, api.stage_name) for api in alarms.rest_apis] == [("Users/Api/prod", "prod")]
     assert alarms.functions == []
 
@@ -693,7 +717,7 @@ def test_rest_apis_accepts_a_construct_holding_an_api() -> None:
 def test_a_resource_both_given_and_discovered_is_watched_once() -> None:
     stack = _stack("Both")
     function = ServerlessFunction(stack, "Fn", entry=ECHO)
-    alarms = LambdaAlarms.for_scope(stack, "Alarms", stack, functions=[function, function])
+    alarms = _synthesized(LambdaAlarms.for_scope(stack, "Alarms", stack, functions=[function, function]))
     assert [watched.label for watched in alarms.functions] == ["Fn"]
 
 
@@ -701,7 +725,7 @@ def test_exclude_skips_a_subtree() -> None:
     stack = _stack("Excluding")
     ServerlessFunction(stack, "Kept", entry=ECHO)
     skipped = ServerlessFunction(stack, "Skipped", entry=ECHO, dead_letter_queue_enabled=True)
-    alarms = LambdaAlarms.for_scope(stack, "Alarms", stack, exclude=[skipped])
+    alarms = _synthesized(LambdaAlarms.for_scope(stack, "Alarms", stack, exclude=[skipped]))
     assert [watched.label for watched in alarms.functions] == ["Kept"]
     assert alarms.dead_letter_queues == []
 
@@ -719,7 +743,7 @@ def test_a_function_whose_timeout_is_a_token_gets_a_warning_and_no_duration_alar
         runtime="python3.14",
         timeout=timeout.value_as_number,
     )
-    alarms = LambdaAlarms.for_scope(stack, "Alarms", stack)
+    alarms = _synthesized(LambdaAlarms.for_scope(stack, "Alarms", stack))
     assert [watched.timeout_seconds for watched in alarms.functions] == [None]
     assert "Tokens-Fn-Duration" not in alarms.alarms
     assert "Tokens-Fn-ErrorRate" in alarms.alarms
@@ -733,7 +757,7 @@ def test_a_stage_of_an_api_without_a_known_name_is_skipped_with_a_warning() -> N
     deployment = apigateway.CfnDeployment(stack, "Deployment", rest_api_id=api.ref)
     apigateway.CfnStage(stack, "Stage", rest_api_id=api.ref, deployment_id=deployment.ref, stage_name="v1")
     sqs.Queue(stack, "Work", dead_letter_queue=sqs.DeadLetterQueue(queue=sqs.Queue(stack, "Dlq"), max_receive_count=3))
-    alarms = LambdaAlarms.for_scope(stack, "Alarms", stack)
+    alarms = _synthesized(LambdaAlarms.for_scope(stack, "Alarms", stack))
     assert alarms.rest_apis == []
     warnings = Annotations.from_stack(stack).find_warning("/Unnamed/Alarms", Match.string_like_regexp("Stage"))
     assert len(warnings) == 1
@@ -743,9 +767,135 @@ def test_alarm_names_longer_than_cloudwatch_allows_are_shortened_with_a_hash() -
     stack = _stack("Long")
     scope = Construct(stack, "A" * 150)
     ServerlessFunction(scope, "B" * 150, entry=ECHO)
-    alarms = LambdaAlarms.for_scope(stack, "Alarms", stack)
+    alarms = _synthesized(LambdaAlarms.for_scope(stack, "Alarms", stack))
     names = list(alarms.alarms)
     assert all(len(name) <= 255 for name in names)
     assert len(set(names)) == len(names)
     assert all(name.startswith("Long-AAAA") for name in names)
     assert any(name.endswith("-ErrorRate") for name in names)
+
+
+# --- Order: defined first, the alarms watch what is defined after them -------------------------
+
+
+def _resources_of_the_alarms(stack: cdk.Stack) -> dict[str, Any]:
+    resources: dict[str, Any] = Template.from_stack(stack).to_json()["Resources"]
+    return {key: value for key, value in resources.items() if key.startswith("Alarms")}
+
+
+def test_defined_first_it_defines_the_same_alarms_as_defined_last(mixed: Mixed) -> None:
+    first = Mixed(alarms_first=True)
+    assert [watched.label for watched in first.alarms.functions] == [
+        watched.label for watched in mixed.alarms.functions
+    ]
+    assert len(first.alarms.dead_letter_queues) == 4
+    assert [api.label for api in first.alarms.rest_apis] == ["Rest/prod"]
+    assert [watched.label for watched in first.alarms.state_machines] == ["Machine"]
+    # Same alarms, same logical ids, same dashboard body: the result does not depend on the order.
+    assert _resources_of_the_alarms(first.stack) == _resources_of_the_alarms(mixed.stack)
+
+
+def test_a_monitoring_stack_defined_before_the_services_stack_watches_it() -> None:
+    app = cdk.App()
+    monitoring = _stack("Monitoring", app)
+    alarms = LambdaAlarms.for_scope(monitoring, "Alarms", app)  # the services stack does not exist yet
+    services = _stack("Services", app)
+    ServerlessFunction(services, "Orders", entry=ECHO, dead_letter_queue_enabled=True)
+    template = Template.from_stack(monitoring)
+    assert [watched.label for watched in alarms.functions] == ["Services/Orders"]
+    assert [watched.label for watched in alarms.dead_letter_queues] == ["Services/Orders/DeadLetterQueue"]
+    alarm = _alarms(template)["Monitoring-Services-Orders-Errors"]
+    assert "Fn::ImportValue" in alarm["Dimensions"][0]["Value"]
+
+
+def test_resources_defined_after_synthesis_are_refused() -> None:
+    stack = _stack("Late")
+    alarms = LambdaAlarms(stack, "Alarms", functions=[_plain_function(stack, "Fn")])
+    cdk.App.of(stack).synth()  # type: ignore[union-attr]
+    with pytest.raises(ValidationError, match="Late/Other was added after synthesis defined the alarms"):
+        alarms.add_function(_plain_function(stack, "Other"))
+
+
+def test_tags_of_the_app_reach_the_alarms_defined_at_synthesis() -> None:
+    app = cdk.App()
+    stack = _stack("Tagged", app)
+    cdk.Tags.of(app).add("team", "orders")
+    LambdaAlarms.for_scope(stack, "Alarms", stack)
+    _plain_function(stack, "Fn")
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::SNS::Topic", {"Tags": [{"Key": "team", "Value": "orders"}]}
+    )
+    # CloudWatch alarms take tags in CloudFormation since 2023; aws-cdk-lib tags them too.
+    for alarm in Template.from_stack(stack).find_resources("AWS::CloudWatch::Alarm").values():
+        assert {"Key": "team", "Value": "orders"} in alarm["Properties"].get("Tags", [])
+
+
+# --- add_* methods ---------------------------------------------------------------------------
+
+
+def test_add_methods_watch_each_kind_with_their_own_options() -> None:
+    stack = _stack("Grown")
+    alarms = LambdaAlarms(stack, "Alarms", alarm_options=AlarmOptions(errors=5))
+    function = _plain_function(stack, "Fn")
+    fire_and_forget = _plain_function(stack, "FireAndForget")
+    queue = sqs.Queue(stack, "Parked")
+    machine = stepfunctions.StateMachine(
+        stack, "Flow", definition_body=stepfunctions.DefinitionBody.from_chainable(stepfunctions.Pass(stack, "Step"))
+    )
+    api = apigateway.RestApi(stack, "Api", rest_api_name="shop")
+    api.root.add_method("GET")
+    alarms.add_function(function, alarm_options=AlarmOptions(errors=2))
+    alarms.add_function(fire_and_forget, asynchronous=True)
+    alarms.add_dead_letter_queue(queue, alarm_options=AlarmOptions(dead_letter_queue_messages=10))
+    alarms.add_state_machine(machine, alarm_options=AlarmOptions(disabled=("ExecutionThrottled",)))
+    alarms.add_rest_api(api, alarm_options=AlarmOptions(latency_p99=cdk.Duration.seconds(1)))
+    found = _alarms(Template.from_stack(stack))
+    assert found["Grown-Fn-Errors"]["Threshold"] == 2
+    assert found["Grown-FireAndForget-Errors"]["Threshold"] == 5
+    assert "Grown-FireAndForget-AsyncEventAge" in found
+    assert "Grown-Fn-AsyncEventAge" not in found
+    assert found["Grown-Parked-MessagesVisible"]["Threshold"] == 10
+    assert "Grown-Flow-ExecutionThrottled" not in found
+    assert "Grown-Flow-ExecutionsFailed" in found
+    assert found["Grown-Api-prod-LatencyP99"]["Threshold"] == 1000
+
+
+def test_a_resource_added_and_discovered_is_watched_once() -> None:
+    stack = _stack("Twice")
+    alarms = LambdaAlarms.for_scope(stack, "Alarms", stack)
+    function = ServerlessFunction(stack, "Fn", entry=ECHO)
+    queue = sqs.Queue(stack, "Dlq")
+    sqs.Queue(stack, "Work", dead_letter_queue=sqs.DeadLetterQueue(queue=queue, max_receive_count=3))
+    alarms.add_function(function)
+    alarms.add_dead_letter_queue(queue)
+    Template.from_stack(stack)
+    assert [watched.label for watched in alarms.functions] == ["Fn"]
+    assert [(watched.label, watched.dead_letter_of) for watched in alarms.dead_letter_queues] == [("Dlq", ("Work",))]
+
+
+def test_an_own_topic_key_encrypts_the_new_topic() -> None:
+    stack = _stack("OwnKey")
+    key = kms.Key(stack, "Key", enable_key_rotation=True)
+    alarms = LambdaAlarms(stack, "Alarms", functions=[_plain_function(stack, "Fn")], topic_key=key)
+    template = Template.from_stack(stack)
+    assert alarms.topic_key is key
+    template.resource_count_is("AWS::KMS::Key", 1)
+    template.has_resource_properties(
+        "AWS::SNS::Topic", {"KmsMasterKeyId": {"Fn::GetAtt": [_logical_id(stack, key), "Arn"]}}
+    )
+    template.has_resource_properties(
+        "AWS::KMS::Key",
+        {"KeyPolicy": {"Statement": Match.array_with([Match.object_like({"Sid": "AllowCloudWatchAlarmsToPublish"})])}},
+    )
+
+
+def test_an_imported_topic_key_gets_a_warning_about_its_policy() -> None:
+    stack = _stack("ImportedKey")
+    key = kms.Key.from_key_arn(
+        stack, "Key", "arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    )
+    LambdaAlarms(stack, "Alarms", functions=[_plain_function(stack, "Fn")], topic_key=key)
+    warnings = Annotations.from_stack(stack).find_warning(
+        "/ImportedKey/Alarms", Match.string_like_regexp("cloudwatch.amazonaws.com")
+    )
+    assert len(warnings) == 1

@@ -330,7 +330,7 @@ def test_unresolved_tokens_are_not_validated() -> None:
 
 def test_reserved_names_match_aws_cdk_lib() -> None:
     # Every name aws-cdk-lib rejects (with a jsii error) must be the library's ValidationError first.
-    from serverless_patterns.function.construct import _RESERVED_ENV
+    from serverless_patterns.function.environment import _RESERVED_ENV
 
     function = lambda_.Function(
         new_stack(),
@@ -345,7 +345,7 @@ def test_reserved_names_match_aws_cdk_lib() -> None:
 
 
 def test_environment_size_counts_names_and_values_as_json() -> None:
-    from serverless_patterns.function.construct import environment_bytes
+    from serverless_patterns.function.environment import environment_bytes
 
     assert environment_bytes({"A": "b", "C": "d"}) == len('{"A":"b","C":"d"}')
     assert environment_bytes({"A": "\u00e9"}) == len('{"A":"\u00e9"}'.encode())

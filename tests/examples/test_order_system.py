@@ -122,3 +122,14 @@ def test_no_identity_policy_grants_a_wildcard_action(template: Template) -> None
     assert len(statements) > 20
     wildcards = [action for statement in statements for action in _actions(statement) if "*" in action]
     assert wildcards == []
+
+
+def test_logical_ids_are_kept(template: Template, snapshot_json) -> None:  # type: ignore[no-untyped-def]
+    """Every logical id of the example, by type: a changed id replaces the resource in a deployed stack.
+
+    A change here must come with a CHANGELOG entry and its ``override_logical_id`` migration (the
+    functions' ids moved once, when ServerlessFunction became a lambda.Function; stateful resources
+    never did).
+    """
+    resources = template.to_json()["Resources"]
+    assert {logical_id: resource["Type"] for logical_id, resource in sorted(resources.items())} == snapshot_json

@@ -14,6 +14,10 @@ TIMEOUT = Duration.seconds(10)
 LOG_RETENTION = logs.RetentionDays.ONE_MONTH
 DLQ_RETENTION = Duration.days(14)
 MAX_RECEIVE_COUNT = 3
+# EventBridge delivery to a target (EventFanout routes, SagaWorkflow's trigger): retries and how
+# long EventBridge keeps retrying before the event goes to the rule's dead-letter queue.
+EVENT_RETRY_ATTEMPTS = 2
+EVENT_MAX_AGE = Duration.hours(2)
 
 # What every stateful resource (tables, queues, log groups, keys, the archive) does when it leaves
 # the stack: CloudFormation's RetainExceptOnCreate keeps it on a stack update or deletion but

@@ -8,6 +8,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from serverless_patterns._internal.compliance import acknowledge
+from serverless_patterns._internal.types import typed_options
 from serverless_patterns._internal.validation import Rules
 
 _MANAGED_POLICY = "service-role/AmazonAPIGatewayPushToCloudWatchLogs"
@@ -59,6 +60,7 @@ class ApiGatewayCloudWatchRole(Construct):
     True
     """
 
+    @typed_options
     def __init__(self, scope: Construct, id: str, *, termination_protection: bool = True) -> None:
         super().__init__(scope, id)
         stack = Stack.of(self)

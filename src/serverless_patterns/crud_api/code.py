@@ -31,7 +31,7 @@ from constructs import Construct, IConstruct
 
 from serverless_patterns._internal import defaults
 from serverless_patterns._internal.assets import runtime_package, staged_package
-from serverless_patterns.function.construct import ENVIRONMENT_LIMIT_BYTES
+from serverless_patterns.function.environment import ENVIRONMENT_LIMIT_BYTES
 from serverless_patterns.runtime.crud_api import contract
 
 if typing.TYPE_CHECKING:

@@ -2,42 +2,35 @@
 
 from __future__ import annotations
 
-import atexit
-import json
-import shutil
-import tempfile
 from collections.abc import Mapping, Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from aws_cdk import Annotations, Aws, Duration, Names, RemovalPolicy, Stack
+import jsii
+from aws_cdk import Aws, Duration, Names, RemovalPolicy, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_events as events
-from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_sqs as sqs
-from constructs import Construct
+from constructs import Construct, IValidation
 
-from serverless_patterns._internal import defaults, json_schema
+from serverless_patterns._internal import defaults
+from serverless_patterns._internal.errors import ValidationError
 from serverless_patterns._internal.queues import dead_letter_queue as define_dead_letter_queue
+from serverless_patterns._internal.types import typed_options
 from serverless_patterns._internal.validation import Rules, is_unresolved
-from serverless_patterns.event_fanout.routes import FanoutRoute, FanoutTarget
-from serverless_patterns.function import ServerlessFunction
-
-if TYPE_CHECKING:
-    from aws_cdk import aws_kms as kms
+from serverless_patterns.event_fanout.publisher import define_publisher_layer, validate_schemas
+from serverless_patterns.event_fanout.routes import Destination, FanoutRoute, FanoutTarget
+from serverless_patterns.event_fanout.targets import rule_target
+from serverless_patterns.runtime.event_publisher import contract as publisher_contract
 
 #: EventBridge accepts at most five targets per rule: longer routes are split over several rules.
 MAX_TARGETS_PER_RULE = 5
-DEFAULT_RETRY_ATTEMPTS = 2
-DEFAULT_MAX_EVENT_AGE = Duration.hours(2)
 DEFAULT_ARCHIVE_RETENTION = Duration.days(7)
 
 _ROUTE_NAME = r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}"
 _PATTERN_FIELDS = ("account", "detail", "detail_type", "id", "region", "resources", "source", "time", "version")
-_PUBLISHER_SOURCE = Path(__file__).resolve().parent.parent / "runtime" / "event_publisher"
 
 
 class EventFanout(Construct):
@@ -50,9 +43,11 @@ class EventFanout(Construct):
     resource policy lets only the route's rules send to it. Every target gets the route's retry
     policy (2 retries, events at most 2 hours old) unless a :class:`FanoutTarget` overrides it.
 
-    A ``ServerlessFunction`` with an alias (SnapStart, provisioned concurrency) is invoked through
-    its alias. EventBridge invokes Lambda functions asynchronously: once Lambda has accepted the event,
-    a failure inside the function is no delivery failure and never reaches the rule's DLQ. So,
+    Targets are any ``lambda.IFunction`` (a plain ``lambda.Function`` too), ``sqs.IQueue``,
+    ``sns.ITopic`` or ``sfn.IStateMachine``, imported ones included. A ``ServerlessFunction``
+    with an alias (SnapStart, provisioned concurrency) is invoked through its alias.
+    EventBridge invokes Lambda functions asynchronously: once Lambda has accepted the event, a
+    failure inside the function is no delivery failure and never reaches the rule's DLQ. So,
     for every Lambda target defined in the same stack whose asynchronous failures go nowhere
     yet (no function DLQ, no asynchronous invocation config), the construct sets the route's
     DLQ as the function's on-failure destination: an event is then either handled, or in the
@@ -67,12 +62,14 @@ class EventFanout(Construct):
     id
         The construct id.
     routes
-        The routes, at least one, with unique names.
+        The routes, with unique names; :meth:`add_route` adds more. The fanout needs at least
+        one route by synth time. Default: - none yet.
     event_bus_name
         Name of the new bus. Default: - a name CloudFormation generates (with ``encryption_key``: a
         name derived from the construct path, because the key policy must name the bus).
     event_bus
-        An existing bus to add the routes to instead of a new one. Default: - a new bus.
+        An existing bus (any ``events.IEventBus``, imported ones included) to add the routes to
+        instead of a new one; not with ``event_bus_name`` or ``encryption_key``. Default: - a new bus.
     encryption_key
         A customer managed KMS key for the new bus and its archive (its key policy must let
         EventBridge use it). Default: - an AWS owned key.
@@ -130,16 +127,19 @@ class EventFanout(Construct):
     ...     ],
     ...     archive=True,
     ... )
+    >>> audit = sqs.Queue(stack, "Audit", enforce_ssl=True)
+    >>> rules = fanout.add_route("Audit", event_pattern=events.EventPattern(source=["order.service"]), targets=[audit])
     >>> sorted(fanout.dead_letter_queues)
-    ['HighValue']
+    ['Audit', 'HighValue']
     """
 
+    @typed_options
     def __init__(
         self,
         scope: Construct,
         id: str,
         *,
-        routes: Sequence[FanoutRoute],
+        routes: Sequence[FanoutRoute] = (),
         event_bus_name: str | None = None,
         event_bus: events.IEventBus | None = None,
         encryption_key: kms.IKey | None = None,
@@ -152,16 +152,23 @@ class EventFanout(Construct):
     ) -> None:
         super().__init__(scope, id)
         routes = list(routes)
-        self._validate(
-            routes=routes,
-            event_bus=event_bus,
-            event_bus_name=event_bus_name,
-            encryption_key=encryption_key,
-            archive=archive,
-            archive_retention=archive_retention,
-            schemas=schemas,
-            dead_letter_queue_retention=dead_letter_queue_retention,
-        )
+        rules = Rules()
+        rules.duration_in_range("dead_letter_queue_retention", dead_letter_queue_retention, 60, 1209600)
+        rules.exclusive(event_bus=event_bus, event_bus_name=event_bus_name)
+        rules.exclusive(event_bus=event_bus, encryption_key=encryption_key)
+        if archive_retention is not None:
+            rules.check(archive, "archive_retention needs archive=True")
+            if not is_unresolved(archive_retention):
+                days = archive_retention.to_seconds() / 86400
+                rules.check(
+                    days >= 1 and days.is_integer(),
+                    f"archive_retention must be a whole number of days, at least 1, got {days:g} days",
+                )
+        validate_schemas(rules, schemas)
+        rules.unique("route names", [route.name for route in routes])
+        for route in routes:
+            _check_route(rules, route)
+        rules.raise_if_broken(self)
 
         self.schemas: dict[str, dict[str, Any]] = {name: dict(schema) for name, schema in (schemas or {}).items()}
         if encryption_key is not None and event_bus_name is None:
@@ -203,78 +210,88 @@ class EventFanout(Construct):
         self.rules: dict[str, list[events.Rule]] = {}
         self.dead_letter_queues: dict[str, sqs.Queue] = {}
         self._configure_function_failures = configure_function_failures
+        self._dead_letter_queue_retention = dead_letter_queue_retention
+        self._removal_policy = removal_policy
         for route in routes:
-            self._add_route(route, dead_letter_queue_retention, removal_policy)
+            self._define_route(route)
         self._publisher_layer: lambda_.LayerVersion | None = None
+        self.node.add_validation(_HasRoutes(self))
 
-    def _validate(
+    @typed_options
+    def add_route(
         self,
+        name: str,
         *,
-        routes: list[FanoutRoute],
-        event_bus: events.IEventBus | None,
-        event_bus_name: str | None,
-        encryption_key: kms.IKey | None,
-        archive: bool,
-        archive_retention: Duration | None,
-        schemas: Mapping[str, Mapping[str, Any]] | None,
-        dead_letter_queue_retention: Duration,
-    ) -> None:
-        rules = Rules()
-        rules.duration_in_range("dead_letter_queue_retention", dead_letter_queue_retention, 60, 1209600)
-        rules.check(bool(routes), "routes must hold at least one route, got none")
-        rules.unique("route names", [route.name for route in routes])
-        rules.exclusive(event_bus=event_bus, event_bus_name=event_bus_name)
-        rules.exclusive(event_bus=event_bus, encryption_key=encryption_key)
-        if archive_retention is not None:
-            rules.check(archive, "archive_retention needs archive=True")
-            if not is_unresolved(archive_retention):
-                days = archive_retention.to_seconds() / 86400
-                rules.check(
-                    days >= 1 and days.is_integer(),
-                    f"archive_retention must be a whole number of days, at least 1, got {days:g} days",
-                )
-        for detail_type, schema in (schemas or {}).items():
-            rules.check(
-                isinstance(schema, Mapping),
-                f"schema of detail-type {detail_type!r} must be a JSON Schema object, got {type(schema).__name__}",
-            )
-            if isinstance(schema, Mapping):
-                for problem in json_schema.schema_problems(schema):
-                    rules.check(False, f"schema of detail-type {detail_type!r} {problem}")
-        for route in routes:
-            label = f"route {route.name!r}"
-            rules.matches("route name", route.name, _ROUTE_NAME, "letters, digits, '-' and '_', at most 64")
-            rules.check(bool(route.targets), f"{label} must have at least one target, got none")
-            rules.check(
-                any(getattr(route.event_pattern, field) is not None for field in _PATTERN_FIELDS),
-                f"{label} event_pattern must have at least one field (source, detail_type, detail, ...), got none",
-            )
-            rules.in_range(f"{label} retry_attempts", route.retry_attempts, 0, 185)
-            rules.duration_in_range(f"{label} max_event_age", route.max_event_age, 60, 86400)
-            for index, target in enumerate(route.targets):
-                options = target if isinstance(target, FanoutTarget) else FanoutTarget(destination=target)
-                where = f"{label} target {index}"
-                kind = _kind(options.destination)
-                rules.check(
-                    kind is not None,
-                    f"{where} must be a function, queue, topic or state machine, "
-                    f"got {type(options.destination).__name__}",
-                )
-                rules.in_range(f"{where} retry_attempts", options.retry_attempts, 0, 185)
-                rules.duration_in_range(f"{where} max_event_age", options.max_event_age, 60, 86400)
-                if kind == "queue" and options.message_group_id is None:
-                    queue: sqs.IQueue = options.destination  # type: ignore[assignment]
-                    rules.check(not queue.fifo, f"{where} is a FIFO queue: give it a message_group_id")
-        rules.raise_if_broken(self)
+        event_pattern: events.EventPattern,
+        targets: Sequence[Destination | FanoutTarget],
+        retry_attempts: int = defaults.EVENT_RETRY_ATTEMPTS,
+        max_event_age: Duration | None = None,
+        description: str | None = None,
+    ) -> list[events.Rule]:
+        """Add a route: a rule (one per five targets) with ``event_pattern``, delivering to ``targets``.
 
-    def _add_route(self, route: FanoutRoute, dlq_retention: Duration, removal_policy: RemovalPolicy) -> None:
+        The options and their rules are those of :class:`FanoutRoute`; the route gets its own
+        dead-letter queue, and its name must differ from every other route's. A route added
+        here is the same as one given in ``routes``: same construct ids, same template.
+
+        Parameters
+        ----------
+        name
+            The route's name, unique in this fanout: letters, digits, ``-`` and ``_``, at most 64.
+        event_pattern
+            An ``events.EventPattern`` with at least one field.
+        targets
+            One or more destinations (any ``lambda.IFunction``, ``sqs.IQueue``, ``sns.ITopic``,
+            ``sfn.IStateMachine``), each bare or in a :class:`FanoutTarget`.
+        retry_attempts
+            Delivery retries by EventBridge for every target, 0 to 185. Default: 2.
+        max_event_age
+            How long EventBridge keeps retrying, 60 seconds to 24 hours. Default: 2 hours.
+        description
+            The rule's description. Default: - names the route and its fanout.
+
+        Returns
+        -------
+        list[events.Rule]
+            The route's rules, also in :attr:`rules` under ``name``.
+
+        Examples
+        --------
+        >>> from aws_cdk import App, Stack, aws_events as events, aws_lambda as lambda_
+        >>> stack = Stack(App(), "Docs")
+        >>> fanout = EventFanout(stack, "Orders")
+        >>> email = lambda_.Function(
+        ...     stack, "Email", runtime=lambda_.Runtime.PYTHON_3_14, handler="index.handler",
+        ...     code=lambda_.Code.from_inline("def handler(event, context): pass"),
+        ... )
+        >>> rules = fanout.add_route(
+        ...     "OrderPlaced", event_pattern=events.EventPattern(detail_type=["Order Placed"]), targets=[email]
+        ... )
+        >>> rules[0].node.path
+        'Docs/Orders/OrderPlaced/Rule'
+        """
+        route = FanoutRoute(
+            name=name,
+            event_pattern=event_pattern,
+            targets=list(targets),
+            retry_attempts=retry_attempts,
+            max_event_age=max_event_age,
+            description=description,
+        )
+        rules = Rules()
+        rules.unique("route names", [*self.rules, name])
+        _check_route(rules, route)
+        rules.raise_if_broken(self)
+        return self._define_route(route)
+
+    def _define_route(self, route: FanoutRoute) -> list[events.Rule]:
         scope = Construct(self, route.name)
         dead_letter_queue = define_dead_letter_queue(
             scope,
             "DeadLetterQueue",
             holds="the events the route's targets could not take",
-            retention=dlq_retention,
-            removal_policy=removal_policy,
+            retention=self._dead_letter_queue_retention,
+            removal_policy=self._removal_policy,
         )
         self.dead_letter_queues[route.name] = dead_letter_queue
 
@@ -290,64 +307,25 @@ class EventFanout(Construct):
                 description=route.description or f"Route {route.name} of {self.node.path}",
             )
             for target in chunk:
-                rule.add_target(self._rule_target(route, target, dead_letter_queue))
+                rule.add_target(
+                    rule_target(
+                        self,
+                        route,
+                        target,
+                        dead_letter_queue,
+                        configure_function_failures=self._configure_function_failures,
+                    )
+                )
             self.rules[route.name].append(rule)
+        return self.rules[route.name]
 
-    def _rule_target(
-        self, route: FanoutRoute, target: FanoutTarget, dead_letter_queue: sqs.Queue
-    ) -> events.IRuleTarget:
-        retry_attempts = target.retry_attempts if target.retry_attempts is not None else route.retry_attempts
-        max_event_age = target.max_event_age or route.max_event_age or DEFAULT_MAX_EVENT_AGE
-        common: dict[str, Any] = {
-            "dead_letter_queue": dead_letter_queue,
-            "retry_attempts": retry_attempts,
-            "max_event_age": max_event_age,
-        }
-        destination = target.destination
-        kind = _kind(destination)
-        if kind == "serverless_function":
-            assert isinstance(destination, ServerlessFunction)
-            # Its alias (SnapStart, provisioned concurrency) is what should receive events.
-            invoked: lambda_.IFunction = destination.alias or destination
-            self._send_function_failures(invoked, dead_letter_queue)
-            return targets.LambdaFunction(invoked, **common)
-        if kind == "function":
-            function: lambda_.IFunction = destination  # type: ignore[assignment]
-            self._send_function_failures(function, dead_letter_queue)
-            return targets.LambdaFunction(function, **common)
-        if kind == "queue":
-            return targets.SqsQueue(destination, message_group_id=target.message_group_id, **common)  # type: ignore[arg-type]
-        if kind == "topic":
-            return targets.SnsTopic(destination, **common)  # type: ignore[arg-type]
-        return targets.SfnStateMachine(destination, **common)  # type: ignore[arg-type]
+    def _route_dead_letter_queue(self, route_name: str) -> sqs.Queue:
+        if route_name not in self.dead_letter_queues:
+            known = ", ".join(map(repr, self.dead_letter_queues)) or "none yet"
+            raise ValidationError(self.node.path, [f"route_name must name a route ({known}), got {route_name!r}"])
+        return self.dead_letter_queues[route_name]
 
-    def _send_function_failures(self, function: lambda_.IFunction, dead_letter_queue: sqs.Queue) -> None:
-        """Make the route's DLQ the function's asynchronous on-failure destination when nothing catches them."""
-        if not self._configure_function_failures:
-            return
-        configurable: lambda_.Function | lambda_.Alias | None = None
-        if isinstance(function, (lambda_.Function, lambda_.Alias)) and Stack.of(function) is Stack.of(self):
-            configurable = function
-        if configurable is None:
-            Annotations.of(self).add_warning_v2(
-                "serverless-patterns:event-fanout-function-failures",
-                f"{function.node.path}: EventFanout can configure only a Function or Alias defined in its own "
-                "stack, so failures inside this function are not sent to a DLQ: give it an on-failure "
-                "destination or a DLQ",
-            )
-            return
-        underlying = configurable.version.lambda_ if isinstance(configurable, lambda_.Alias) else configurable
-        if isinstance(underlying, lambda_.Function) and underlying.dead_letter_queue is not None:
-            return  # the function's own DLQ already keeps its failed asynchronous events
-        if configurable.node.try_find_child("EventInvokeConfig") is not None:
-            return  # configured by the user or by an earlier route: leave that choice alone
-        configurable.configure_async_invoke(on_failure=destinations.SqsDestination(dead_letter_queue))
-        # Lambda checks at deploy time that the role may send to the destination.
-        config = configurable.node.try_find_child("EventInvokeConfig")
-        policy = configurable.role.node.try_find_child("DefaultPolicy") if configurable.role else None
-        if config is not None and policy is not None:
-            config.node.add_dependency(policy)
-
+    @typed_options
     def dead_letter_queue(self, route_name: str) -> sqs.Queue:
         """The DLQ of the route named ``route_name``.
 
@@ -361,8 +339,9 @@ class EventFanout(Construct):
         >>> fanout.dead_letter_queue("HighValue").node.path
         'Docs/Orders/HighValue/DeadLetterQueue'
         """
-        return self.dead_letter_queues[route_name]
+        return self._route_dead_letter_queue(route_name)
 
+    @typed_options
     def grant_put_events(self, grantee: iam.IGrantable) -> iam.Grant:
         """Grant ``grantee`` ``events:PutEvents`` on the bus.
 
@@ -380,6 +359,7 @@ class EventFanout(Construct):
         """
         return self.event_bus.grant_put_events_to(grantee)
 
+    @typed_options
     def metric_dead_letter_messages(
         self, route_name: str, *, period: Duration | None = None, statistic: str = "Maximum"
     ) -> cloudwatch.Metric:
@@ -397,10 +377,11 @@ class EventFanout(Construct):
         >>> fanout.metric_dead_letter_messages("HighValue").metric_name
         'ApproximateNumberOfMessagesVisible'
         """
-        return self.dead_letter_queues[route_name].metric_approximate_number_of_messages_visible(
+        return self._route_dead_letter_queue(route_name).metric_approximate_number_of_messages_visible(
             period=period or Duration.minutes(1), statistic=statistic
         )
 
+    @typed_options
     def metric_oldest_dead_letter_age(self, route_name: str, *, period: Duration | None = None) -> cloudwatch.Metric:
         """``ApproximateAgeOfOldestMessage`` of the route's DLQ (act before the retention drops it).
 
@@ -414,7 +395,7 @@ class EventFanout(Construct):
         >>> fanout.metric_oldest_dead_letter_age("HighValue").metric_name
         'ApproximateAgeOfOldestMessage'
         """
-        return self.dead_letter_queues[route_name].metric_approximate_age_of_oldest_message(
+        return self._route_dead_letter_queue(route_name).metric_approximate_age_of_oldest_message(
             period=period or Duration.minutes(1), statistic="Maximum"
         )
 
@@ -443,15 +424,10 @@ class EventFanout(Construct):
         'Docs/Orders/PublisherLayer'
         """
         if self._publisher_layer is None:
-            self._publisher_layer = lambda_.LayerVersion(
-                self,
-                "PublisherLayer",
-                code=lambda_.Code.from_asset(_stage_publisher(self.schemas)),
-                compatible_architectures=[lambda_.Architecture.ARM_64, lambda_.Architecture.X86_64],
-                description=f"event_publisher module and detail schemas of {self.node.path}",
-            )
+            self._publisher_layer = define_publisher_layer(self, self.schemas)
         return self._publisher_layer
 
+    @typed_options
     def attach_publisher(self, function: lambda_.Function) -> None:
         """Let ``function`` publish to the bus: the publisher layer, ``EVENT_BUS_NAME`` and ``events:PutEvents``.
 
@@ -472,32 +448,39 @@ class EventFanout(Construct):
         >>> fanout.attach_publisher(api)
         """
         function.add_layers(self.publisher_layer)
-        function.add_environment("EVENT_BUS_NAME", self.event_bus.event_bus_name)
+        function.add_environment(publisher_contract.EVENT_BUS_NAME_ENV, self.event_bus.event_bus_name)
         self.grant_put_events(function)
 
 
-def _kind(destination: object) -> str | None:
-    """What kind of target ``destination`` is; jsii interfaces cannot be checked with isinstance."""
-    if isinstance(destination, ServerlessFunction):
-        return "serverless_function"
-    for attribute, kind in (
-        ("function_arn", "function"),
-        ("queue_arn", "queue"),
-        ("topic_arn", "topic"),
-        ("state_machine_arn", "state_machine"),
-    ):
-        if hasattr(destination, attribute):
-            return kind
-    return None
+def _check_route(rules: Rules, route: FanoutRoute) -> None:
+    """The rules of one route, the same whether given in ``routes`` or to ``add_route``."""
+    label = f"route {route.name!r}"
+    rules.matches("route name", route.name, _ROUTE_NAME, "letters, digits, '-' and '_', at most 64")
+    rules.check(bool(route.targets), f"{label} must have at least one target, got none")
+    rules.check(
+        any(getattr(route.event_pattern, field) is not None for field in _PATTERN_FIELDS),
+        f"{label} event_pattern must have at least one field (source, detail_type, detail, ...), got none",
+    )
+    rules.in_range(f"{label} retry_attempts", route.retry_attempts, 0, 185)
+    rules.duration_in_range(f"{label} max_event_age", route.max_event_age, 60, 86400)
+    for index, target in enumerate(route.targets):
+        options = target if isinstance(target, FanoutTarget) else FanoutTarget(destination=target)
+        where = f"{label} target {index}"
+        rules.in_range(f"{where} retry_attempts", options.retry_attempts, 0, 185)
+        rules.duration_in_range(f"{where} max_event_age", options.max_event_age, 60, 86400)
+        if options.message_group_id is None and hasattr(options.destination, "queue_arn"):
+            queue: sqs.IQueue = options.destination  # type: ignore[assignment]
+            rules.check(not queue.fifo, f"{where} is a FIFO queue: give it a message_group_id")
 
 
-def _stage_publisher(schemas: Mapping[str, Any]) -> str:
-    """A folder laid out as a Python layer: ``python/event_publisher/`` plus ``schemas.json`` and their validators."""
-    folder = Path(tempfile.mkdtemp(prefix="event-publisher-"))
-    atexit.register(shutil.rmtree, folder, True)
-    package = folder / "python" / "event_publisher"
-    shutil.copytree(_PUBLISHER_SOURCE, package, ignore=shutil.ignore_patterns(*defaults.ASSET_EXCLUDES))
-    (package / "schemas.json").write_text(json.dumps(schemas, sort_keys=True, indent=1))
-    validators = {name: json_schema.validator_source(schema, draft="2020-12") for name, schema in schemas.items()}
-    (package / "validators.json").write_text(json.dumps(validators, sort_keys=True, indent=1))
-    return str(folder)
+@jsii.implements(IValidation)
+class _HasRoutes:
+    """At synth: a fanout without a single route delivers nothing (routes may be added after construction)."""
+
+    def __init__(self, fanout: EventFanout) -> None:
+        self._fanout = fanout
+
+    def validate(self) -> list[str]:
+        if self._fanout.rules:
+            return []
+        return ["routes must hold at least one route (give routes or call add_route), got none"]

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TypeAlias
 
-if TYPE_CHECKING:
-    from aws_cdk import Duration
-    from aws_cdk import aws_events as events
-    from aws_cdk import aws_lambda as lambda_
-    from aws_cdk import aws_sns as sns
-    from aws_cdk import aws_sqs as sqs
-    from aws_cdk import aws_stepfunctions as sfn
+# Imported for real, not under TYPE_CHECKING: the options are type-checked at runtime
+# (``typed_options`` resolves these annotations, field by field).
+from aws_cdk import Duration
+from aws_cdk import aws_events as events
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_stepfunctions as sfn
 
-    #: What a route can deliver to: a Lambda function (``ServerlessFunction`` included), an SQS
-    #: queue, an SNS topic or a Step Functions state machine; imported resources work too.
-    Destination = lambda_.IFunction | sqs.IQueue | sns.ITopic | sfn.IStateMachine
+from serverless_patterns._internal import defaults
+
+#: What a route can deliver to: a Lambda function (``ServerlessFunction`` included), an SQS
+#: queue, an SNS topic or a Step Functions state machine; imported resources work too.
+Destination: TypeAlias = lambda_.IFunction | sqs.IQueue | sns.ITopic | sfn.IStateMachine
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -26,7 +29,8 @@ class FanoutTarget:
     Parameters
     ----------
     destination
-        The function (``ServerlessFunction`` or any ``IFunction``), queue, topic or state machine.
+        The function (any ``lambda.IFunction``: a ``lambda.Function``, an alias, an imported function),
+        queue, topic or state machine.
     retry_attempts
         Delivery retries by EventBridge, 0 to 185. Default: - the route's.
     max_event_age
@@ -90,6 +94,6 @@ class FanoutRoute:
     name: str
     event_pattern: events.EventPattern
     targets: Sequence[Destination | FanoutTarget]
-    retry_attempts: int = 2
+    retry_attempts: int = defaults.EVENT_RETRY_ATTEMPTS
     max_event_age: Duration | None = None
     description: str | None = None

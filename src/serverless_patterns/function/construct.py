@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import typing
 import warnings
 from collections.abc import Mapping, Sequence
@@ -28,54 +27,7 @@ from serverless_patterns._internal.tidy import depends_only_on
 from serverless_patterns._internal.types import typed_options
 from serverless_patterns._internal.validation import Rules, is_unresolved
 from serverless_patterns.function import powertools
-
-# Lambda's API pattern for a variable name, "[a-zA-Z]([a-zA-Z0-9_])+": two characters at least
-# (https://docs.aws.amazon.com/lambda/latest/api/API_Environment.html).
-_ENV_NAME = r"[A-Za-z][A-Za-z0-9_]+"
-# The runtime sets these; Lambda rejects a function configuration that sets them. The list of
-# "Reserved environment variables" in
-# https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime
-_RESERVED_ENV = frozenset(
-    {
-        "_HANDLER",
-        "_X_AMZN_TRACE_ID",
-        "AWS_DEFAULT_REGION",
-        "AWS_REGION",
-        "AWS_EXECUTION_ENV",
-        "AWS_LAMBDA_FUNCTION_NAME",
-        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
-        "AWS_LAMBDA_FUNCTION_VERSION",
-        "AWS_LAMBDA_INITIALIZATION_TYPE",
-        "AWS_LAMBDA_LOG_GROUP_NAME",
-        "AWS_LAMBDA_LOG_STREAM_NAME",
-        "AWS_ACCESS_KEY",
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
-        "AWS_SESSION_TOKEN",
-        "AWS_LAMBDA_RUNTIME_API",
-        "LAMBDA_TASK_ROOT",
-        "LAMBDA_RUNTIME_DIR",
-    }
-)
-# "Environment variables: 4 KB, for all environment variables associated with the function, in
-# aggregate" (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html). Lambda
-# measures the variables as their JSON object, names and values together: its rejection quotes the
-# "String measured: {...}" (InvalidParameterValueException, as reported in
-# github-aws-runners/terraform-aws-github-runner issue 3594).
-ENVIRONMENT_LIMIT_BYTES = 4096
-_TOKEN = re.compile(r"\$\{Token\[[^\]]*\]\}")
-
-
-def environment_bytes(environment: Mapping[str, str]) -> int:
-    """The size Lambda counts against its 4 KB limit, with deploy-time tokens counted as empty.
-
-    Examples
-    --------
-    >>> environment_bytes({"A": "b"})
-    9
-    """
-    known = {name: _TOKEN.sub("", value) for name, value in environment.items()}
-    return len(json.dumps(known, separators=(",", ":"), ensure_ascii=False).encode())
+from serverless_patterns.function.environment import check_environment_name, check_environment_size
 
 
 class ServerlessFunction(lambda_.Function):
@@ -278,7 +230,7 @@ class ServerlessFunction(lambda_.Function):
         if powertools_layer:
             powertools.check(rules, Stack.of(scope), runtime, architecture, pinned=powertools_layer_version is not None)
         for name in [*environment, *secrets]:
-            _check_environment_name(rules, name)
+            check_environment_name(rules, name)
         overlap = sorted(set(environment) & set(secrets))
         rules.check(not overlap, f"environment and secrets both set {', '.join(overlap)}: give each once")
         env = {
@@ -289,7 +241,7 @@ class ServerlessFunction(lambda_.Function):
         }
         for name, secret in secrets.items():
             env[name] = secret.secret_arn
-        _check_environment_size(rules, env)
+        check_environment_size(rules, env)
         if snap_start:
             rules.check(
                 provisioned_concurrent_executions is None,
@@ -460,6 +412,7 @@ class ServerlessFunction(lambda_.Function):
                 "synchronously or by an event source with its own DLQ (dead_letter_queue_enabled for async use).",
             )
 
+    @typed_options
     def add_environment(self, key: str, value: str, *, remove_in_edge: bool | None = None) -> lambda_.Function:
         """Add a plain configuration variable to the function.
 
@@ -475,8 +428,8 @@ class ServerlessFunction(lambda_.Function):
         environment = getattr(self, "_environment", None)
         if environment is not None and environment.get(key) != value:
             rules = Rules()
-            _check_environment_name(rules, key)
-            _check_environment_size(rules, {**environment, key: value})
+            check_environment_name(rules, key)
+            check_environment_size(rules, {**environment, key: value})
             rules.raise_if_broken(self)
             environment[key] = value
         return super().add_environment(key, value, remove_in_edge=remove_in_edge)
@@ -509,18 +462,4 @@ def _without_basic_execution_policy(role: iam.IRole | None) -> None:
     producer = _WithoutBasicExecutionRole(role, resource.managed_policy_arns)
     resource.managed_policy_arns = Token.as_list(
         Lazy.uncached_any(typing.cast("IAnyProducer", producer), omit_empty_array=True)
-    )
-
-
-def _check_environment_name(rules: Rules, name: str) -> None:
-    rules.matches("environment variable name", name, _ENV_NAME, "letters, digits and underscores")
-    rules.check(name not in _RESERVED_ENV, f"environment variable {name} is reserved by Lambda")
-
-
-def _check_environment_size(rules: Rules, environment: Mapping[str, str]) -> None:
-    size = environment_bytes(environment)
-    rules.check(
-        size <= ENVIRONMENT_LIMIT_BYTES,
-        f"environment variables must take at most {ENVIRONMENT_LIMIT_BYTES} bytes (Lambda's 4 KB, names and "
-        f"values as JSON), got {size} bytes",
     )

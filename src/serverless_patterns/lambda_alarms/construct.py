@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
-import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import Any, TypeVar
 
-from aws_cdk import Annotations, ArnFormat, Duration, Stack, Token
-from aws_cdk import aws_apigateway as apigateway
+from aws_cdk import Annotations, AspectPriority, Aspects, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
@@ -20,137 +15,62 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as stepfunctions
 from constructs import Construct, IConstruct
+from typing_extensions import TypedDict, Unpack
 
-from serverless_patterns._internal import defaults
-from serverless_patterns._internal.keys import deny_grants_except_for_aws_services
+from serverless_patterns._internal.errors import ValidationError
+from serverless_patterns._internal.types import typed_options
 from serverless_patterns._internal.validation import Rules
-from serverless_patterns.lambda_alarms import discovery
-from serverless_patterns.lambda_alarms.options import DEFAULTS, AlarmOptions
+from serverless_patterns.lambda_alarms import dashboard as dashboards
+from serverless_patterns.lambda_alarms import discovery, watched
+from serverless_patterns.lambda_alarms.alarms import (
+    DEAD_LETTER_QUEUES,
+    FUNCTIONS,
+    REST_APIS,
+    STATE_MACHINES,
+    Table,
+    define_alarms,
+)
+from serverless_patterns.lambda_alarms.aspect import DefineAtSynthesis
+from serverless_patterns.lambda_alarms.options import AlarmOptions, Resolver
+from serverless_patterns.lambda_alarms.topic import allow_cloudwatch_to_use, define_key, define_topic
+from serverless_patterns.lambda_alarms.watched import (
+    Watched,
+    WatchedFunction,
+    WatchedQueue,
+    WatchedRestApi,
+    WatchedStateMachine,
+)
 
-if TYPE_CHECKING:
-    from typing_extensions import TypedDict, Unpack
-
-    class _ForScopeOptions(TypedDict, total=False):
-        functions: Sequence[lambda_.IFunction]
-        dead_letter_queues: Sequence[sqs.IQueue]
-        state_machines: Sequence[stepfunctions.IStateMachine]
-        rest_apis: Sequence[IConstruct]
-        exclude: Sequence[IConstruct]
-        asynchronous_functions: Sequence[lambda_.IFunction]
-        alarm_options: AlarmOptions | None
-        overrides: Mapping[IConstruct, AlarmOptions] | None
-        alarm_name_prefix: str | None
-        topic: sns.ITopic | None
-        emails: Sequence[str]
-        ok_actions: bool
-        dashboard: bool
-        dashboard_name: str | None
-
-
-# CloudWatch dashboard quotas (CloudWatch User Guide, "CloudWatch service quotas" and "Dashboard
-# body structure"): at most 500 widgets per dashboard (a limit users meet in practice, e.g.
-# gchq/sleeper issue 2245), at most 500 metrics per graph widget and 2,500 metrics per dashboard;
-# an alarm status widget lists at most 100 alarms. The dashboard grid is 24 units wide. Rows are
-# packed into as many dashboards as these limits need; the metric count is conservative (a
-# metric math expression and each of its inputs count as one).
-MAX_WIDGETS_PER_DASHBOARD = 500
-MAX_METRICS_PER_DASHBOARD = 2500
-MAX_ALARMS_PER_STATUS_WIDGET = 100
-GRID_WIDTH = 24
-# Our own, far below the quota of 500: a graph stays readable with at most 4 lines.
-MAX_METRICS_PER_GRAPH = 4
-# CloudWatch alarm names are at most 255 characters.
-MAX_ALARM_NAME = 255
-
-_WIDGET_HEIGHT = 6
-_DEFAULT_DATAPOINTS = DEFAULTS.datapoints_to_alarm or 1
+W = TypeVar("W", bound=Watched)
 
 
-@dataclass(frozen=True)
-class WatchedFunction:
-    """A Lambda function the construct watches.
+class _ForScopeOptions(TypedDict, total=False):
+    """The options of ``LambdaAlarms`` that ``for_scope`` passes on."""
 
-    ``timeout_seconds`` is ``None`` when the timeout is known only at deploy time;
-    ``asynchronous_because`` lists why the function counts as asynchronously invoked (empty when
-    it does not).
-    """
-
-    label: str
-    construct: IConstruct
-    function_name: str
-    timeout_seconds: float | None
-    asynchronous_because: tuple[str, ...]
-
-    @property
-    def asynchronous(self) -> bool:
-        """Whether DeadLetterErrors and AsyncEventAge alarms apply."""
-        return bool(self.asynchronous_because)
-
-
-@dataclass(frozen=True)
-class WatchedQueue:
-    """A dead-letter queue the construct watches; ``dead_letter_of`` names the paths that feed it."""
-
-    label: str
-    construct: IConstruct
-    queue_name: str
-    dead_letter_of: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class WatchedStateMachine:
-    """A Step Functions state machine the construct watches."""
-
-    label: str
-    construct: IConstruct
-    state_machine_arn: str
-
-
-@dataclass(frozen=True)
-class WatchedRestApi:
-    """A REST API stage the construct watches (``api_name`` and ``stage_name`` are metric dimensions)."""
-
-    label: str
-    construct: IConstruct
-    api_name: str
-    stage_name: str
-
-
-@dataclass(frozen=True)
-class _Spec:
-    """A metric known on the Python side, so alarms and graph lines are made without jsii round trips."""
-
-    namespace: str
-    name: str
-    dimensions: Mapping[str, str]
-    statistic: str
-    period: Duration | None
-
-    def metric(self, *, labelled: bool = False) -> cloudwatch.Metric:
-        """The metric; alarms use it unlabelled (a simpler template), graph lines labelled."""
-        return cloudwatch.Metric(
-            namespace=self.namespace,
-            metric_name=self.name,
-            dimensions_map=dict(self.dimensions),
-            statistic=self.statistic,
-            period=self.period,
-            label=f"{self.name} ({self.statistic})" if labelled else None,
-        )
-
-
-@dataclass
-class _Row:
-    widgets: list[cloudwatch.IWidget]
-    metric_count: int
-    alarms: list[cloudwatch.Alarm]
+    functions: Sequence[lambda_.IFunction]
+    dead_letter_queues: Sequence[sqs.IQueue]
+    state_machines: Sequence[stepfunctions.IStateMachine]
+    rest_apis: Sequence[IConstruct]
+    exclude: Sequence[IConstruct]
+    asynchronous_functions: Sequence[lambda_.IFunction]
+    alarm_options: AlarmOptions | None
+    overrides: Mapping[IConstruct, AlarmOptions] | None
+    alarm_name_prefix: str | None
+    topic: sns.ITopic | None
+    topic_key: kms.IKey | None
+    emails: Sequence[str]
+    ok_actions: bool
+    dashboard: bool
+    dashboard_name: str | None
 
 
 class LambdaAlarms(Construct):
     """Defines alarms, an encrypted alarm topic and dashboards for a serverless application.
 
     Watches Lambda functions, dead-letter queues, Step Functions state machines and REST API
-    stages, given one by one or found in a whole scope (:meth:`for_scope`), including those inside
-    this library's constructs. Every alarm notifies one KMS-encrypted, TLS-only SNS topic.
+    stages, given one by one (options or ``add_*`` methods) or found in a whole scope
+    (:meth:`for_scope`), including those inside this library's constructs. Every alarm notifies
+    one KMS-encrypted, TLS-only SNS topic.
 
     Alarms per watched resource (thresholds in :class:`AlarmOptions`, alarm names
     ``<prefix>-<path>-<kind>``, every missing datapoint treated as not breaching because a
@@ -167,10 +87,14 @@ class LambdaAlarms(Construct):
     The dashboard has an alarm status widget and a row per watched resource; it is split into
     several dashboards when CloudWatch's limits (500 widgets, 2,500 metrics per dashboard) need it.
 
-    Discovery reads the tree when the construct is defined: define ``LambdaAlarms`` after the
-    resources it should find. Each alarm is a CloudFormation resource and a stack holds at most
-    500: for many functions, put ``LambdaAlarms`` in a monitoring stack of its own (as the
-    reference article does).
+    **Order does not matter.** The topic is defined at once; what to watch is decided, and the
+    alarms and dashboards are defined, when the app is synthesized (by an aspect, as
+    cdk-monitoring-constructs' ``MonitoringAspect`` does), so resources defined after
+    ``LambdaAlarms`` are watched too. Read ``alarms``, ``dashboards`` and the watched lists after
+    synthesis. Rules that depend on what is watched (nothing to watch, an override key that
+    contains nothing watched) are checked then. Each alarm is a CloudFormation resource and a
+    stack holds at most 500: for many functions, put ``LambdaAlarms`` in a monitoring stack of its
+    own (as the reference article does).
 
     Parameters
     ----------
@@ -179,7 +103,7 @@ class LambdaAlarms(Construct):
     id
         The construct id.
     functions
-        Lambda functions to watch (``ServerlessFunction`` or any ``IFunction``). Default: - none.
+        Lambda functions to watch (a ``ServerlessFunction`` or any ``IFunction``). Default: - none.
     dead_letter_queues
         Queues to watch as dead-letter queues. Default: - none.
     state_machines
@@ -207,8 +131,12 @@ class LambdaAlarms(Construct):
     alarm_name_prefix
         First part of every alarm name. Default: the stack name of this construct.
     topic
-        An existing topic for the alarm actions instead of a new one. Default: - a new topic
-        encrypted with a new customer-managed KMS key (rotation on) that CloudWatch may use.
+        An existing topic for the alarm actions instead of a new one; not with ``topic_key``.
+        Default: - a new topic encrypted with ``topic_key``.
+    topic_key
+        The KMS key that encrypts the new topic; its policy must let ``cloudwatch.amazonaws.com``
+        use ``kms:Decrypt`` and ``kms:GenerateDataKey`` (added to a key of this app, a warning for
+        an imported one); not with ``topic``. Default: - a new customer-managed key (rotation on).
     emails
         E-mail addresses subscribed to the topic. Default: - none.
     ok_actions
@@ -224,25 +152,28 @@ class LambdaAlarms(Construct):
     topic
         The SNS topic the alarms notify.
     topic_key
-        The KMS key of a new topic, else ``None``.
+        The KMS key of a new topic (``topic_key`` or the one defined), else ``None``.
     alarms
-        Every alarm, by alarm name.
+        Every alarm, by alarm name (filled at synthesis).
     dashboards
-        The dashboards, in order (empty when ``dashboard=False``).
+        The dashboards, in order (filled at synthesis; empty when ``dashboard=False``).
     functions, dead_letter_queues, state_machines, rest_apis
-        What is watched, each as a ``Watched*`` record.
+        What is watched, each as a ``Watched*`` record (filled at synthesis).
 
     Examples
     --------
     >>> from aws_cdk import App, Stack
     >>> from serverless_patterns import LambdaAlarms, ServerlessFunction
-    >>> stack = Stack(App(), "Docs")
-    >>> fn = ServerlessFunction(stack, "Hello", entry="examples/order_system/handlers/ingest")
+    >>> app = App()
+    >>> stack = Stack(app, "Docs")
     >>> alarms = LambdaAlarms.for_scope(stack, "Alarms", stack, emails=["ops@example.com"])
+    >>> fn = ServerlessFunction(stack, "Hello", entry="examples/order_system/handlers/ingest")
+    >>> _ = app.synth()
     >>> sorted(alarms.alarms)[:2]
     ['Docs-Hello-Duration', 'Docs-Hello-ErrorRate']
     """
 
+    @typed_options
     def __init__(
         self,
         scope: Construct,
@@ -259,149 +190,54 @@ class LambdaAlarms(Construct):
         overrides: Mapping[IConstruct, AlarmOptions] | None = None,
         alarm_name_prefix: str | None = None,
         topic: sns.ITopic | None = None,
+        topic_key: kms.IKey | None = None,
         emails: Sequence[str] = (),
         ok_actions: bool = False,
         dashboard: bool = True,
         dashboard_name: str | None = None,
     ) -> None:
-        super().__init__(scope, id)
-        self._stack = Stack.of(self)
-        self._prefix = alarm_name_prefix if alarm_name_prefix is not None else self._stack.stack_name
-        self._base_options = DEFAULTS.merged_with(alarm_options or AlarmOptions())
-        self._user_options = alarm_options or AlarmOptions()
-        overrides = dict(overrides or {})
-
+        prefix = alarm_name_prefix if alarm_name_prefix is not None else Stack.of(scope).stack_name
+        labels = watched.Labels(Stack.of(scope))
         rules = Rules()
-        self._user_options.check(rules, "")
-        for key, value in overrides.items():
-            value.check(rules, f"overrides[{self._label(key)}].")
+        (alarm_options or AlarmOptions()).check(rules, "")
+        for key, value in (overrides or {}).items():
+            value.check(rules, f"overrides[{labels.of(key)}].")
+        rules.exclusive(topic=topic, topic_key=topic_key)
         rules.matches(
-            "alarm_name_prefix",
-            self._prefix,
-            r"[A-Za-z0-9._\-/ ]{1,100}",
-            "1 to 100 letters, digits, spaces or . _ - /",
+            "alarm_name_prefix", prefix, r"[A-Za-z0-9._\-/ ]{1,100}", "1 to 100 letters, digits, spaces or . _ - /"
         )
         rules.matches("dashboard_name", dashboard_name, r"[A-Za-z0-9_\-]{1,200}", "1 to 200 letters, digits, - or _")
         for email in emails:
             rules.matches("emails", email, r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}", "an e-mail address like ops@example.com")
         rules.unique("emails", emails)
+        rules.raise_if_broken_at(f"{scope.node.path}/{id}" if scope.node.path else id)
 
-        all_functions = [*functions, *asynchronous_functions]
-        roots: list[IConstruct] = [] if watch_scope is None else [watch_scope]
-        for explicit in [*all_functions, *dead_letter_queues, *state_machines, *rest_apis]:
-            roots.append(Stack.of(explicit))
-        found = discovery.discover(roots, exclude)
-
-        self.functions: list[WatchedFunction] = self._watched_functions(
-            found, watch_scope, all_functions, asynchronous_functions
+        super().__init__(scope, id)
+        self._stack = Stack.of(self)
+        self._prefix = prefix
+        self._alarm_options = alarm_options or AlarmOptions()
+        self._overrides: list[tuple[IConstruct, AlarmOptions]] = list((overrides or {}).items())
+        self._wanted = watched.Wanted(
+            functions=list(functions),
+            asynchronous_functions=list(asynchronous_functions),
+            dead_letter_queues=list(dead_letter_queues),
+            state_machines=list(state_machines),
+            rest_apis=list(rest_apis),
+            watch_scope=watch_scope,
+            exclude=list(exclude),
         )
-        self.dead_letter_queues: list[WatchedQueue] = self._watched_queues(found, watch_scope, dead_letter_queues)
-        self.state_machines: list[WatchedStateMachine] = self._watched_state_machines(
-            found, watch_scope, state_machines
-        )
-        self.rest_apis: list[WatchedRestApi] = self._watched_rest_apis(found, watch_scope, rest_apis)
+        self._dashboard = dashboard
+        self._dashboard_name = dashboard_name
+        self._defined = False
 
-        watched: list[IConstruct] = [
-            *(item.construct for item in self.functions),
-            *(item.construct for item in self.dead_letter_queues),
-            *(item.construct for item in self.state_machines),
-            *(item.construct for item in self.rest_apis),
-        ]
-        rules.check(
-            bool(watched),
-            "nothing to watch: give functions, dead_letter_queues, state_machines, rest_apis, or a watch_scope "
-            "that holds at least one of them",
-        )
-        self._overrides = sorted(overrides.items(), key=lambda item: len(item[0].node.path))
-        for key, _ in self._overrides:
-            rules.check(
-                any(_contains(key, construct) for construct in watched),
-                f"overrides key {key.node.path} contains no watched resource",
-            )
-        self._options: dict[str, AlarmOptions] = {}
-        for construct in watched:
-            options = self._options_for(construct)
-            self._options[construct.node.path] = options
-            rules.check(
-                (options.datapoints_to_alarm or 0) <= (options.evaluation_periods or 0),
-                f"datapoints_to_alarm must be at most evaluation_periods ({options.evaluation_periods}) "
-                f"for {self._label(construct)}, got {options.datapoints_to_alarm}",
-            )
-            period_seconds = options.period.to_seconds() if options.period is not None else 0
-            rules.check(
-                period_seconds * (options.evaluation_periods or 0) <= 86400,
-                f"period times evaluation_periods must be at most one day for {self._label(construct)}, "
-                f"got {period_seconds * (options.evaluation_periods or 0)} seconds",
-            )
-        for function in self.functions:
-            if function.timeout_seconds is None and self._duration_asked_explicitly(function.construct):
-                rules.check(
-                    False,
-                    f"duration_percent_of_timeout needs a known function timeout, but the timeout of "
-                    f"{function.label} is known only at deploy time: disable the Duration alarm for it",
-                )
-            elif function.timeout_seconds is None:
-                Annotations.of(self).add_warning_v2(
-                    "serverless-patterns:lambda-alarms-unknown-timeout",
-                    f"{function.label} has no timeout known at synth: no Duration alarm",
-                )
-        rules.raise_if_broken(self)
-
-        self.topic_key: kms.Key | None = None
+        self.topic_key: kms.IKey | None = None
         if topic is None:
-            self.topic_key = kms.Key(
-                self,
-                "TopicKey",
-                description=f"Encrypts the alarm topic of {self.node.path}",
-                enable_key_rotation=True,
-                removal_policy=defaults.REMOVAL_POLICY,
-            )
-            deny_grants_except_for_aws_services(self.topic_key)
-            # CloudWatch publishes alarm notifications to an encrypted topic only when the key
-            # policy lets it use the key (the AWS managed aws/sns key does not): the two actions
-            # SNS documents for AWS service publishers. No source condition: the request that
-            # SNS makes to KMS on CloudWatch's behalf is not documented to carry one, and a
-            # condition that does not match would silently drop every notification.
-            self.topic_key.add_to_resource_policy(
-                iam.PolicyStatement(
-                    sid="AllowCloudWatchAlarmsToPublish",
-                    principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
-                    actions=["kms:Decrypt", "kms:GenerateDataKey"],
-                    resources=["*"],
-                )
-            )
-            topic = sns.Topic(
-                self,
-                "Topic",
-                display_name=f"{self._prefix} alarms"[:100],
-                master_key=self.topic_key,
-                enforce_ssl=True,
-            )
-            # A topic policy replaces SNS's default policy, which let the account's principals (and so
-            # CloudWatch) publish: without this Allow the alarms change state and no notification is
-            # ever sent. Scoped to this account's alarms against the confused deputy
-            # (https://repost.aws/knowledge-center/cloudwatch-receive-sns-for-alarm-trigger,
-            # https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-use-cases.html).
-            stack = Stack.of(self)
-            topic.add_to_resource_policy(
-                iam.PolicyStatement(
-                    sid="AllowCloudWatchAlarmsToPublish",
-                    principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
-                    actions=["sns:Publish"],
-                    resources=[topic.topic_arn],
-                    conditions={
-                        "StringEquals": {"aws:SourceAccount": stack.account},
-                        "ArnLike": {
-                            "aws:SourceArn": stack.format_arn(
-                                service="cloudwatch",
-                                resource="alarm",
-                                resource_name="*",
-                                arn_format=ArnFormat.COLON_RESOURCE_NAME,
-                            )
-                        },
-                    },
-                )
-            )
+            if topic_key is None:
+                self.topic_key = define_key(self)
+            else:
+                self.topic_key = topic_key
+                allow_cloudwatch_to_use(self, topic_key)
+            topic = define_topic(self, self.topic_key, f"{prefix} alarms")
         self.topic: sns.ITopic = topic
         for email in emails:
             self.topic.add_subscription(subscriptions.EmailSubscription(email))
@@ -409,21 +245,17 @@ class LambdaAlarms(Construct):
         self._ok_actions = ok_actions
 
         self.alarms: dict[str, cloudwatch.Alarm] = {}
-        rows: list[_Row] = []
-        for function in self.functions:
-            rows.append(self._function(function))
-        for queue in self.dead_letter_queues:
-            rows.append(self._queue(queue))
-        for machine in self.state_machines:
-            rows.append(self._state_machine(machine))
-        for api in self.rest_apis:
-            rows.append(self._rest_api(api))
-
         self.dashboards: list[cloudwatch.Dashboard] = []
-        if dashboard:
-            self._dashboards(rows, dashboard_name)
+        self.functions: list[WatchedFunction] = []
+        self.dead_letter_queues: list[WatchedQueue] = []
+        self.state_machines: list[WatchedStateMachine] = []
+        self.rest_apis: list[WatchedRestApi] = []
+        # MUTATING: it defines constructs. Aspects of a lower priority number inherited from above
+        # run on this node first, READONLY ones (checks) after it and on every alarm it defines.
+        Aspects.of(self).add(DefineAtSynthesis(self), priority=AspectPriority.MUTATING)
 
     @classmethod
+    @typed_options
     def for_scope(
         cls,
         scope: Construct,
@@ -433,7 +265,8 @@ class LambdaAlarms(Construct):
     ) -> LambdaAlarms:
         """Defines alarms for every function, DLQ, state machine and REST API stage in ``scope_to_watch``.
 
-        The same as ``LambdaAlarms(scope, id, watch_scope=scope_to_watch, **options)``.
+        The same as ``LambdaAlarms(scope, id, watch_scope=scope_to_watch, **options)``. The scope
+        is read at synthesis: define ``LambdaAlarms`` before or after what it watches.
 
         Examples
         --------
@@ -441,544 +274,212 @@ class LambdaAlarms(Construct):
         >>> from serverless_patterns import LambdaAlarms, ServerlessFunction
         >>> app = App()
         >>> services = Stack(app, "Services")
-        >>> _ = ServerlessFunction(services, "Hello", entry="examples/order_system/handlers/ingest")
         >>> monitoring = Stack(app, "Monitoring")
         >>> alarms = LambdaAlarms.for_scope(monitoring, "Alarms", services)
+        >>> _ = ServerlessFunction(services, "Hello", entry="examples/order_system/handlers/ingest")
+        >>> _ = app.synth()
         >>> [watched.label for watched in alarms.functions]
         ['Services/Hello']
         """
         return cls(scope, id, watch_scope=scope_to_watch, **options)
 
-    # What to watch -------------------------------------------------------------------------
+    # Growing the construct ---------------------------------------------------------------------
 
-    def _watched_functions(
-        self,
-        found: discovery.Found,
-        watch_scope: IConstruct | None,
-        explicit: Sequence[lambda_.IFunction],
-        asynchronous: Sequence[lambda_.IFunction],
-    ) -> list[WatchedFunction]:
-        marked = {_function_key(_as_function(fn)) for fn in asynchronous}
-        result: dict[str, WatchedFunction] = {}
-        candidates: list[lambda_.CfnFunction | lambda_.IFunction] = [
-            cfn for path, cfn in found.functions.items() if _under(watch_scope, path)
-        ]
-        candidates += [_as_function(fn) for fn in explicit]
-        for candidate in candidates:
-            key = _function_key(candidate)
-            if key in result:
-                continue
-            cfn = candidate if isinstance(candidate, lambda_.CfnFunction) else candidate.node.default_child
-            reasons = list(found.async_reasons.get(key, []))
-            if key in marked:
-                reasons.append("asynchronous_functions option")
-            if isinstance(cfn, lambda_.CfnFunction):
-                result[key] = WatchedFunction(
-                    self._label(cfn), cfn, cfn.ref, discovery.function_timeout_seconds(cfn), tuple(reasons)
-                )
-            else:
-                assert not isinstance(candidate, lambda_.CfnFunction)  # an imported function has no CfnFunction
-                result[key] = WatchedFunction(
-                    self._label(candidate), candidate, candidate.function_name, None, tuple(reasons)
-                )
-        return list(result.values())
+    @typed_options
+    def add_function(
+        self, function: lambda_.IFunction, *, asynchronous: bool = False, alarm_options: AlarmOptions | None = None
+    ) -> None:
+        """Watch a Lambda function (also when it is in the watched scope: it is watched once).
 
-    def _watched_queues(
-        self, found: discovery.Found, watch_scope: IConstruct | None, explicit: Sequence[sqs.IQueue]
-    ) -> list[WatchedQueue]:
-        result: dict[str, WatchedQueue] = {}
-        for path, cfn in found.dead_letter_queues.items():
-            if _under(watch_scope, path):
-                sources = tuple(self._label_of_path(source) for source in found.dead_letter_sources.get(path, []))
-                result[path] = WatchedQueue(self._label(cfn), cfn, cfn.attr_queue_name, sources)
-        for queue in explicit:
-            queue_cfn = queue.node.default_child
-            if isinstance(queue_cfn, sqs.CfnQueue):
-                path = queue_cfn.node.path
-                if path not in result:
-                    sources = tuple(self._label_of_path(s) for s in found.dead_letter_sources.get(path, []))
-                    result[path] = WatchedQueue(self._label(queue_cfn), queue_cfn, queue_cfn.attr_queue_name, sources)
-            elif queue.node.path not in result:
-                result[queue.node.path] = WatchedQueue(self._label(queue), queue, queue.queue_name, ())
-        return list(result.values())
+        Parameters
+        ----------
+        function
+            A ``ServerlessFunction`` or any ``IFunction`` (an imported one has no known timeout,
+            so no ``Duration`` alarm).
+        asynchronous
+            Treat it as asynchronously invoked although nothing in the tree says so.
+            Default: ``False`` - decided from the tree.
+        alarm_options
+            Options for this function only, as an entry of ``overrides``. Default: - none.
 
-    def _watched_state_machines(
-        self, found: discovery.Found, watch_scope: IConstruct | None, explicit: Sequence[stepfunctions.IStateMachine]
-    ) -> list[WatchedStateMachine]:
-        result: dict[str, WatchedStateMachine] = {}
-        for path, cfn in found.state_machines.items():
-            if _under(watch_scope, path):
-                result[path] = WatchedStateMachine(self._label(cfn), cfn, cfn.ref)
-        for machine in explicit:
-            machine_cfn = machine.node.default_child
-            if isinstance(machine_cfn, stepfunctions.CfnStateMachine):
-                if machine_cfn.node.path not in result:
-                    result[machine_cfn.node.path] = WatchedStateMachine(
-                        self._label(machine_cfn), machine_cfn, machine_cfn.ref
-                    )
-            elif machine.node.path not in result:
-                result[machine.node.path] = WatchedStateMachine(
-                    self._label(machine), machine, machine.state_machine_arn
-                )
-        return list(result.values())
+        Examples
+        --------
+        >>> from aws_cdk import App, Stack
+        >>> from serverless_patterns import AlarmOptions, LambdaAlarms, ServerlessFunction
+        >>> app = App()
+        >>> stack = Stack(app, "Docs")
+        >>> alarms = LambdaAlarms(stack, "Alarms")
+        >>> fn = ServerlessFunction(stack, "Hello", entry="examples/order_system/handlers/ingest")
+        >>> alarms.add_function(fn, asynchronous=True, alarm_options=AlarmOptions(errors=1))
+        >>> _ = app.synth()
+        >>> alarms.functions[0].asynchronous_because
+        ('asynchronous_functions option',)
+        """
+        self._add(self._wanted.asynchronous_functions if asynchronous else self._wanted.functions, function)
+        self._add_override(function, alarm_options)
 
-    def _watched_rest_apis(
-        self, found: discovery.Found, watch_scope: IConstruct | None, explicit: Sequence[IConstruct]
-    ) -> list[WatchedRestApi]:
-        stages = [stage for path, stage in found.rest_api_stages.items() if _under(watch_scope, path)]
-        for api in explicit:
-            # A RestApi's stages are defined inside it; so are those of constructs that hold one.
-            stages += [child for child in api.node.find_all() if isinstance(child, apigateway.CfnStage)]
-        result: dict[str, WatchedRestApi] = {}
-        for stage in stages:
-            path = stage.node.path
-            if path in result:
-                continue
-            rest_api, name = discovery.rest_api_of(stage)
-            stage_name = stage.stage_name
-            if rest_api is None or name is None or stage_name is None or Token.is_unresolved(stage_name):
-                # API Gateway's metrics are keyed by the API's name and the stage's name: without
-                # both known at synth there is nothing to alarm on.
-                Annotations.of(self).add_warning_v2(
-                    "serverless-patterns:lambda-alarms-unnamed-api",
-                    f"{path}: the REST API or stage name is not known at synth, so the stage is not watched",
-                )
-                continue
-            result[path] = WatchedRestApi(f"{self._label(rest_api)}/{stage_name}", stage, name, stage_name)
-        return list(result.values())
+    @typed_options
+    def add_dead_letter_queue(self, queue: sqs.IQueue, *, alarm_options: AlarmOptions | None = None) -> None:
+        """Watch a queue as a dead-letter queue: any visible message raises ``MessagesVisible``.
 
-    # Options, names, labels ----------------------------------------------------------------
+        Parameters
+        ----------
+        queue
+            Any ``IQueue``, imported ones too.
+        alarm_options
+            Options for this queue only, as an entry of ``overrides``. Default: - none.
 
-    def _options_for(self, construct: IConstruct) -> AlarmOptions:
-        options = self._base_options
-        datapoints_given = self._user_options.datapoints_to_alarm is not None
-        for key, value in self._overrides:
-            if _contains(key, construct):
-                options = options.merged_with(value)
-                datapoints_given = datapoints_given or value.datapoints_to_alarm is not None
-        if not datapoints_given and options.evaluation_periods is not None:
-            # The default "2 out of N" becomes "1 out of 1" when only one period is evaluated.
-            options = replace(options, datapoints_to_alarm=min(_DEFAULT_DATAPOINTS, options.evaluation_periods))
-        return options
+        Examples
+        --------
+        >>> from aws_cdk import App, Stack
+        >>> from aws_cdk import aws_sqs as sqs
+        >>> from serverless_patterns import LambdaAlarms
+        >>> app = App()
+        >>> stack = Stack(app, "Docs")
+        >>> alarms = LambdaAlarms(stack, "Alarms")
+        >>> alarms.add_dead_letter_queue(sqs.Queue(stack, "Parked"))
+        >>> _ = app.synth()
+        >>> list(alarms.alarms)
+        ['Docs-Parked-MessagesVisible']
+        """
+        self._add(self._wanted.dead_letter_queues, queue)
+        self._add_override(queue, alarm_options)
 
-    def _duration_asked_explicitly(self, construct: IConstruct) -> bool:
-        asked = self._user_options.duration_percent_of_timeout is not None
-        for key, value in self._overrides:
-            if _contains(key, construct) and value.duration_percent_of_timeout is not None:
-                asked = True
-        return asked and "Duration" not in self._options_for(construct).disabled
+    @typed_options
+    def add_state_machine(
+        self, state_machine: stepfunctions.IStateMachine, *, alarm_options: AlarmOptions | None = None
+    ) -> None:
+        """Watch a Step Functions state machine: failed, timed out and throttled executions.
 
-    def _label(self, construct: IConstruct) -> str:
-        return self._label_of_path(construct.node.path)
+        Parameters
+        ----------
+        state_machine
+            Any ``IStateMachine`` (a ``SagaWorkflow``'s ``state_machine``, an imported one).
+        alarm_options
+            Options for this state machine only, as an entry of ``overrides``. Default: - none.
 
-    def _label_of_path(self, path: str) -> str:
-        """A construct path without this stack's name and without trailing ``Resource`` ids."""
-        parts = path.split("/")
-        while len(parts) > 1 and parts[-1] in ("Resource", "Default"):
-            parts.pop()
-        stack_path = self._stack.node.path.split("/")
-        if parts[: len(stack_path)] == stack_path and len(parts) > len(stack_path):
-            parts = parts[len(stack_path) :]
-        return "/".join(parts)
+        Examples
+        --------
+        >>> from aws_cdk import App, Stack
+        >>> from aws_cdk import aws_stepfunctions as sfn
+        >>> from serverless_patterns import LambdaAlarms
+        >>> app = App()
+        >>> stack = Stack(app, "Docs")
+        >>> alarms = LambdaAlarms(stack, "Alarms")
+        >>> definition = sfn.DefinitionBody.from_chainable(sfn.Pass(stack, "Go"))
+        >>> flow = sfn.StateMachine(stack, "Flow", definition_body=definition)
+        >>> alarms.add_state_machine(flow)
+        >>> _ = app.synth()
+        >>> sorted(alarms.alarms)
+        ['Docs-Flow-ExecutionThrottled', 'Docs-Flow-ExecutionsFailed', 'Docs-Flow-ExecutionsTimedOut']
+        """
+        self._add(self._wanted.state_machines, state_machine)
+        self._add_override(state_machine, alarm_options)
 
-    def _alarm_name(self, label: str, kind: str) -> str:
-        name = f"{self._prefix}-{label.replace('/', '-')}-{kind}"
-        if len(name) > MAX_ALARM_NAME:
-            digest = hashlib.sha256(name.encode()).hexdigest()[:8]
-            name = f"{name[: MAX_ALARM_NAME - len(kind) - 10]}-{digest}-{kind}"
-        return name
+    @typed_options
+    def add_rest_api(self, rest_api: IConstruct, *, alarm_options: AlarmOptions | None = None) -> None:
+        """Watch every stage of a REST API: 5XX rate and p99 latency.
 
-    # Alarms and widgets --------------------------------------------------------------------
+        Parameters
+        ----------
+        rest_api
+            A ``RestApi``, ``SpecRestApi``, a ``Stage``, or any construct holding them (a ``CrudApi``).
+        alarm_options
+            Options for its stages only, as an entry of ``overrides``. Default: - none.
 
-    def _alarm(  # noqa: PLR0917 - private: every call site passes the same seven facts in order
-        self,
-        group: Construct,
-        label: str,
-        kind: str,
-        metric: cloudwatch.IMetric | _Spec,
-        threshold: float,
-        options: AlarmOptions,
-        description: str,
-        *,
-        single_period: bool = False,
-    ) -> cloudwatch.Alarm | None:
-        if kind in options.disabled:
-            return None
-        name = self._alarm_name(label, kind)
-        alarm = cloudwatch.Alarm(
-            group,
-            kind,
-            alarm_name=name,
-            alarm_description=description,
-            metric=metric.metric() if isinstance(metric, _Spec) else metric,
-            threshold=threshold,
-            evaluation_periods=1 if single_period else (options.evaluation_periods or 1),
-            datapoints_to_alarm=1 if single_period else options.datapoints_to_alarm,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            # No datapoint means the resource did no work in that period: not a failure.
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-        )
-        alarm.add_alarm_action(self._action)
-        if self._ok_actions:
-            alarm.add_ok_action(self._action)
-        self.alarms[name] = alarm
-        return alarm
+        Examples
+        --------
+        >>> from aws_cdk import App, Stack
+        >>> from aws_cdk import aws_apigateway as apigateway
+        >>> from serverless_patterns import LambdaAlarms
+        >>> app = App()
+        >>> stack = Stack(app, "Docs")
+        >>> alarms = LambdaAlarms(stack, "Alarms")
+        >>> api = apigateway.RestApi(stack, "Api", rest_api_name="shop")
+        >>> _ = api.root.add_method("GET")
+        >>> alarms.add_rest_api(api)
+        >>> _ = app.synth()
+        >>> sorted(alarms.alarms)
+        ['Docs-Api-prod-LatencyP99', 'Docs-Api-prod-ServerErrorRate']
+        """
+        self._add(self._wanted.rest_apis, rest_api)
+        self._add_override(rest_api, alarm_options)
 
-    def _group(self, kind: str, label: str) -> Construct:
-        return Construct(self, f"{kind}-{label.replace('/', '-')}")
-
-    def _function(self, function: WatchedFunction) -> _Row:
-        options = self._options[function.construct.node.path]
-        period = options.period or DEFAULTS.period
-        dimensions = {"FunctionName": function.function_name}
-        group = self._group("Function", function.label)
-        label = function.label
-
-        def metric(name: str, statistic: str) -> _Spec:
-            return _Spec("AWS/Lambda", name, dimensions, statistic, period)
-
-        invocations, errors, throttles = (
-            metric("Invocations", "Sum"),
-            metric("Errors", "Sum"),
-            metric("Throttles", "Sum"),
-        )
-        error_rate = cloudwatch.MathExpression(
-            expression="100 * errors / invocations",
-            using_metrics={"errors": errors.metric(), "invocations": invocations.metric()},
-            period=period,
-            label="Error rate (%)",
-        )
-        alarms: list[cloudwatch.Alarm | None] = [
-            self._alarm(
-                group,
-                label,
-                "ErrorRate",
-                error_rate,
-                _num(options.error_rate_percent),
-                options,
-                f"{label}: at least {options.error_rate_percent}% of invocations failed",
-            ),
-            self._alarm(
-                group,
-                label,
-                "Errors",
-                errors,
-                _num(options.errors),
-                options,
-                f"{label}: at least {options.errors} errors in a period",
-            ),
-            self._alarm(
-                group,
-                label,
-                "Throttles",
-                throttles,
-                _num(options.throttles),
-                options,
-                f"{label}: invocations throttled (concurrency exhausted)",
-            ),
-        ]
-        duration_p50, duration_p99 = metric("Duration", "p50"), metric("Duration", "p99")
-        duration_annotations = []
-        if function.timeout_seconds is not None:
-            timeout_ms = function.timeout_seconds * 1000
-            threshold_ms = timeout_ms * _num(options.duration_percent_of_timeout) / 100
-            alarms.append(
-                self._alarm(
-                    group,
-                    label,
-                    "Duration",
-                    duration_p99,
-                    threshold_ms,
-                    options,
-                    f"{label}: p99 duration at least {options.duration_percent_of_timeout}% of its "
-                    f"{_number(function.timeout_seconds)} s timeout ({_number(threshold_ms)} ms)",
-                )
+    def _add(self, wanted: list[Any], resource: IConstruct) -> None:
+        if self._defined:
+            raise ValidationError(
+                self.node.path,
+                [f"{resource.node.path} was added after synthesis defined the alarms: add it before synthesis"],
             )
-            duration_annotations.append(cloudwatch.HorizontalAnnotation(value=timeout_ms, label="timeout"))
-            if "Duration" not in options.disabled:
-                duration_annotations.append(
-                    cloudwatch.HorizontalAnnotation(
-                        value=threshold_ms,
-                        label=f"p99 alarm ({_number(_num(options.duration_percent_of_timeout))}% of timeout)",
-                        color=cloudwatch.Color.ORANGE,
-                    )
-                )
-        async_metrics: list[_Spec] = []
-        if function.asynchronous:
-            dead_letter_errors = metric("DeadLetterErrors", "Sum")
-            event_age = metric("AsyncEventAge", "Maximum")
-            async_metrics = [dead_letter_errors]
-            alarms.append(
-                self._alarm(
-                    group,
-                    label,
-                    "DeadLetterErrors",
-                    dead_letter_errors,
-                    _num(options.dead_letter_errors),
-                    options,
-                    f"{label}: failed events could not be sent to the dead-letter queue (lost)",
-                )
+        wanted.append(resource)
+
+    def _add_override(self, resource: IConstruct, options: AlarmOptions | None) -> None:
+        if options is None:
+            return
+        rules = Rules()
+        options.check(rules, f"overrides[{watched.Labels(self._stack).of(resource)}].")
+        rules.raise_if_broken(self)
+        self._overrides.append((resource, options))
+
+    # At synthesis ------------------------------------------------------------------------------
+
+    def define_alarms(self) -> None:
+        """Decide what to watch and define the alarms and dashboards; the aspect calls it at synthesis.
+
+        Idempotent: a second synthesis (``Template.from_stack`` after ``app.synth()``) keeps the
+        first result.
+        """
+        if self._defined:
+            return
+        self._defined = True
+        wanted = self._wanted
+        labels = watched.Labels(self._stack)
+        # The construct's own subtree (topic, key) holds nothing to watch.
+        found = discovery.discover(wanted.roots(), [*wanted.exclude, self])
+        self.functions = watched.functions(found, wanted, labels)
+        self.dead_letter_queues = watched.dead_letter_queues(found, wanted, labels)
+        self.state_machines = watched.state_machines(found, wanted, labels)
+        self.rest_apis = watched.rest_apis(found, wanted, labels, self)
+        resolver = Resolver(self._alarm_options, self._overrides)
+        self._check_watched(resolver, labels)
+
+        rows = [
+            *(self._row(FUNCTIONS, item, resolver) for item in self.functions),
+            *(self._row(DEAD_LETTER_QUEUES, item, resolver) for item in self.dead_letter_queues),
+            *(self._row(STATE_MACHINES, item, resolver) for item in self.state_machines),
+            *(self._row(REST_APIS, item, resolver) for item in self.rest_apis),
+        ]
+        if self._dashboard:
+            self.dashboards = dashboards.dashboards(self, rows, self._dashboard_name, f"{self._prefix} alarms")
+
+    def _check_watched(self, resolver: Resolver, labels: watched.Labels) -> None:
+        rules = Rules()
+        records: list[watched.Watched] = [
+            *self.functions,
+            *self.dead_letter_queues,
+            *self.state_machines,
+            *self.rest_apis,
+        ]
+        unknown_timeouts = resolver.check_watched(rules, records, self.functions, labels)
+        rules.raise_if_broken(self)
+        for label in unknown_timeouts:
+            Annotations.of(self).add_warning_v2(
+                "serverless-patterns:lambda-alarms-unknown-timeout",
+                f"{label} has no timeout known at synth: no Duration alarm",
             )
-            age = options.async_event_age or DEFAULTS.async_event_age
-            assert age is not None
-            alarms.append(
-                self._alarm(
-                    group,
-                    label,
-                    "AsyncEventAge",
-                    event_age,
-                    age.to_milliseconds(),
-                    options,
-                    f"{label}: asynchronous events waited at least {age.to_human_string()} before running",
-                )
-            )
-        concurrency = metric("ConcurrentExecutions", "Maximum")
-        if options.concurrent_executions is not None:
-            alarms.append(
-                self._alarm(
-                    group,
-                    label,
-                    "ConcurrentExecutions",
-                    concurrency,
-                    options.concurrent_executions,
-                    options,
-                    f"{label}: at least {options.concurrent_executions} concurrent executions",
-                )
-            )
-        widgets: list[cloudwatch.IWidget] = [
-            _graph(f"{label}: invocations", [invocations]),
-            _graph(f"{label}: errors", [errors], right=[error_rate]),
-            _graph(f"{label}: duration", [duration_p50, duration_p99], annotations=duration_annotations),
-            _graph(
-                f"{label}: throttles" + (", async" if async_metrics else ""),
-                [throttles, *async_metrics],
-                right=[concurrency] + ([event_age] if function.asynchronous else []),
-            ),
-        ]
-        metric_count = 1 + 3 + 2 + 2 + (2 if function.asynchronous else 0)
-        return _Row(widgets, metric_count, [alarm for alarm in alarms if alarm is not None])
 
-    def _queue(self, queue: WatchedQueue) -> _Row:
-        options = self._options[queue.construct.node.path]
-        period = options.period or DEFAULTS.period
-        label = queue.label
-        dimensions = {"QueueName": queue.queue_name}
-        visible = _Spec("AWS/SQS", "ApproximateNumberOfMessagesVisible", dimensions, "Maximum", period)
-        oldest = _Spec("AWS/SQS", "ApproximateAgeOfOldestMessage", dimensions, "Maximum", period)
-        feeders = f" (dead-letter queue of {', '.join(queue.dead_letter_of)})" if queue.dead_letter_of else ""
-        alarm = self._alarm(
-            self._group("Queue", label),
-            label,
-            "MessagesVisible",
-            visible,
-            _num(options.dead_letter_queue_messages),
-            options,
-            f"{label}{feeders}: messages waiting in a dead-letter queue are work not done",
-            single_period=True,
-        )
-        widgets: list[cloudwatch.IWidget] = [
-            _graph(f"{label}: dead-letter messages", [visible], width=12),
-            _graph(f"{label}: age of oldest message", [oldest], width=12),
-        ]
-        return _Row(widgets, 2, [alarm] if alarm else [])
-
-    def _state_machine(self, machine: WatchedStateMachine) -> _Row:
-        options = self._options[machine.construct.node.path]
-        period = options.period or DEFAULTS.period
-        label = machine.label
-        group = self._group("StateMachine", label)
-
-        def metric(name: str, statistic: str = "Sum") -> _Spec:
-            return _Spec("AWS/States", name, {"StateMachineArn": machine.state_machine_arn}, statistic, period)
-
-        failed, timed_out, throttled = (
-            metric("ExecutionsFailed"),
-            metric("ExecutionsTimedOut"),
-            metric("ExecutionThrottled"),
-        )
-        alarms = [
-            self._alarm(
-                group,
-                label,
-                "ExecutionsFailed",
-                failed,
-                _num(options.executions_failed),
-                options,
-                f"{label}: executions failed",
-            ),
-            self._alarm(
-                group,
-                label,
-                "ExecutionsTimedOut",
-                timed_out,
-                _num(options.executions_timed_out),
-                options,
-                f"{label}: executions timed out",
-            ),
-            self._alarm(
-                group,
-                label,
-                "ExecutionThrottled",
-                throttled,
-                _num(options.executions_throttled),
-                options,
-                f"{label}: executions throttled",
-            ),
-        ]
-        widgets: list[cloudwatch.IWidget] = [
-            _graph(
-                f"{label}: executions",
-                [metric("ExecutionsStarted"), metric("ExecutionsSucceeded"), failed, timed_out],
-                width=12,
-            ),
-            _graph(
-                f"{label}: execution time and throttles", [metric("ExecutionTime", "p99")], right=[throttled], width=12
-            ),
-        ]
-        return _Row(widgets, 6, [alarm for alarm in alarms if alarm is not None])
-
-    def _rest_api(self, api: WatchedRestApi) -> _Row:
-        options = self._options[api.construct.node.path]
-        period = options.period or DEFAULTS.period
-        label = api.label
-        group = self._group("RestApi", label)
-
-        def metric(name: str, statistic: str) -> _Spec:
-            return _Spec("AWS/ApiGateway", name, {"ApiName": api.api_name, "Stage": api.stage_name}, statistic, period)
-
-        count, server_errors, client_errors = (
-            metric("Count", "Sum"),
-            metric("5XXError", "Sum"),
-            metric("4XXError", "Sum"),
-        )
-        server_error_rate = cloudwatch.MathExpression(
-            expression="100 * server_errors / requests",
-            using_metrics={"server_errors": server_errors.metric(), "requests": count.metric()},
-            period=period,
-            label="5XX rate (%)",
-        )
-        latency_p50, latency_p99 = metric("Latency", "p50"), metric("Latency", "p99")
-        latency = options.latency_p99 or DEFAULTS.latency_p99
-        assert latency is not None
-        alarms = [
-            self._alarm(
-                group,
-                label,
-                "ServerErrorRate",
-                server_error_rate,
-                _num(options.server_error_rate_percent),
-                options,
-                f"{label}: at least {options.server_error_rate_percent}% of requests got a 5XX",
-            ),
-            self._alarm(
-                group,
-                label,
-                "LatencyP99",
-                latency_p99,
-                latency.to_milliseconds(),
-                options,
-                f"{label}: p99 latency at least {latency.to_human_string()}",
-            ),
-        ]
-        widgets: list[cloudwatch.IWidget] = [
-            _graph(f"{label}: requests", [count], width=8),
-            _graph(f"{label}: errors", [client_errors, server_errors], right=[server_error_rate], width=8),
-            _graph(f"{label}: latency", [latency_p50, latency_p99], width=8),
-        ]
-        return _Row(widgets, 1 + 3 + 2, [alarm for alarm in alarms if alarm is not None])
-
-    def _dashboards(self, rows: list[_Row], name: str | None) -> None:
-        pages: list[list[_Row]] = [[]]
-        widgets = metrics = alarm_count = 0
-        for row in rows:
-            status_widgets = math.ceil((alarm_count + len(row.alarms)) / MAX_ALARMS_PER_STATUS_WIDGET)
-            too_many_widgets = 1 + status_widgets + widgets + len(row.widgets) > MAX_WIDGETS_PER_DASHBOARD
-            if pages[-1] and (too_many_widgets or metrics + row.metric_count > MAX_METRICS_PER_DASHBOARD):
-                pages.append([])
-                widgets = metrics = alarm_count = 0
-            pages[-1].append(row)
-            widgets += len(row.widgets)
-            metrics += row.metric_count
-            alarm_count += len(row.alarms)
-        for number, page in enumerate(pages, start=1):
-            page_name = None if name is None else (name if number == 1 else f"{name}-{number}")
-            dashboard = cloudwatch.Dashboard(
-                self, "Dashboard" if number == 1 else f"Dashboard{number}", dashboard_name=page_name
-            )
-            title = f"# {self._prefix} alarms" + (f" ({number} of {len(pages)})" if len(pages) > 1 else "")
-            dashboard.add_widgets(cloudwatch.TextWidget(markdown=title, width=GRID_WIDTH, height=1))
-            page_alarms = [alarm for row in page for alarm in row.alarms]
-            for start in range(0, len(page_alarms), MAX_ALARMS_PER_STATUS_WIDGET):
-                chunk = page_alarms[start : start + MAX_ALARMS_PER_STATUS_WIDGET]
-                dashboard.add_widgets(
-                    cloudwatch.AlarmStatusWidget(
-                        alarms=chunk,
-                        title="Alarm status",
-                        width=GRID_WIDTH,
-                        height=min(2 + math.ceil(len(chunk) / 4), 20),
-                        sort_by=cloudwatch.AlarmStatusWidgetSortBy.STATE_UPDATED_TIMESTAMP,
-                    )
-                )
-            for row in page:
-                dashboard.add_widgets(*row.widgets)
-            self.dashboards.append(dashboard)
-
-
-def _graph(
-    title: str,
-    left: Sequence[cloudwatch.IMetric | _Spec],
-    *,
-    right: Sequence[cloudwatch.IMetric | _Spec] = (),
-    width: int = 6,
-    annotations: Sequence[cloudwatch.HorizontalAnnotation] = (),
-) -> cloudwatch.GraphWidget:
-    assert len(left) + len(right) <= MAX_METRICS_PER_GRAPH
-    return cloudwatch.GraphWidget(
-        title=title,
-        left=[_labelled(metric) for metric in left],
-        right=[_labelled(metric) for metric in right] or None,
-        left_annotations=list(annotations) or None,
-        width=width,
-        height=_WIDGET_HEIGHT,
-    )
-
-
-def _labelled(metric: cloudwatch.IMetric | _Spec) -> cloudwatch.IMetric:
-    return metric.metric(labelled=True) if isinstance(metric, _Spec) else metric
-
-
-def _as_function(function: lambda_.IFunction) -> lambda_.IFunction:
-    return function
-
-
-def _function_key(function: lambda_.CfnFunction | lambda_.IFunction) -> str:
-    if isinstance(function, lambda_.CfnFunction):
-        return function.node.path
-    child = function.node.default_child
-    return child.node.path if isinstance(child, lambda_.CfnFunction) else function.node.path
-
-
-def _under(scope: IConstruct | None, path: str) -> bool:
-    if scope is None:
-        return False
-    root = scope.node.path
-    return not root or path == root or path.startswith(root + "/")
-
-
-def _contains(scope: IConstruct, construct: IConstruct) -> bool:
-    """Whether ``construct`` is ``scope`` itself, inside it, or its L2 parent's CloudFormation resource."""
-    path, root = construct.node.path, scope.node.path
-    if not root or path == root or path.startswith(root + "/"):
-        return True
-    # A watched CloudFormation resource matches the L2 or ServerlessFunction given as key.
-    default_child = scope.node.default_child
-    return default_child is not None and default_child.node.path == path
-
-
-def _num(value: float | None) -> float:
-    assert value is not None  # every threshold has a default in DEFAULTS
-    return float(value)
-
-
-def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value)
+    def _row(self, table: Table[W], item: W, resolver: Resolver) -> dashboards.Row:
+        """Define the alarms of one watched resource from its table; return its dashboard row."""
+        label = item.label
+        options = resolver.options_for(item.construct)
+        assert options.period is not None  # DEFAULTS sets every period
+        metrics = table.metrics(item, options.period)
+        group = Construct(self, f"{table.group}-{label.replace('/', '-')}")
+        alarms = define_alarms(group, table, item, options=options, metrics=metrics, prefix=self._prefix)
+        for alarm_name, alarm in alarms.items():
+            alarm.add_alarm_action(self._action)
+            if self._ok_actions:
+                alarm.add_ok_action(self._action)
+            self.alarms[alarm_name] = alarm
+        widgets, metric_count = dashboards.ROWS[table.group](item, metrics, options)
+        return dashboards.Row(widgets, metric_count, list(alarms.values()))

@@ -2,28 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from collections.abc import Sequence
+from dataclasses import dataclass, fields, replace
 from typing import TYPE_CHECKING
 
 from aws_cdk import Duration
 
-if TYPE_CHECKING:
-    from serverless_patterns._internal.validation import Rules
+from serverless_patterns.lambda_alarms.alarms import ALARM_KINDS
+from serverless_patterns.lambda_alarms.watched import contains
 
-# Alarm kinds: construct ids, alarm name suffixes and the names ``AlarmOptions.disabled`` accepts.
-FUNCTION_ALARMS = (
-    "ErrorRate",
-    "Errors",
-    "Throttles",
-    "Duration",
-    "DeadLetterErrors",
-    "AsyncEventAge",
-    "ConcurrentExecutions",
-)
-QUEUE_ALARMS = ("MessagesVisible",)
-STATE_MACHINE_ALARMS = ("ExecutionsFailed", "ExecutionsTimedOut", "ExecutionThrottled")
-REST_API_ALARMS = ("ServerErrorRate", "LatencyP99")
-ALARM_KINDS = FUNCTION_ALARMS + QUEUE_ALARMS + STATE_MACHINE_ALARMS + REST_API_ALARMS
+if TYPE_CHECKING:
+    from constructs import IConstruct
+
+    from serverless_patterns._internal.validation import Rules
+    from serverless_patterns.lambda_alarms.watched import Labels, Watched, WatchedFunction
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -165,3 +157,82 @@ DEFAULTS = AlarmOptions(
     server_error_rate_percent=1,
     latency_p99=Duration.seconds(3),
 )
+
+
+class Resolver:
+    """The options of each watched resource: the defaults, ``alarm_options``, then the overrides that contain it.
+
+    Overrides apply from the least specific key (the shortest construct path) to the most specific.
+    """
+
+    def __init__(self, alarm_options: AlarmOptions, overrides: Sequence[tuple[IConstruct, AlarmOptions]]) -> None:
+        self._given = alarm_options
+        self._base = DEFAULTS.merged_with(alarm_options)
+        self.overrides = sorted(overrides, key=lambda item: len(item[0].node.path))
+
+    def options_for(self, construct: IConstruct) -> AlarmOptions:
+        """The merged options of one watched resource."""
+        options = self._base
+        datapoints_given = self._given.datapoints_to_alarm is not None
+        for key, value in self.overrides:
+            if contains(key, construct):
+                options = options.merged_with(value)
+                datapoints_given = datapoints_given or value.datapoints_to_alarm is not None
+        if not datapoints_given and options.evaluation_periods is not None:
+            # The default "2 out of N" becomes "1 out of 1" when only one period is evaluated.
+            options = replace(options, datapoints_to_alarm=min(_DEFAULT_DATAPOINTS, options.evaluation_periods))
+        return options
+
+    def duration_asked_explicitly(self, construct: IConstruct) -> bool:
+        """Whether the user set ``duration_percent_of_timeout`` for this resource (and did not disable it)."""
+        asked = self._given.duration_percent_of_timeout is not None or any(
+            contains(key, construct) and value.duration_percent_of_timeout is not None for key, value in self.overrides
+        )
+        return asked and "Duration" not in self.options_for(construct).disabled
+
+    def check_watched(
+        self, rules: Rules, records: Sequence[Watched], functions: Sequence[WatchedFunction], labels: Labels
+    ) -> list[str]:
+        """Record the rules on what is watched; return the labels of functions without a known timeout."""
+        constructs = [record.construct for record in records]
+        rules.check(
+            bool(constructs),
+            "nothing to watch: give functions, dead_letter_queues, state_machines, rest_apis, or a watch_scope "
+            "that holds at least one of them",
+        )
+        for key, _ in self.overrides:
+            rules.check(
+                any(contains(key, construct) for construct in constructs),
+                f"overrides key {key.node.path} contains no watched resource",
+            )
+        for construct in constructs:
+            self.check(rules, construct, labels.of(construct))
+        unknown = []
+        for function in functions:
+            if function.timeout_seconds is None and self.duration_asked_explicitly(function.construct):
+                rules.check(
+                    False,
+                    f"duration_percent_of_timeout needs a known function timeout, but the timeout of "
+                    f"{function.label} is known only at deploy time: disable the Duration alarm for it",
+                )
+            elif function.timeout_seconds is None:
+                unknown.append(function.label)
+        return unknown
+
+    def check(self, rules: Rules, construct: IConstruct, label: str) -> None:
+        """Record the rules that hold between merged options (``datapoints_to_alarm`` <= ``evaluation_periods``)."""
+        options = self.options_for(construct)
+        rules.check(
+            (options.datapoints_to_alarm or 0) <= (options.evaluation_periods or 0),
+            f"datapoints_to_alarm must be at most evaluation_periods ({options.evaluation_periods}) "
+            f"for {label}, got {options.datapoints_to_alarm}",
+        )
+        period_seconds = options.period.to_seconds() if options.period is not None else 0
+        rules.check(
+            period_seconds * (options.evaluation_periods or 0) <= 86400,
+            f"period times evaluation_periods must be at most one day for {label}, "
+            f"got {period_seconds * (options.evaluation_periods or 0)} seconds",
+        )
+
+
+_DEFAULT_DATAPOINTS = DEFAULTS.datapoints_to_alarm or 1

@@ -2,26 +2,29 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from serverless_patterns._internal import defaults
 from serverless_patterns._internal.queues import acknowledge_sqs_managed_encryption, dead_letter_queue
-from serverless_patterns._internal.validation import Rules
+from serverless_patterns._internal.types import typed_options
+from serverless_patterns._internal.validation import Rules, is_unresolved
 from serverless_patterns.function import ServerlessFunction
-
-if TYPE_CHECKING:
-    from aws_cdk import aws_iam as iam
-    from aws_cdk import aws_kms as kms
 
 # Lambda's guidance: a visibility timeout of at least six times the function timeout, so a
 # message is not redelivered while a throttled or retried invocation still works on it.
 VISIBILITY_TIMEOUT_FACTOR = 6
+# Lambda's own default timeout, for a lambda.Function defined without one
+# (https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html).
+LAMBDA_DEFAULT_TIMEOUT = Duration.seconds(3)
+DEFAULT_HANDLER = "index.handler"
+DEFAULT_BATCH_SIZE = 10
 
 
 class QueueProcessor(Construct):
@@ -29,7 +32,7 @@ class QueueProcessor(Construct):
 
     What it defines: an encrypted, TLS-only queue whose messages move to an encrypted, TLS-only
     dead-letter queue (14-day retention) after ``max_receive_count`` failed receives; a
-    ``ServerlessFunction`` (unless one is given); and an event source mapping with
+    ``ServerlessFunction`` (unless a ``function`` is given); and an event source mapping with
     ``ReportBatchItemFailures``, so only the records the handler names as failed return to the
     queue, and the rest of the batch is not redelivered.
 
@@ -57,11 +60,15 @@ class QueueProcessor(Construct):
         Folder of the handler code, for a new ``ServerlessFunction`` with default options.
         Give ``entry`` or ``function``.
     handler
-        ``module.function`` inside ``entry``. Default: ``"index.handler"``.
+        ``module.function`` inside ``entry``; not with ``function``. Default: ``"index.handler"``.
     function
-        An existing ``ServerlessFunction`` to process the queue instead.
+        Any ``lambda.IFunction`` to process the queue instead (a ``ServerlessFunction``, a plain
+        ``lambda.Function``, an alias or version, an imported function); not with ``entry``.
     visibility_timeout
-        At least six times the function timeout. Default: six times the function timeout.
+        At least six times the function timeout, whole seconds, at most 12 hours. Required when
+        ``function`` is imported (``Function.from_function_arn`` and the like): its timeout is
+        not known at synth. Default: six times the function timeout (10 seconds for a new
+        ``ServerlessFunction``; Lambda's 3 seconds for a ``lambda.Function`` defined without one).
     retention_period
         How long the queue keeps a message, 60 seconds to 14 days. Default: 4 days.
     max_receive_count
@@ -86,7 +93,8 @@ class QueueProcessor(Construct):
     queue, dead_letter_queue
         The two ``sqs.Queue`` constructs.
     function
-        The ``ServerlessFunction`` that processes the queue.
+        The ``lambda.IFunction`` that processes the queue (the ``ServerlessFunction`` defined
+        from ``entry``, or the ``function`` given).
     event_source
         The ``SqsEventSource``.
 
@@ -98,21 +106,30 @@ class QueueProcessor(Construct):
     >>> orders = QueueProcessor(stack, "Orders", entry="examples/order_system/handlers/ingest")
     >>> orders.queue.queue_arn.startswith("${Token")
     True
+
+    Any ``lambda.IFunction`` works; an imported one needs ``visibility_timeout``:
+
+    >>> from aws_cdk import Duration, aws_lambda as lambda_
+    >>> billing = lambda_.Function.from_function_name(stack, "Billing", "billing")
+    >>> invoices = QueueProcessor(stack, "Invoices", function=billing, visibility_timeout=Duration.minutes(3))
+    >>> invoices.function is billing
+    True
     """
 
+    @typed_options
     def __init__(
         self,
         scope: Construct,
         id: str,
         *,
         entry: str | None = None,
-        handler: str = "index.handler",
-        function: ServerlessFunction | None = None,
+        handler: str | None = None,
+        function: lambda_.IFunction | None = None,
         visibility_timeout: Duration | None = None,
         retention_period: Duration | None = None,
         max_receive_count: int = defaults.MAX_RECEIVE_COUNT,
         dead_letter_retention: Duration | None = None,
-        batch_size: int = 10,
+        batch_size: int = DEFAULT_BATCH_SIZE,
         max_batching_window: Duration | None = None,
         max_concurrency: int | None = None,
         encryption_key: kms.IKey | None = None,
@@ -123,6 +140,7 @@ class QueueProcessor(Construct):
 
         rules = Rules()
         rules.exclusive(entry=entry, function=function)
+        rules.exclusive(function=function, handler=handler)
         rules.check(entry is not None or function is not None, "give entry (a folder of handler code) or function")
         rules.in_range("max_receive_count", max_receive_count, 1, 1000)
         rules.in_range("batch_size", batch_size, 1, 10000)
@@ -134,10 +152,14 @@ class QueueProcessor(Construct):
         rules.whole_seconds("visibility_timeout", visibility_timeout)
         if batch_size > 10 and not _is_positive(max_batching_window):
             rules.problems.append(f"batch_size over 10 needs a max_batching_window, got batch_size {batch_size}")
-        # Lambda's own default timeout is 3 seconds (https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html).
-        function_timeout = (function.timeout or Duration.seconds(3)) if function is not None else defaults.TIMEOUT
-        minimum_visibility = function_timeout.to_seconds() * VISIBILITY_TIMEOUT_FACTOR
-        if visibility_timeout is not None and not visibility_timeout.is_unresolved():
+        function_timeout = _timeout_of(function) if function is not None else defaults.TIMEOUT
+        rules.check(
+            function_timeout is not None or visibility_timeout is not None,
+            "visibility_timeout is required when the function's timeout is unknown at synth (an imported "
+            f"function): give at least {VISIBILITY_TIMEOUT_FACTOR} times the function's timeout",
+        )
+        minimum_visibility = function_timeout.to_seconds() * VISIBILITY_TIMEOUT_FACTOR if function_timeout else None
+        if minimum_visibility is not None and visibility_timeout is not None and not is_unresolved(visibility_timeout):
             seconds = visibility_timeout.to_milliseconds() / 1000
             rules.check(
                 seconds >= minimum_visibility,
@@ -145,6 +167,9 @@ class QueueProcessor(Construct):
                 f"({minimum_visibility} seconds), got {seconds:g}",
             )
         rules.raise_if_broken(self)
+        if visibility_timeout is None:
+            assert minimum_visibility is not None  # validated above
+            visibility_timeout = Duration.seconds(minimum_visibility)
 
         encryption = sqs.QueueEncryption.KMS if encryption_key else sqs.QueueEncryption.SQS_MANAGED
         self.dead_letter_queue = dead_letter_queue(
@@ -162,14 +187,16 @@ class QueueProcessor(Construct):
             encryption_master_key=encryption_key,
             enforce_ssl=True,
             retention_period=retention_period,
-            visibility_timeout=visibility_timeout or Duration.seconds(minimum_visibility),
+            visibility_timeout=visibility_timeout,
             dead_letter_queue=sqs.DeadLetterQueue(queue=self.dead_letter_queue, max_receive_count=max_receive_count),
             removal_policy=removal_policy,
         )
         if encryption_key is None:
             acknowledge_sqs_managed_encryption(self.queue)
 
-        self.function = function or ServerlessFunction(self, "Function", entry=entry, handler=handler)
+        self.function: lambda_.IFunction = function or ServerlessFunction(
+            self, "Function", entry=entry, handler=handler or DEFAULT_HANDLER
+        )
         self.event_source = event_sources.SqsEventSource(
             self.queue,
             batch_size=batch_size,
@@ -179,23 +206,49 @@ class QueueProcessor(Construct):
         )
         self.function.add_event_source(self.event_source)
 
+    @typed_options
     def grant_send_messages(self, grantee: iam.IGrantable) -> iam.Grant:
         """Grant sending to the queue: ``sqs:SendMessage``, ``sqs:GetQueueAttributes``,
         ``sqs:GetQueueUrl`` (and ``kms:Encrypt``/``kms:Decrypt``/``kms:GenerateDataKey*`` with a customer key).
+
+        Examples
+        --------
+        >>> from aws_cdk import App, Stack, aws_iam as iam
+        >>> stack = Stack(App(), "Docs")
+        >>> orders = QueueProcessor(stack, "Orders", entry="examples/order_system/handlers/ingest")
+        >>> sender = iam.Role(stack, "Sender", assumed_by=iam.AccountRootPrincipal())
+        >>> orders.grant_send_messages(sender).success
+        True
         """
         return self.queue.grant_send_messages(grantee)
 
+    @typed_options
     def metric_dead_letter_messages(self, period: Duration | None = None) -> cloudwatch.Metric:
         """``ApproximateNumberOfMessagesVisible`` of the DLQ (maximum): work that was not done."""
         return self.dead_letter_queue.metric_approximate_number_of_messages_visible(
             period=period or Duration.minutes(1), statistic="Maximum"
         )
 
+    @typed_options
     def metric_oldest_message_age(self, period: Duration | None = None) -> cloudwatch.Metric:
         """``ApproximateAgeOfOldestMessage`` of the queue (maximum): how far processing lags."""
         return self.queue.metric_approximate_age_of_oldest_message(
             period=period or Duration.minutes(1), statistic="Maximum"
         )
+
+
+def _timeout_of(function: lambda_.IFunction) -> Duration | None:
+    """The timeout of ``function`` when the app defines it (directly or behind an alias or version).
+
+    ``None`` for an imported function, or a timeout that is a deploy-time token.
+    """
+    defined = function
+    if isinstance(defined, (lambda_.Alias, lambda_.Version)):
+        defined = defined.lambda_
+    if not isinstance(defined, lambda_.Function):
+        return None
+    timeout = defined.timeout or LAMBDA_DEFAULT_TIMEOUT
+    return None if is_unresolved(timeout) else timeout
 
 
 def _is_positive(duration: Duration | None) -> bool:

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
+# Imported for real, not under TYPE_CHECKING: SagaWorkflow type-checks each step field by field
+# against these annotations at runtime.
 from aws_cdk import Duration
-
-if TYPE_CHECKING:
-    from aws_cdk import aws_lambda as lambda_
-    from aws_cdk import aws_stepfunctions as sfn
-
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_stepfunctions as sfn
 
 #: The errors AWS recommends retrying on every Lambda invocation from Step Functions: the
 #: Lambda service's own transient failures, never the function's errors.
@@ -72,7 +70,8 @@ class SagaStep:
         characters. Its result is stored at ``$.results.<name>`` and it names the generated states
         (``<name>``, ``Compensate <name>``), so renaming a step changes the definition.
     function
-        The Lambda function the step invokes (a ``ServerlessFunction`` or any ``IFunction``) with
+        The Lambda function the step invokes (any ``lambda.IFunction``: a ``lambda.Function``, a
+        ``ServerlessFunction``, an alias, an imported function) with
         the whole saga state as its event; its return value is stored at ``$.results.<name>``.
         Give ``function`` or ``task``.
     task

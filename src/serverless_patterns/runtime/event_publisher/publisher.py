@@ -20,6 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from .contract import EVENT_BUS_NAME_ENV, SCHEMAS_FILE_NAME, VALIDATORS_FILE_NAME
 from .schema import schema_errors
 
 MAX_ENTRIES_PER_REQUEST = 10
@@ -41,8 +42,8 @@ PERMANENT_ERRORS = frozenset(
 RETRYABLE_REQUEST_ERRORS = frozenset(
     {"ThrottlingException", "InternalException", "InternalFailure", "ServiceUnavailable", "RequestTimeout"}
 )
-SCHEMAS_FILE = Path(__file__).resolve().parent / "schemas.json"
-VALIDATORS_FILE = Path(__file__).resolve().parent / "validators.json"
+SCHEMAS_FILE = Path(__file__).resolve().parent / SCHEMAS_FILE_NAME
+VALIDATORS_FILE = Path(__file__).resolve().parent / VALIDATORS_FILE_NAME
 
 
 @dataclass(frozen=True)
@@ -192,7 +193,7 @@ class EventPublisher:
         clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
     ) -> None:
-        self.event_bus_name = event_bus_name or os.environ.get("EVENT_BUS_NAME")
+        self.event_bus_name = event_bus_name or os.environ.get(EVENT_BUS_NAME_ENV)
         self.validators = dict(validators) if validators is not None else load_validators()
         self._client = client
         self.deadline_seconds = deadline_seconds

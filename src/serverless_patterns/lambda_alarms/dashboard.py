@@ -1,0 +1,207 @@
+"""The dashboards: a title, alarm status widgets and one row of graphs per watched resource.
+
+Rows are packed into as many dashboards as CloudWatch's limits need.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from aws_cdk import aws_cloudwatch as cloudwatch
+from constructs import Construct
+
+from serverless_patterns.lambda_alarms.alarms import (
+    DEAD_LETTER_QUEUES,
+    FUNCTIONS,
+    REST_APIS,
+    STATE_MACHINES,
+    AnyMetric,
+    Metrics,
+    MetricSpec,
+    duration_threshold_ms,
+    number,
+)
+from serverless_patterns.lambda_alarms.options import AlarmOptions
+from serverless_patterns.lambda_alarms.watched import (
+    WatchedFunction,
+    WatchedQueue,
+    WatchedRestApi,
+    WatchedStateMachine,
+)
+
+# CloudWatch dashboard quotas (CloudWatch User Guide, "CloudWatch service quotas" and "Dashboard
+# body structure"): at most 500 widgets per dashboard (a limit users meet in practice, e.g.
+# gchq/sleeper issue 2245), at most 500 metrics per graph widget and 2,500 metrics per dashboard;
+# an alarm status widget lists at most 100 alarms. The dashboard grid is 24 units wide. Rows are
+# packed into as many dashboards as these limits need; the metric count is conservative (a
+# metric math expression and each of its inputs count as one).
+MAX_WIDGETS_PER_DASHBOARD = 500
+MAX_METRICS_PER_DASHBOARD = 2500
+MAX_ALARMS_PER_STATUS_WIDGET = 100
+GRID_WIDTH = 24
+# Our own, far below the quota of 500: a graph stays readable with at most 4 lines.
+MAX_METRICS_PER_GRAPH = 4
+
+_WIDGET_HEIGHT = 6
+
+
+@dataclass
+class Row:
+    """The graphs of one watched resource, how many metrics they hold, and the resource's alarms."""
+
+    widgets: list[cloudwatch.IWidget]
+    metric_count: int
+    alarms: list[cloudwatch.Alarm]
+
+
+def function_row(
+    function: WatchedFunction, metrics: Metrics, options: AlarmOptions
+) -> tuple[list[cloudwatch.IWidget], int]:
+    """Invocations; errors and error rate; p50/p99 duration against the timeout; throttles and async health."""
+    label = function.label
+    annotations = []
+    threshold_ms = duration_threshold_ms(options, function)
+    if function.timeout_seconds is not None and threshold_ms is not None:
+        annotations.append(cloudwatch.HorizontalAnnotation(value=function.timeout_seconds * 1000, label="timeout"))
+        if "Duration" not in options.disabled:
+            annotations.append(
+                cloudwatch.HorizontalAnnotation(
+                    value=threshold_ms,
+                    label=f"p99 alarm ({number(options.duration_percent_of_timeout or 0)}% of timeout)",
+                    color=cloudwatch.Color.ORANGE,
+                )
+            )
+    asynchronous = function.asynchronous
+    widgets: list[cloudwatch.IWidget] = [
+        graph(f"{label}: invocations", [metrics["invocations"]]),
+        graph(f"{label}: errors", [metrics["errors"]], right=[metrics["error_rate"]]),
+        graph(f"{label}: duration", [metrics["duration_p50"], metrics["duration_p99"]], annotations=annotations),
+        graph(
+            f"{label}: throttles" + (", async" if asynchronous else ""),
+            [metrics["throttles"], *([metrics["dead_letter_errors"]] if asynchronous else [])],
+            right=[metrics["concurrent_executions"], *([metrics["async_event_age"]] if asynchronous else [])],
+        ),
+    ]
+    return widgets, 1 + 3 + 2 + 2 + (2 if asynchronous else 0)
+
+
+def queue_row(queue: WatchedQueue, metrics: Metrics, _: AlarmOptions) -> tuple[list[cloudwatch.IWidget], int]:
+    """Visible messages; age of the oldest message."""
+    widgets: list[cloudwatch.IWidget] = [
+        graph(f"{queue.label}: dead-letter messages", [metrics["visible"]], width=12),
+        graph(f"{queue.label}: age of oldest message", [metrics["oldest"]], width=12),
+    ]
+    return widgets, 2
+
+
+def state_machine_row(
+    machine: WatchedStateMachine, metrics: Metrics, _: AlarmOptions
+) -> tuple[list[cloudwatch.IWidget], int]:
+    """Started, succeeded, failed and timed out; p99 execution time with throttles."""
+    label = machine.label
+    widgets: list[cloudwatch.IWidget] = [
+        graph(
+            f"{label}: executions",
+            [metrics["started"], metrics["succeeded"], metrics["failed"], metrics["timed_out"]],
+            width=12,
+        ),
+        graph(
+            f"{label}: execution time and throttles",
+            [metrics["execution_time_p99"]],
+            right=[metrics["throttled"]],
+            width=12,
+        ),
+    ]
+    return widgets, 6
+
+
+def rest_api_row(api: WatchedRestApi, metrics: Metrics, _: AlarmOptions) -> tuple[list[cloudwatch.IWidget], int]:
+    """Requests; 4XX and 5XX with the 5XX rate; p50 and p99 latency."""
+    label = api.label
+    widgets: list[cloudwatch.IWidget] = [
+        graph(f"{label}: requests", [metrics["count"]], width=8),
+        graph(
+            f"{label}: errors",
+            [metrics["client_errors"], metrics["server_errors"]],
+            right=[metrics["server_error_rate"]],
+            width=8,
+        ),
+        graph(f"{label}: latency", [metrics["latency_p50"], metrics["latency_p99"]], width=8),
+    ]
+    return widgets, 1 + 3 + 2
+
+
+# The row builder of each alarm table, by the table's group.
+ROWS: dict[str, Callable[[Any, Metrics, AlarmOptions], tuple[list[cloudwatch.IWidget], int]]] = {
+    FUNCTIONS.group: function_row,
+    DEAD_LETTER_QUEUES.group: queue_row,
+    STATE_MACHINES.group: state_machine_row,
+    REST_APIS.group: rest_api_row,
+}
+
+
+def dashboards(owner: Construct, rows: Sequence[Row], name: str | None, title: str) -> list[cloudwatch.Dashboard]:
+    """Define the dashboards of ``rows`` in ``owner`` (``Dashboard``, ``Dashboard2``, ...) within CloudWatch limits."""
+    pages: list[list[Row]] = [[]]
+    widgets = metrics = alarm_count = 0
+    for row in rows:
+        status_widgets = math.ceil((alarm_count + len(row.alarms)) / MAX_ALARMS_PER_STATUS_WIDGET)
+        too_many_widgets = 1 + status_widgets + widgets + len(row.widgets) > MAX_WIDGETS_PER_DASHBOARD
+        if pages[-1] and (too_many_widgets or metrics + row.metric_count > MAX_METRICS_PER_DASHBOARD):
+            pages.append([])
+            widgets = metrics = alarm_count = 0
+        pages[-1].append(row)
+        widgets += len(row.widgets)
+        metrics += row.metric_count
+        alarm_count += len(row.alarms)
+    defined = []
+    for number_, page in enumerate(pages, start=1):
+        page_name = None if name is None else (name if number_ == 1 else f"{name}-{number_}")
+        dashboard = cloudwatch.Dashboard(
+            owner, "Dashboard" if number_ == 1 else f"Dashboard{number_}", dashboard_name=page_name
+        )
+        heading = f"# {title}" + (f" ({number_} of {len(pages)})" if len(pages) > 1 else "")
+        dashboard.add_widgets(cloudwatch.TextWidget(markdown=heading, width=GRID_WIDTH, height=1))
+        page_alarms = [alarm for row in page for alarm in row.alarms]
+        for start in range(0, len(page_alarms), MAX_ALARMS_PER_STATUS_WIDGET):
+            chunk = page_alarms[start : start + MAX_ALARMS_PER_STATUS_WIDGET]
+            dashboard.add_widgets(
+                cloudwatch.AlarmStatusWidget(
+                    alarms=chunk,
+                    title="Alarm status",
+                    width=GRID_WIDTH,
+                    height=min(2 + math.ceil(len(chunk) / 4), 20),
+                    sort_by=cloudwatch.AlarmStatusWidgetSortBy.STATE_UPDATED_TIMESTAMP,
+                )
+            )
+        for row in page:
+            dashboard.add_widgets(*row.widgets)
+        defined.append(dashboard)
+    return defined
+
+
+def graph(
+    title: str,
+    left: Sequence[AnyMetric],
+    *,
+    right: Sequence[AnyMetric] = (),
+    width: int = 6,
+    annotations: Sequence[cloudwatch.HorizontalAnnotation] = (),
+) -> cloudwatch.GraphWidget:
+    """A graph of at most ``MAX_METRICS_PER_GRAPH`` labelled lines."""
+    assert len(left) + len(right) <= MAX_METRICS_PER_GRAPH
+    return cloudwatch.GraphWidget(
+        title=title,
+        left=[_labelled(metric) for metric in left],
+        right=[_labelled(metric) for metric in right] or None,
+        left_annotations=list(annotations) or None,
+        width=width,
+        height=_WIDGET_HEIGHT,
+    )
+
+
+def _labelled(metric: AnyMetric) -> cloudwatch.IMetric:
+    return metric.metric(labelled=True) if isinstance(metric, MetricSpec) else metric
