@@ -37,6 +37,8 @@ from serverless_patterns.runtime.crud_api import contract
 if typing.TYPE_CHECKING:
     from aws_cdk import IStringProducer
 
+_PACKAGE_SOURCE: Path = runtime_package("serverless_patterns.runtime.crud_api")
+
 
 class CrudApiCode(lambda_.Code):
     """The code of a CrudRestApi's functions: the handler package and every resource's configuration.
@@ -81,7 +83,10 @@ class CrudApiCode(lambda_.Code):
         self._resources.append((resource, resource_property or "Code"))
 
     def stage(self, scope: Construct, *, config: Mapping[str, Mapping[str, Any]]) -> s3_assets.Asset:
-        """Write the asset, child ``"Code"`` of ``scope``, with ``config`` (entries by resource name) as config.json."""
+        """Write the asset, child ``"Code"`` of ``scope``, with ``config`` (entries by resource name) as config.json.
+
+        ``CrudRestApi`` calls it once, at synthesis, when every resource is attached.
+        """
         if self._asset is not None:
             raise RuntimeError(f"{self._owner}: the CrudApi code asset is already staged")
         folder = staged_package(
@@ -97,6 +102,7 @@ class CrudApiCode(lambda_.Code):
 
     def _still_bound(self, resource: CfnResource) -> bool:
         # An escape hatch (``cfn.code = ...``) replaced the code: its asset metadata would mislead SAM.
+        # (A raw ``add_property_override("Code", ...)`` cannot be seen from here: it keeps the metadata.)
         code = resource.code if isinstance(resource, lambda_.CfnFunction) else None
         return isinstance(code, lambda_.CfnFunction.CodeProperty) and code.s3_key == self._object_key
 
@@ -108,9 +114,6 @@ class CrudApiCode(lambda_.Code):
                 f"{self._owner}: the CrudApi code asset was not staged by finish, its S3 location is unknown"
             )
         return self._asset
-
-
-_PACKAGE_SOURCE: Path = runtime_package("serverless_patterns.runtime.crud_api")
 
 
 def tables_environment(tables: Callable[[], Sequence[tuple[str, str]]]) -> str:
