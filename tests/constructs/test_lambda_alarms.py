@@ -319,7 +319,8 @@ def test_members_notify_the_detail_topic_the_composite_pages_and_no_ok_actions_b
     assert "OKActions" not in composite["Properties"]
     # The detail topic is encrypted with the same key as the paging topic.
     [detail] = [
-        topic for logical_id, topic in mixed.template.find_resources("AWS::SNS::Topic").items()
+        topic
+        for logical_id, topic in mixed.template.find_resources("AWS::SNS::Topic").items()
         if logical_id.startswith("AlarmsDetailTopic")
     ]
     assert detail["Properties"]["KmsMasterKeyId"]["Fn::GetAtt"][0].startswith("AlarmsTopicKey")
