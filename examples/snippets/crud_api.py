@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import aws_cdk as cdk
+from aws_cdk import aws_lambda as lambda_
 
 from serverless_patterns import CrudApi, CrudRestApi, Operation
 
@@ -41,3 +42,15 @@ def build(stack: cdk.Stack) -> CrudApi:
     # --8<-- [end:usage]
     assert sorted(openapi["paths"]) == ["/orders", "/orders/{id}", "/users", "/users/{userId}"]
     return users
+
+
+def ship_own_code(api: CrudRestApi) -> None:
+    """Replace the code of the API's functions with a build of your own (an escape hatch)."""
+    # --8<-- [start:own-code]
+    read = api.read_function.node.default_child
+    assert isinstance(read, lambda_.CfnFunction)
+    read.code = lambda_.CfnFunction.CodeProperty(s3_bucket="my-artifacts", s3_key="crud-read.zip")
+    write = api.write_function.node.default_child
+    assert isinstance(write, lambda_.CfnFunction)
+    write.add_property_override("Code", {"S3Bucket": "my-artifacts", "S3Key": "crud-write.zip"})
+    # --8<-- [end:own-code]

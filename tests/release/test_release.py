@@ -46,6 +46,9 @@ def test_wheel_ships_runtime_code_and_py_typed(dist: Path) -> None:
     names = zipfile.ZipFile(_wheel(dist)).namelist()
     assert "serverless_patterns/py.typed" in names
     assert any(name.startswith("serverless_patterns/runtime/") and name.endswith(".py") for name in names)
+    # CrudApi's asset is staged from the installed package: every module its handlers import ships.
+    for module in ("__init__", "common", "contract", "read", "validator", "write"):
+        assert f"serverless_patterns/runtime/crud_api/{module}.py" in names
     assert not [name for name in names if "__pycache__" in name or name.endswith(".pyc")]
 
 

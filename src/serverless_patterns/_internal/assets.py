@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
+import importlib.resources
 import shutil
 import tempfile
 from collections.abc import Mapping
@@ -11,8 +12,22 @@ from pathlib import Path
 
 from serverless_patterns._internal import defaults
 
-RUNTIME = Path(__file__).resolve().parent.parent / "runtime"
-"""The library's runtime tree: one package per construct that ships Lambda code."""
+
+def runtime_package(name: str) -> Path:
+    """The folder of the runtime package ``name`` (``"serverless_patterns.runtime.crud_api"``), found by import.
+
+    ``importlib.resources`` finds it wherever the library is installed; an asset is a folder on
+    disk, so a package inside a zip archive is refused.
+
+    Examples
+    --------
+    >>> (runtime_package("serverless_patterns.runtime.crud_api") / "contract.py").is_file()
+    True
+    """
+    folder = importlib.resources.files(name)
+    if not isinstance(folder, Path):
+        raise RuntimeError(f"runtime package {name} must be a folder on disk to become an asset, got {folder!r}")
+    return folder
 
 
 def staged_package(source: Path, *, into: str, files: Mapping[str, str]) -> Path:
@@ -27,7 +42,7 @@ def staged_package(source: Path, *, into: str, files: Mapping[str, str]) -> Path
     Parameters
     ----------
     source
-        The package folder to copy, usually under :data:`RUNTIME`.
+        The package folder to copy, usually from :func:`runtime_package`.
     into
         Where the package goes inside the folder, ``/``-separated.
     files
@@ -35,10 +50,11 @@ def staged_package(source: Path, *, into: str, files: Mapping[str, str]) -> Path
 
     Examples
     --------
-    >>> folder = staged_package(RUNTIME / "crud_api", into="crud_api", files={"config.json": "{}"})
+    >>> source = runtime_package("serverless_patterns.runtime.crud_api")
+    >>> folder = staged_package(source, into="crud_api", files={"config.json": "{}"})
     >>> (folder / "crud_api" / "config.json").read_text()
     '{}'
-    >>> folder == staged_package(RUNTIME / "crud_api", into="crud_api", files={"config.json": "{}"})
+    >>> folder == staged_package(source, into="crud_api", files={"config.json": "{}"})
     True
     """
     sources = sorted(path for path in source.rglob("*") if path.is_file() and not _excluded(path, source))

@@ -22,14 +22,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any, Literal
 
 import fastjsonschema
 
+from serverless_patterns._internal.assets import runtime_package
+
 Draft = Literal["draft-04", "2020-12"]
 
-_HEAD = Path(__file__).resolve().parents[1] / "runtime" / "json_schema_head.py"
+_HEAD = runtime_package("serverless_patterns") / "runtime" / "json_schema_head.py"
 _GENERATED_IMPORT = "from fastjsonschema import JsonSchemaValueException, JsonSchemaValuesException\n"
 _DRAFT_URIS = {
     "draft-04": "http://json-schema.org/draft-04/schema#",

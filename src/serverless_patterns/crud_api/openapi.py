@@ -7,17 +7,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from serverless_patterns.crud_api.schema import item_schema, request_schema, to_openapi
+from serverless_patterns.runtime.crud_api import contract
 
 ERROR_STATUSES = {
     "400": "Malformed JSON, a bad query parameter or cursor, or a body the API Gateway model rejects",
     "403": "Not authorized",
     "404": "No such item or route",
-    "409": "A request with the same Idempotency-Key is still in progress",
-    "412": "If-Match does not name the current version",
+    "409": f"A request with the same {contract.IDEMPOTENCY_KEY} is still in progress",
+    "412": f"{contract.IF_MATCH} does not name the current version",
     "413": "Body over 256 KB",
     "415": "Content-Type is not application/json",
-    "422": "The body breaks the schema, or the Idempotency-Key was used with another body",
-    "428": "If-Match is required",
+    "422": f"The body breaks the schema, or the {contract.IDEMPOTENCY_KEY} was used with another body",
+    "428": f"{contract.IF_MATCH} is required",
     "429": "Throttled",
 }
 
@@ -54,10 +55,14 @@ def openapi_document(title: str, stage_name: str, resources: Sequence[ResourceSp
         )
         schemas[f"{model}Page"] = {
             "type": "object",
-            "required": ["items", "next"],
+            "required": [contract.ITEMS_FIELD, contract.CURSOR_PARAMETER],
             "properties": {
-                "items": {"type": "array", "items": {"$ref": f"#/components/schemas/{model}Item"}},
-                "next": {"type": "string", "nullable": True, "description": "Opaque cursor of the next page."},
+                contract.ITEMS_FIELD: {"type": "array", "items": {"$ref": f"#/components/schemas/{model}Item"}},
+                contract.CURSOR_PARAMETER: {
+                    "type": "string",
+                    "nullable": True,
+                    "description": "Opaque cursor of the next page.",
+                },
             },
         }
         security = _security(spec.security)
@@ -68,7 +73,7 @@ def openapi_document(title: str, stage_name: str, resources: Sequence[ResourceSp
             "required": True,
             "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{model}Input"}}},
         }
-        if "list" in spec.operations:
+        if contract.LIST in spec.operations:
             collection["get"] = _operation(
                 f"list{model}",
                 f"A page of {spec.name}",
@@ -77,11 +82,16 @@ def openapi_document(title: str, stage_name: str, resources: Sequence[ResourceSp
                 ["400"],
                 parameters=[
                     {
-                        "name": "limit",
+                        "name": contract.LIMIT_PARAMETER,
                         "in": "query",
-                        "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 25},
+                        "schema": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": contract.MAX_LIMIT,
+                            "default": contract.DEFAULT_LIMIT,
+                        },
                     },
-                    {"name": "next", "in": "query", "schema": {"type": "string"}},
+                    {"name": contract.CURSOR_PARAMETER, "in": "query", "schema": {"type": "string"}},
                     *(
                         [{"name": spec.partition_attribute, "in": "query", "schema": {"type": "string"}}]
                         if spec.partition_attribute
@@ -89,15 +99,19 @@ def openapi_document(title: str, stage_name: str, resources: Sequence[ResourceSp
                     ),
                 ],
             )
-        if "create" in spec.operations:
+        if contract.CREATE in spec.operations:
             collection["post"] = _operation(
                 f"create{model}",
                 f"Create one of {spec.name}",
                 security,
-                {"201": _json("Created", item_ref, {"Location": _header(), "ETag": _header()})},
+                {"201": _json("Created", item_ref, {contract.LOCATION: _header(), contract.ETAG: _header()})},
                 ["400", "409", "413", "415", "422"],
                 parameters=[
-                    {"name": "Idempotency-Key", "in": "header", "schema": {"type": "string", "maxLength": 255}}
+                    {
+                        "name": contract.IDEMPOTENCY_KEY,
+                        "in": "header",
+                        "schema": {"type": "string", "maxLength": contract.MAX_IDEMPOTENCY_KEY_LENGTH},
+                    }
                 ],
                 body=input_body,
             )
@@ -106,36 +120,39 @@ def openapi_document(title: str, stage_name: str, resources: Sequence[ResourceSp
             for name in (spec.partition_attribute, spec.id_attribute)
             if name
         ]
-        if "get" in spec.operations:
+        if contract.GET in spec.operations:
             item["get"] = _operation(
                 f"get{model}",
                 f"One of {spec.name}",
                 security,
-                {"200": _json("The item", item_ref, {"ETag": _header()})},
+                {"200": _json("The item", item_ref, {contract.ETAG: _header()})},
                 ["404"],
                 parameters=path_parameters,
             )
-        if "update" in spec.operations:
+        if contract.UPDATE in spec.operations:
             item["put"] = _operation(
                 f"replace{model}",
                 f"Replace one of {spec.name}",
                 security,
-                {"200": _json("The updated item", item_ref, {"ETag": _header()})},
+                {"200": _json("The updated item", item_ref, {contract.ETAG: _header()})},
                 ["400", "404", "412", "413", "415", "422", "428"],
                 parameters=[
                     *path_parameters,
-                    {"name": "If-Match", "in": "header", "required": True, "schema": {"type": "string"}},
+                    {"name": contract.IF_MATCH, "in": "header", "required": True, "schema": {"type": "string"}},
                 ],
                 body=input_body,
             )
-        if "delete" in spec.operations:
+        if contract.DELETE in spec.operations:
             item["delete"] = _operation(
                 f"delete{model}",
                 f"Delete one of {spec.name}",
                 security,
                 {"204": {"description": "Deleted"}},
                 ["404", "412"],
-                parameters=[*path_parameters, {"name": "If-Match", "in": "header", "schema": {"type": "string"}}],
+                parameters=[
+                    *path_parameters,
+                    {"name": contract.IF_MATCH, "in": "header", "schema": {"type": "string"}},
+                ],
             )
         if collection:
             paths[f"/{spec.name}"] = collection

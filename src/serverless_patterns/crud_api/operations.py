@@ -6,22 +6,25 @@ from collections.abc import Sequence
 from enum import Enum
 from typing import Literal
 
+from serverless_patterns.runtime.crud_api import contract
+
 
 class Operation(str, Enum):
     """An operation a CrudApi resource can expose."""
 
-    CREATE = "create"
+    CREATE = contract.CREATE
     """``POST /{resource}``"""
-    GET = "get"
+    GET = contract.GET
     """``GET /{resource}/{id}``"""
-    LIST = "list"
+    LIST = contract.LIST
     """``GET /{resource}``"""
-    UPDATE = "update"
+    UPDATE = contract.UPDATE
     """``PUT /{resource}/{id}``"""
-    DELETE = "delete"
+    DELETE = contract.DELETE
     """``DELETE /{resource}/{id}``"""
 
 
+# A type checker needs the literal values; a unit test holds them equal to contract.OPERATIONS.
 OperationName = Literal["create", "get", "list", "update", "delete"]
 """An operation given by its value (``"get"``), as the ``Operation`` members are."""
 

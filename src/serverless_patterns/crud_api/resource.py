@@ -15,6 +15,7 @@ from serverless_patterns._internal.compliance import acknowledge
 from serverless_patterns.crud_api.openapi import ResourceSpec, pascal_case
 from serverless_patterns.crud_api.operations import HTTP_METHODS, READ_ACTIONS, Operation, OperationName
 from serverless_patterns.crud_api.schema import request_schema, to_api_gateway
+from serverless_patterns.runtime.crud_api import contract
 
 if TYPE_CHECKING:
     from constructs import Construct
@@ -38,8 +39,8 @@ _SECURITY = {
 _CORS_HEADERS = [
     "Content-Type",
     "Authorization",
-    "If-Match",
-    "Idempotency-Key",
+    contract.IF_MATCH,
+    contract.IDEMPOTENCY_KEY,
     "X-Amz-Date",
     "X-Amz-Security-Token",
 ]
@@ -125,7 +126,7 @@ def add_routes(
                 allow_origins=list(cors_origins),
                 allow_methods=[*verbs, "OPTIONS"],
                 allow_headers=_CORS_HEADERS,
-                expose_headers=["ETag", "Location"],
+                expose_headers=list(contract.EXPOSED_HEADERS),
                 max_age=Duration.hours(1),
             )
 
@@ -135,7 +136,10 @@ def add_routes(
         "authorization_scopes": list(authorization_scopes) if authorization_scopes else None,
     }
     path_parameters = {f"method.request.path.{spec.id_attribute}": True}
-    list_parameters = {"method.request.querystring.limit": False, "method.request.querystring.next": False}
+    list_parameters = {
+        f"method.request.querystring.{contract.LIMIT_PARAMETER}": False,
+        f"method.request.querystring.{contract.CURSOR_PARAMETER}": False,
+    }
     if spec.partition_attribute is not None:
         path_parameters[f"method.request.path.{spec.partition_attribute}"] = True
         list_parameters[f"method.request.querystring.{spec.partition_attribute}"] = False

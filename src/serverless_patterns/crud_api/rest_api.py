@@ -33,6 +33,7 @@ from serverless_patterns.crud_api.operations import table_actions
 from serverless_patterns.crud_api.resource import ResourceOptions
 from serverless_patterns.crud_api.schema import handler_config
 from serverless_patterns.function import ServerlessFunction
+from serverless_patterns.runtime.crud_api import contract
 
 
 class CrudRestApi(Construct):
@@ -47,12 +48,24 @@ class CrudRestApi(Construct):
     What it defines: a regional ``RestApi`` with a request validator and JSON error gateway
     responses; a stage with JSON access logs (log group with retention, retained), execution
     logging at ERROR, no data trace, metrics, X-Ray tracing and throttling; the read and write
-    ``ServerlessFunction`` s (one shared code asset holding the handler package and a
-    ``config.json`` of every resource's schema, written at synthesis); one invoke permission per
+    ``ServerlessFunction`` s (sharing one code asset, see below); one invoke permission per
     function; the idempotency table of ``POST`` retries (one per API, not per resource); a WAFv2
     web ACL associated with the stage (see ``web_acl``); a ``Url`` output. It does not write the
     account-wide API Gateway CloudWatch role that stage logging needs: deploy
     :class:`ApiGatewayCloudWatchRole` once per account and region for that.
+
+    How each resource's configuration reaches the functions: both get ``code``, a
+    :class:`~serverless_patterns.crud_api.CrudApiCode` (a ``lambda.Code``), at construction.
+    It is one S3 asset holding the handler package ``crud_api/`` and ``crud_api/config.json``
+    (per resource: id and partition attributes, schema, the validator compiled from it,
+    operations, CORS origins), staged at synthesis once every resource is attached (the child
+    ``"Code"``); the functions' ``Code`` property resolves to its bucket and key. Table names,
+    known only at deploy, are the ``CRUD_TABLES`` environment variable, set at construction to a
+    value that resolves at synthesis. Every name both sides read is defined in
+    ``serverless_patterns.runtime.crud_api.contract``. Attach every resource before synthesis (or
+    before resolving the functions' code): a later one is an error. To ship other code, override
+    it after construction as with any L2 (``fn.node.default_child.code = ...`` or
+    ``add_property_override("Code", ...)``): the library never writes ``Code`` again.
 
     Parameters
     ----------
@@ -106,6 +119,8 @@ class CrudRestApi(Construct):
         The stage's access log group.
     read_function, write_function
         The shared ``ServerlessFunction`` s.
+    code
+        Their ``CrudApiCode``; its ``asset`` is the staged ``s3_assets.Asset`` after synthesis.
     idempotency_table
         The table of ``Idempotency-Key`` records (``id`` key, ``expiration`` TTL).
     request_validator
@@ -227,33 +242,37 @@ class CrudRestApi(Construct):
         self.idempotency_table = defined_table(
             self,
             "IdempotencyTable",
-            partition_key="id",
-            time_to_live_attribute="expiration",
+            partition_key=contract.IDEMPOTENCY_KEY_ATTRIBUTE,
+            time_to_live_attribute=contract.IDEMPOTENCY_EXPIRY_ATTRIBUTE,
             encryption_key=encryption_key,
             removal_policy=removal_policy,
         )
 
-        placeholder = code.placeholder()
+        self.code = code.CrudApiCode(self.node.path, finish=self._finish)
         self.read_function = ServerlessFunction(
             self,
             "ReadFunction",
-            code=placeholder,
-            handler="crud_api.read.handler",
+            code=self.code,
+            handler=contract.READ_HANDLER,
             memory_mib=memory_mib,
             description=f"Reads of the CrudApi resources of {self.node.path}",
             service_name=f"{id}-read",
             log_encryption_key=log_encryption_key,
+            environment={contract.TABLES_VARIABLE: code.tables_environment(lambda: self._tables["ReadFunction"])},
         )
         self.write_function = ServerlessFunction(
             self,
             "WriteFunction",
-            code=placeholder,
-            handler="crud_api.write.handler",
+            code=self.code,
+            handler=contract.WRITE_HANDLER,
             memory_mib=memory_mib,
             description=f"Writes of the CrudApi resources of {self.node.path}",
             service_name=f"{id}-write",
             log_encryption_key=log_encryption_key,
-            environment={"CRUD_IDEMPOTENCY_TABLE": self.idempotency_table.table_name},
+            environment={
+                contract.TABLES_VARIABLE: code.tables_environment(lambda: self._tables["WriteFunction"]),
+                contract.IDEMPOTENCY_TABLE_VARIABLE: self.idempotency_table.table_name,
+            },
         )
         # Exactly the item actions Powertools idempotency uses on its records.
         self.write_function.add_to_role_policy(
@@ -380,14 +399,17 @@ class CrudRestApi(Construct):
     ) -> None:
         """Register a resource with the shared functions: grants, table name and configuration."""
         if self._finished:
-            raise RuntimeError(f"{self.node.path} was already synthesized: attach resources before synthesis")
+            raise RuntimeError(
+                f"{self.node.path}: cannot attach {spec.name!r}, the code asset of its functions is already staged "
+                "(at synthesis, or when its location was resolved): attach every resource before"
+            )
         self._specs[spec.name] = spec
         self._config[spec.name] = {
-            "idAttribute": spec.id_attribute,
-            "partitionAttribute": spec.partition_attribute,
+            contract.ID_ATTRIBUTE_KEY: spec.id_attribute,
+            contract.PARTITION_ATTRIBUTE_KEY: spec.partition_attribute,
             **handler_config(spec.schema, allow_unknown_fields=allow_unknown_fields),
-            "operations": list(spec.operations),
-            "corsOrigins": list(cors_origins),
+            contract.OPERATIONS_KEY: list(spec.operations),
+            contract.CORS_ORIGINS_KEY: list(cors_origins),
         }
         reads, writes = table_actions(spec.operations, grouped=spec.partition_attribute is not None)
         if reads:
@@ -445,11 +467,10 @@ class CrudRestApi(Construct):
         if self._finished:
             return
         self._finished = True
-        allow_single_origin(self.gateway_responses, (entry["corsOrigins"] for entry in self._config.values()))
-        self._acknowledge_invoke_permissions()
-        code.bind(
-            self,
-            [self.read_function, self.write_function],
-            tables=self._tables,
-            config=self._config,
+        allow_single_origin(
+            self.gateway_responses, (entry[contract.CORS_ORIGINS_KEY] for entry in self._config.values())
         )
+        self._acknowledge_invoke_permissions()
+        for function in (self.read_function, self.write_function):
+            code.warn_about_environment_size(function, self._tables[function.node.id])
+        self.code.stage(self, config=self._config)

@@ -15,6 +15,7 @@ from typing import Any
 from aws_cdk import aws_apigateway as apigateway
 
 from serverless_patterns._internal import json_schema
+from serverless_patterns.runtime.crud_api import contract
 
 SUPPORTED_KEYWORDS = frozenset(
     {
@@ -39,7 +40,6 @@ SUPPORTED_KEYWORDS = frozenset(
     }
 )
 TYPES = ("string", "integer", "number", "boolean", "object", "array", "null")
-SERVER_FIELDS = ("createdAt", "updatedAt", "version")
 
 _INTEGER_KEYWORDS = ("minLength", "maxLength", "minItems", "maxItems")
 _NUMBER_KEYWORDS = ("minimum", "maximum")
@@ -66,11 +66,11 @@ def schema_problems(schema: object, id_attribute: str) -> list[str]:
         problems.append(f"schema must have type 'object' at the top level, got {schema.get('type')!r}")
     properties = schema.get("properties", {})
     if isinstance(properties, Mapping):
-        reserved = sorted({id_attribute, *SERVER_FIELDS} & set(properties))
+        reserved = sorted({id_attribute, *contract.SERVER_FIELDS} & set(properties))
         if reserved:
             problems.append(
                 f"schema properties {', '.join(reserved)} are managed by the server "
-                f"(id attribute, createdAt, updatedAt, version): remove them"
+                f"(id attribute, {', '.join(contract.SERVER_FIELDS)}): remove them"
             )
     _walk(schema, "", problems)
     if not problems:
@@ -153,7 +153,8 @@ def handler_config(schema: Mapping[str, Any], *, allow_unknown_fields: bool) -> 
     True
     """
     handled = handler_schema(schema, allow_unknown_fields=allow_unknown_fields)
-    return {"schema": handled, "validator": json_schema.validator_source(handled, draft="draft-04")}
+    validator = json_schema.validator_source(handled, draft="draft-04")
+    return {contract.SCHEMA_KEY: handled, contract.VALIDATOR_KEY: validator}
 
 
 def request_schema(schema: Mapping[str, Any], id_attribute: str, *, allow_unknown_fields: bool) -> dict[str, Any]:
@@ -170,7 +171,7 @@ def item_schema(schema: Mapping[str, Any], id_attribute: str) -> dict[str, Any]:
     """A stored item: the schema plus the server fields, all of them present."""
     result = dict(schema)
     result["properties"] = {**schema.get("properties", {}), **read_only_properties(id_attribute)}
-    result["required"] = [*schema.get("required", []), id_attribute, *SERVER_FIELDS]
+    result["required"] = [*schema.get("required", []), id_attribute, *contract.SERVER_FIELDS]
     return result
 
 
@@ -178,9 +179,9 @@ def read_only_properties(id_attribute: str) -> dict[str, Any]:
     """The fields the server sets on every item."""
     return {
         id_attribute: {"type": "string", "description": "Server-generated id (UUID)."},
-        "createdAt": {"type": "string", "format": "date-time"},
-        "updatedAt": {"type": "string", "format": "date-time"},
-        "version": {"type": "integer", "minimum": 1, "description": "Incremented by every update; the ETag."},
+        contract.CREATED_AT: {"type": "string", "format": "date-time"},
+        contract.UPDATED_AT: {"type": "string", "format": "date-time"},
+        contract.VERSION: {"type": "integer", "minimum": 1, "description": "Incremented by every update; the ETag."},
     }
 
 

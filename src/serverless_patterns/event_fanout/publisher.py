@@ -6,21 +6,19 @@ contract (``runtime/event_publisher/contract.py``), imported here rather than wr
 
 from __future__ import annotations
 
-import importlib.resources
 import json
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from serverless_patterns._internal import json_schema
-from serverless_patterns._internal.assets import staged_package
+from serverless_patterns._internal.assets import runtime_package, staged_package
 from serverless_patterns._internal.validation import Rules
 from serverless_patterns.runtime.event_publisher import contract
 
-_PUBLISHER_SOURCE = Path(str(importlib.resources.files("serverless_patterns.runtime.event_publisher")))
+_PUBLISHER_SOURCE = runtime_package("serverless_patterns.runtime.event_publisher")
 
 
 def validate_schemas(rules: Rules, schemas: Mapping[str, Mapping[str, Any]] | None) -> None:

@@ -4,7 +4,7 @@ The configuration (``config.json`` next to this module, or the file named by ``C
 is written by the ``CrudApi`` construct at synthesis: one entry per resource of the REST API with
 its id attribute, item schema, the validator compiled from it, operations and CORS origins. Table
 names come from the environment variable ``CRUD_TABLES`` (``users=<table>;orders=<table>``),
-because they are known only at deploy.
+because they are known only at deploy. Every name both sides share is defined in ``contract.py``.
 """
 
 from __future__ import annotations
@@ -30,10 +30,11 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
+from . import contract
+
 MAX_BODY_BYTES = 256 * 1024
 MAX_DEPTH = 32
 MAX_ID_BYTES = 1024
-SERVER_FIELDS = ("createdAt", "updatedAt", "version")
 _SERIALIZER = TypeSerializer()
 _DESERIALIZER = TypeDeserializer()
 
@@ -84,33 +85,32 @@ class ResourceConfig:
         """The DynamoDB table's name, from ``CRUD_TABLES``."""
         name = table_names().get(self.name)
         if not name:
-            raise RuntimeError(f"CRUD_TABLES names no table for {self.name}")
+            raise RuntimeError(f"{contract.TABLES_VARIABLE} names no table for {self.name}")
         return name
 
 
 @cache
 def table_names() -> dict[str, str]:
     """``CRUD_TABLES`` (``users=<table>;orders=<table>``) as a dict."""
-    entries = (entry.partition("=") for entry in os.environ.get("CRUD_TABLES", "").split(";"))
-    return {name: table for name, _, table in entries if name and table}
+    return contract.parse_tables(os.environ.get(contract.TABLES_VARIABLE, ""))
 
 
 @cache
 def resources() -> dict[str, ResourceConfig]:
     """Every resource in the configuration file, by name (read once per execution environment)."""
-    path = Path(os.environ.get("CRUD_API_CONFIG") or Path(__file__).with_name("config.json"))
+    path = Path(os.environ.get(contract.CONFIG_PATH_VARIABLE) or Path(__file__).with_name(contract.CONFIG_FILE))
     document = json.loads(path.read_text())
     return {
         name: ResourceConfig(
             name=name,
-            id_attribute=entry["idAttribute"],
-            schema=entry["schema"],
-            validator=entry["validator"],
-            operations=tuple(entry["operations"]),
-            cors_origins=tuple(entry.get("corsOrigins", [])),
-            partition_attribute=entry.get("partitionAttribute"),
+            id_attribute=entry[contract.ID_ATTRIBUTE_KEY],
+            schema=entry[contract.SCHEMA_KEY],
+            validator=entry[contract.VALIDATOR_KEY],
+            operations=tuple(entry[contract.OPERATIONS_KEY]),
+            cors_origins=tuple(entry.get(contract.CORS_ORIGINS_KEY, [])),
+            partition_attribute=entry.get(contract.PARTITION_ATTRIBUTE_KEY),
         )
-        for name, entry in document["resources"].items()
+        for name, entry in document[contract.RESOURCES].items()
     }
 
 
@@ -148,14 +148,11 @@ def cors_headers(event: APIGatewayProxyEvent, config: ResourceConfig | None) -> 
     if config is None or not config.cors_origins:
         return {}
     origin = event.headers.get("origin")
+    exposed = ",".join(contract.EXPOSED_HEADERS)
     if "*" in config.cors_origins:
-        return {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "ETag,Location"}
+        return {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": exposed}
     if origin and origin in config.cors_origins:
-        return {
-            "Access-Control-Allow-Origin": origin,
-            "Access-Control-Expose-Headers": "ETag,Location",
-            "Vary": "Origin",
-        }
+        return {"Access-Control-Allow-Origin": origin, "Access-Control-Expose-Headers": exposed, "Vary": "Origin"}
     return {}
 
 

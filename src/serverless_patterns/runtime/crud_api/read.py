@@ -12,6 +12,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from . import contract
 from .common import (
     ApiError,
     decode_cursor,
@@ -25,9 +26,6 @@ from .common import (
     to_dynamodb,
 )
 
-DEFAULT_LIMIT = 25
-MAX_LIMIT = 100
-
 logger = Logger()
 dynamodb = boto3.client("dynamodb")
 app = APIGatewayRestResolver()
@@ -36,13 +34,14 @@ app = APIGatewayRestResolver()
 @app.get("/<name>")
 def list_items(name: str) -> Response[str]:
     """A page of items: ``limit`` 1 to 100 (default 25) and the opaque ``next`` cursor."""
-    config = resource(name, "list")
+    config = resource(name, contract.LIST)
     query = app.current_event.query_string_parameters or {}
-    limit = _limit(query.get("limit"))
+    limit = _limit(query.get(contract.LIMIT_PARAMETER))
     partition = query.get(config.partition_attribute) if config.partition_attribute else None
     request: dict[str, Any] = {"TableName": config.table_name, "Limit": limit, "ConsistentRead": True}
-    if query.get("next"):
-        request["ExclusiveStartKey"] = decode_cursor(config, query["next"], partition)
+    cursor = query.get(contract.CURSOR_PARAMETER)
+    if cursor:
+        request["ExclusiveStartKey"] = decode_cursor(config, cursor, partition)
     if partition is not None:
         # Items of one partition, in id order: a Query instead of a Scan.
         request["KeyConditionExpression"] = "#partition = :partition"
@@ -53,8 +52,8 @@ def list_items(name: str) -> Response[str]:
         page = dynamodb.scan(**request)
     last_key = page.get("LastEvaluatedKey")
     body = {
-        "items": [from_dynamodb(item) for item in page.get("Items", [])],
-        "next": encode_cursor(config, last_key, partition) if last_key else None,
+        contract.ITEMS_FIELD: [from_dynamodb(item) for item in page.get("Items", [])],
+        contract.CURSOR_PARAMETER: encode_cursor(config, last_key, partition) if last_key else None,
     }
     return json_response(200, body, app.current_event, config=config)
 
@@ -72,27 +71,28 @@ def get_grouped_item(name: str, partition: str, item_id: str) -> Response[str]:
 
 
 def _get(name: str, segments: tuple[str, ...]) -> Response[str]:
-    config = resource(name, "get")
+    config = resource(name, contract.GET)
     key = config.item_key(segments)
     found = dynamodb.get_item(TableName=config.table_name, Key=to_dynamodb(key), ConsistentRead=True).get("Item")
     if found is None:
         raise ApiError(404, "NOT_FOUND", f"{name} {'/'.join(segments)} does not exist")
     item = from_dynamodb(found)
-    return json_response(200, item, app.current_event, headers={"ETag": etag(item.get("version", 0))}, config=config)
+    headers = {contract.ETAG: etag(item.get(contract.VERSION, 0))}
+    return json_response(200, item, app.current_event, headers=headers, config=config)
 
 
 def _limit(raw: str | None) -> int:
     if raw is None:
-        return DEFAULT_LIMIT
+        return contract.DEFAULT_LIMIT
     digits = raw.lstrip("0")
     # str.isdigit also accepts superscript and Arabic-Indic digits (int() rejects or converts them),
     # and int() refuses over 4300 digits.
-    if not (raw.isascii() and raw.isdigit()) or len(digits) > 3 or not 1 <= int(digits or "0") <= MAX_LIMIT:
+    if not (raw.isascii() and raw.isdigit()) or len(digits) > 3 or not 1 <= int(digits or "0") <= contract.MAX_LIMIT:
         raise ApiError(
             400,
             "INVALID_PARAMETER",
-            f"limit must be an integer between 1 and {MAX_LIMIT}",
-            [{"field": "limit", "message": f"got {raw!r}"}],
+            f"{contract.LIMIT_PARAMETER} must be an integer between 1 and {contract.MAX_LIMIT}",
+            [{"field": contract.LIMIT_PARAMETER, "message": f"got {raw!r}"}],
         )
     return int(digits)
 

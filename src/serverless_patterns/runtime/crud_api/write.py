@@ -35,8 +35,8 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 
+from . import contract
 from .common import (
-    SERVER_FIELDS,
     ApiError,
     ResourceConfig,
     etag,
@@ -56,7 +56,6 @@ from .common import (
 from .validator import schema_errors
 
 IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60
-MAX_IDEMPOTENCY_KEY_LENGTH = 255
 MAX_VERSION_DIGITS = 20
 # Stable across code changes and function renames, so a retry after a deployment still finds its record.
 IDEMPOTENCY_KEY_PREFIX = "crud-api-create"
@@ -76,15 +75,17 @@ _idempotent_create: Callable[..., dict[str, Any]] | None = None
 @app.post("/<name>")
 def create_item(name: str) -> Response[str]:
     """Store a new item: 201 with Location and ETag; replays the first response for a reused key."""
-    config = resource(name, "create")
+    config = resource(name, contract.CREATE)
     fields = _validated_fields(config)
-    key = app.current_event.headers.get("idempotency-key")
+    key = app.current_event.headers.get(contract.IDEMPOTENCY_KEY)
     if key is None:
         result = _create(config, fields, _location_base(name))
     else:
-        if not 1 <= len(key) <= MAX_IDEMPOTENCY_KEY_LENGTH:
+        if not 1 <= len(key) <= contract.MAX_IDEMPOTENCY_KEY_LENGTH:
             raise ApiError(
-                400, "INVALID_HEADER", f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} characters long"
+                400,
+                "INVALID_HEADER",
+                f"{contract.IDEMPOTENCY_KEY} must be 1 to {contract.MAX_IDEMPOTENCY_KEY_LENGTH} characters long",
             )
         request = {
             "resource": name,
@@ -127,7 +128,7 @@ def replace_grouped_item(name: str, partition: str, item_id: str) -> Response[st
 
 
 def _replace(name: str, segments: tuple[str, ...]) -> Response[str]:
-    config = resource(name, "update")
+    config = resource(name, contract.UPDATE)
     fields = _validated_fields(config)
     key = config.item_key(segments)
     # The partition is part of the key: it is never SET, and an update cannot move an item to another one.
@@ -139,10 +140,12 @@ def _replace(name: str, segments: tuple[str, ...]) -> Response[str]:
             "an item cannot move to another partition",
             [{"field": partition, "message": "must equal the partition in the path"}],
         )
-    header = app.current_event.headers.get("if-match")
+    header = app.current_event.headers.get(contract.IF_MATCH)
     if header is None:
-        raise ApiError(428, "PRECONDITION_REQUIRED", "PUT needs an If-Match header with the item's current ETag")
-    names: dict[str, str] = {"#id": config.id_attribute, "#version": "version", "#updatedAt": "updatedAt"}
+        raise ApiError(
+            428, "PRECONDITION_REQUIRED", f"PUT needs an {contract.IF_MATCH} header with the item's current ETag"
+        )
+    names = {"#id": config.id_attribute, "#version": contract.VERSION, "#updatedAt": contract.UPDATED_AT}
     values: dict[str, Any] = {":zero": 0, ":one": 1, ":now": now_iso()}
     assignments = ["#updatedAt = :now", "#version = if_not_exists(#version, :zero) + :one"]
     for index, (field_name, value) in enumerate(sorted(fields.items())):
@@ -171,7 +174,8 @@ def _replace(name: str, segments: tuple[str, ...]) -> Response[str]:
     except ClientError as error:
         raise _condition_error(error, name, "/".join(segments)) from error
     item = from_dynamodb(updated["Attributes"])
-    return json_response(200, item, app.current_event, headers={"ETag": etag(item.get("version", 0))}, config=config)
+    headers = {contract.ETAG: etag(item.get(contract.VERSION, 0))}
+    return json_response(200, item, app.current_event, headers=headers, config=config)
 
 
 @app.delete("/<name>/<item_id>")
@@ -187,14 +191,14 @@ def delete_grouped_item(name: str, partition: str, item_id: str) -> Response[str
 
 
 def _delete(name: str, segments: tuple[str, ...]) -> Response[str]:
-    config = resource(name, "delete")
+    config = resource(name, contract.DELETE)
     key = config.item_key(segments)
-    header = app.current_event.headers.get("if-match")
+    header = app.current_event.headers.get(contract.IF_MATCH)
     values: dict[str, Any] = {}
     condition = "attribute_exists(#id)" if header is None else _version_condition(parse_if_match(header), values)
     names = {"#id": config.id_attribute}
     if "#version" in condition:  # DynamoDB rejects names the expression does not use
-        names["#version"] = "version"
+        names["#version"] = contract.VERSION
     request: dict[str, Any] = {
         "TableName": config.table_name,
         "Key": to_dynamodb(key),
@@ -214,7 +218,7 @@ def _delete(name: str, segments: tuple[str, ...]) -> Response[str]:
 def _validated_fields(config: ResourceConfig) -> dict[str, Any]:
     body = parse_body(app.current_event)
     # Server-managed fields are read-only: a client may send back what it read, they are ignored.
-    for name in (config.id_attribute, *SERVER_FIELDS):
+    for name in (config.id_attribute, *contract.SERVER_FIELDS):
         body.pop(name, None)
     problems = schema_errors(body, config.validator)
     if problems:
@@ -249,19 +253,25 @@ def _condition_error(error: ClientError, name: str, item_id: str) -> Exception:
     current: Any = error.response.get("Item")
     if not current:
         return ApiError(404, "NOT_FOUND", f"{name} {item_id} does not exist")
-    version = from_dynamodb(current).get("version", 0)
+    version = from_dynamodb(current).get(contract.VERSION, 0)
     return ApiError(
         412,
         "PRECONDITION_FAILED",
-        "If-Match does not name the item's current version",
-        [{"field": "If-Match", "message": f"the current ETag is {etag(version)}"}],
+        f"{contract.IF_MATCH} does not name the item's current version",
+        [{"field": contract.IF_MATCH, "message": f"the current ETag is {etag(version)}"}],
     )
 
 
 def _create(config: ResourceConfig, fields: dict[str, Any], location_base: str) -> dict[str, Any]:
     item_id = str(uuid.uuid4())
     timestamp = now_iso()
-    item = {**fields, config.id_attribute: item_id, "createdAt": timestamp, "updatedAt": timestamp, "version": 1}
+    item = {
+        **fields,
+        config.id_attribute: item_id,
+        contract.CREATED_AT: timestamp,
+        contract.UPDATED_AT: timestamp,
+        contract.VERSION: 1,
+    }
     dynamodb.put_item(
         TableName=config.table_name,
         Item=to_dynamodb(item),
@@ -275,7 +285,7 @@ def _create(config: ResourceConfig, fields: dict[str, Any], location_base: str) 
     )
     return {
         "status": 201,
-        "headers": {"Location": f"{location_base}/{path}", "ETag": etag(1)},
+        "headers": {contract.LOCATION: f"{location_base}/{path}", contract.ETAG: etag(1)},
         "body": to_json(item),
     }
 
@@ -283,7 +293,11 @@ def _create(config: ResourceConfig, fields: dict[str, Any], location_base: str) 
 def _idempotent() -> Callable[..., dict[str, Any]]:
     global _idempotent_create  # noqa: PLW0603 - built once per execution environment, on first use
     if _idempotent_create is None:
-        store = DynamoDBPersistenceLayer(table_name=os.environ["CRUD_IDEMPOTENCY_TABLE"])
+        store = DynamoDBPersistenceLayer(
+            table_name=os.environ[contract.IDEMPOTENCY_TABLE_VARIABLE],
+            key_attr=contract.IDEMPOTENCY_KEY_ATTRIBUTE,
+            expiry_attr=contract.IDEMPOTENCY_EXPIRY_ATTRIBUTE,
+        )
 
         @idempotent_function(  # type: ignore[untyped-decorator]  # Powertools leaves it untyped
             data_keyword_argument="request",
@@ -292,7 +306,7 @@ def _idempotent() -> Callable[..., dict[str, Any]]:
             key_prefix=IDEMPOTENCY_KEY_PREFIX,
         )
         def create_once(request: dict[str, Any]) -> dict[str, Any]:
-            config = resource(request["resource"], "create")
+            config = resource(request["resource"], contract.CREATE)
             return _create(config, request["fields"], request["location"])
 
         _idempotent_create = create_once

@@ -1,0 +1,108 @@
+"""The contract between the CrudApi constructs and their handlers: one definition of every shared name.
+
+Plain Python with no import beyond the standard library: the constructs
+(``serverless_patterns.crud_api``) import it at synthesis, the handlers (``crud_api.*`` in the
+code asset) at run time. A name both sides must agree on (a configuration key, an environment
+variable, a server-set field, a header, a query parameter, a limit) is written here once.
+
+What reaches the handlers, and how:
+
+- the code asset holds this package as :data:`PACKAGE` plus :data:`CONFIG_FILE`, a JSON document
+  ``{"resources": {name: {...}}}`` (:data:`RESOURCES`) with one entry per resource, keyed by the
+  ``*_KEY`` names below; it is written at synthesis, when every resource is attached;
+- table names are known only at deploy: they come from :data:`TABLES_VARIABLE`, encoded by
+  :func:`format_tables` and read back by :func:`parse_tables`;
+- the write function finds the idempotency table in :data:`IDEMPOTENCY_TABLE_VARIABLE`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+PACKAGE = "crud_api"
+"""The handler package inside the code asset (the Lambda task root)."""
+READ_HANDLER = f"{PACKAGE}.read.handler"
+"""Entry point of the read function (``GET``)."""
+WRITE_HANDLER = f"{PACKAGE}.write.handler"
+"""Entry point of the write function (``POST``, ``PUT``, ``DELETE``)."""
+
+# Configuration file, next to the handler modules in the asset.
+CONFIG_FILE = "config.json"
+CONFIG_PATH_VARIABLE = "CRUD_API_CONFIG"
+"""Optional: another path to the configuration file (tests and local runs)."""
+RESOURCES = "resources"
+ID_ATTRIBUTE_KEY = "idAttribute"
+PARTITION_ATTRIBUTE_KEY = "partitionAttribute"
+SCHEMA_KEY = "schema"
+VALIDATOR_KEY = "validator"
+"""Source of the validator module compiled from the schema at synthesis."""
+OPERATIONS_KEY = "operations"
+CORS_ORIGINS_KEY = "corsOrigins"
+
+# Environment variables.
+TABLES_VARIABLE = "CRUD_TABLES"
+"""Table names by resource, ``users=<table>;orders=<table>`` (see :func:`format_tables`)."""
+IDEMPOTENCY_TABLE_VARIABLE = "CRUD_IDEMPOTENCY_TABLE"
+
+# Operations, as the configuration lists them.
+CREATE = "create"
+GET = "get"
+LIST = "list"
+UPDATE = "update"
+DELETE = "delete"
+OPERATIONS = (CREATE, GET, LIST, UPDATE, DELETE)
+
+# Fields the server sets on every item; clients may send them back, they are ignored.
+CREATED_AT = "createdAt"
+UPDATED_AT = "updatedAt"
+VERSION = "version"
+SERVER_FIELDS = (CREATED_AT, UPDATED_AT, VERSION)
+
+# Headers (HTTP header names are case-insensitive; these are the spellings the API documents).
+IF_MATCH = "If-Match"
+IDEMPOTENCY_KEY = "Idempotency-Key"
+ETAG = "ETag"
+LOCATION = "Location"
+EXPOSED_HEADERS = (ETAG, LOCATION)
+"""Response headers a browser may read under CORS."""
+MAX_IDEMPOTENCY_KEY_LENGTH = 255
+
+# Listing: a page is {ITEMS_FIELD: [...], CURSOR_PARAMETER: cursor or null}; the client sends the cursor back.
+LIMIT_PARAMETER = "limit"
+CURSOR_PARAMETER = "next"
+ITEMS_FIELD = "items"
+DEFAULT_LIMIT = 25
+MAX_LIMIT = 100
+
+# The idempotency table: Powertools idempotency's record key and TTL attribute.
+IDEMPOTENCY_KEY_ATTRIBUTE = "id"
+IDEMPOTENCY_EXPIRY_ATTRIBUTE = "expiration"
+
+_NO_TABLES = "-"  # Lambda rejects an empty value
+
+
+def format_tables(tables: Iterable[tuple[str, str]]) -> str:
+    """The value of :data:`TABLES_VARIABLE` for (resource name, table name) pairs.
+
+    Examples
+    --------
+    >>> format_tables([("users", "UsersTable"), ("orders", "OrdersTable")])
+    'users=UsersTable;orders=OrdersTable'
+    >>> format_tables([])
+    '-'
+    """
+    return ";".join(f"{name}={table}" for name, table in tables) or _NO_TABLES
+
+
+def parse_tables(value: str) -> dict[str, str]:
+    """Table names by resource name, from the value of :data:`TABLES_VARIABLE`.
+
+    Examples
+    --------
+    >>> parse_tables("users=UsersTable;orders=OrdersTable")
+    {'users': 'UsersTable', 'orders': 'OrdersTable'}
+    >>> parse_tables(format_tables([]))
+    {}
+    """
+    entries = (entry.partition("=") for entry in value.split(";"))
+    return {name: table for name, _, table in entries if name and table}
