@@ -72,84 +72,117 @@ class Found:
     source_consumers: dict[str, list[str]] = field(default_factory=dict)
     tables: dict[str, dynamodb.CfnTable | dynamodb.CfnGlobalTable] = field(default_factory=dict)
     http_api_stages: dict[str, apigatewayv2.CfnStage] = field(default_factory=dict)
+    # Logical ids and stacks of what was walked, to follow references later.
+    index: _LogicalIdIndex = field(default_factory=lambda: _LogicalIdIndex(()))
 
 
-def walk(roots: Iterable[IConstruct], exclude: Iterable[IConstruct] = ()) -> Iterator[IConstruct]:
-    """Every construct under ``roots`` (each once), skipping the subtrees of ``exclude``."""
-    excluded = {construct.node.path for construct in exclude}
+def walk(
+    roots: Iterable[IConstruct], exclude: Iterable[IConstruct] = (), kinds: tuple[type, ...] = (CfnResource,)
+) -> Iterator[tuple[str, IConstruct]]:
+    """Every construct of ``kinds`` under ``roots`` (each once, with its path), skipping the subtrees of ``exclude``.
+
+    The type of a jsii object is known on the Python side, so constructs of other kinds are
+    skipped before their path is read: each path costs a jsii round trip.
+    """
+    excluded = [path for path in (construct.node.path for construct in exclude) if path]
     seen: set[str] = set()
     for root in roots:
         for construct in root.node.find_all():
+            if not isinstance(construct, kinds):
+                continue
             path = construct.node.path
-            if path in seen or any(path == ex or path.startswith(ex + "/") for ex in excluded if ex):
+            if path in seen or any(path == ex or path.startswith(ex + "/") for ex in excluded):
                 continue
             seen.add(path)
-            yield construct
+            yield path, construct
+
+
+# What discovery reads: the watched resources, the ones that refer to them, and the stacks
+# (a resource's stack is then known from its path, without asking jsii).
+_DISCOVERED = (
+    lambda_.CfnFunction,
+    sqs.CfnQueue,
+    events.CfnRule,
+    sns.CfnSubscription,
+    lambda_.CfnEventInvokeConfig,
+    lambda_.CfnEventSourceMapping,
+    lambda_.CfnPermission,
+    stepfunctions.CfnStateMachine,
+    apigateway.CfnStage,
+    apigateway.CfnRestApi,
+    dynamodb.CfnTable,
+    dynamodb.CfnGlobalTable,
+    apigatewayv2.CfnStage,
+    apigatewayv2.CfnApi,
+    Stack,
+)
 
 
 def discover(roots: Iterable[IConstruct], exclude: Iterable[IConstruct] = ()) -> Found:
     """Find the functions, dead-letter queues, state machines and REST API stages under ``roots``."""
-    constructs = list(walk(roots, exclude))
+    constructs = list(walk(roots, exclude, _DISCOVERED))
     index = _LogicalIdIndex(constructs)
-    found = Found()
+    found = Found(index=index)
     queues: dict[str, sqs.CfnQueue] = {}
 
-    def mark_dead_letter(value: Any, owner: CfnResource) -> None:
-        for target in index.targets(value, owner):
+    def mark_dead_letter(value: Any, owner_path: str) -> None:
+        for target_path, target in index.targets(value, owner_path):
             if isinstance(target, sqs.CfnQueue):
-                queues[target.node.path] = target
-                sources = found.dead_letter_sources.setdefault(target.node.path, [])
-                if owner.node.path not in sources:  # a rule with several targets sharing one DLQ
-                    sources.append(owner.node.path)
+                queues[target_path] = target
+                sources = found.dead_letter_sources.setdefault(target_path, [])
+                if owner_path not in sources:  # a rule with several targets sharing one DLQ
+                    sources.append(owner_path)
 
-    def mark_async(value: Any, owner: CfnResource, reason: str) -> None:
-        for target in index.targets(value, owner):
+    def mark_async(value: Any, owner_path: str, reason: str) -> None:
+        for target_path, target in index.targets(value, owner_path):
             if isinstance(target, lambda_.CfnFunction):
-                found.async_reasons.setdefault(target.node.path, []).append(reason)
+                found.async_reasons.setdefault(target_path, []).append(reason)
 
-    for construct in constructs:
+    for path, construct in constructs:
         if isinstance(construct, lambda_.CfnFunction):
-            found.functions[construct.node.path] = construct
+            found.functions[path] = construct
             if construct.dead_letter_config is not None:
-                found.async_reasons.setdefault(construct.node.path, []).append("dead-letter queue")
-                mark_dead_letter(construct.dead_letter_config, construct)
+                found.async_reasons.setdefault(path, []).append("dead-letter queue")
+                mark_dead_letter(construct.dead_letter_config, path)
         elif isinstance(construct, sqs.CfnQueue):
-            if construct.redrive_policy is not None:
-                mark_dead_letter(_get(_resolve(construct, construct.redrive_policy), "deadLetterTargetArn"), construct)
+            redrive = construct.redrive_policy
+            if redrive is not None:
+                mark_dead_letter(_get(index.resolve(redrive, path), "deadLetterTargetArn"), path)
         elif isinstance(construct, events.CfnRule):
-            targets = _as_list(_resolve(construct, construct.targets))
+            targets = _as_list(index.resolve(construct.targets, path))
             for target in targets:
-                mark_dead_letter(_get(_get(target, "deadLetterConfig"), "arn"), construct)
+                mark_dead_letter(_get(_get(target, "deadLetterConfig"), "arn"), path)
             if targets:  # a rule without targets delivers nothing, so nothing can fail
-                found.rules[construct.node.path] = construct
+                found.rules[path] = construct
         elif isinstance(construct, sns.CfnSubscription):
-            if construct.redrive_policy is not None:
-                mark_dead_letter(_get(_resolve(construct, construct.redrive_policy), "deadLetterTargetArn"), construct)
+            redrive = construct.redrive_policy
+            if redrive is not None:
+                mark_dead_letter(_get(index.resolve(redrive, path), "deadLetterTargetArn"), path)
         elif isinstance(construct, lambda_.CfnEventInvokeConfig):
-            mark_async(construct.function_name, construct, "event invoke config")
-            on_failure = _get(_get(_resolve(construct, construct.destination_config), "onFailure"), "destination")
-            mark_dead_letter(on_failure, construct)
+            resolved = index.resolve({"f": construct.function_name, "d": construct.destination_config}, path)
+            mark_async(resolved.get("f"), path, "event invoke config")
+            mark_dead_letter(_get(_get(resolved.get("d"), "onFailure"), "destination"), path)
         elif isinstance(construct, lambda_.CfnEventSourceMapping):
-            on_failure = _get(_get(_resolve(construct, construct.destination_config), "onFailure"), "destination")
-            mark_dead_letter(on_failure, construct)
-            for source in index.targets(construct.event_source_arn, construct):
+            resolved = index.resolve({"s": construct.event_source_arn, "d": construct.destination_config}, path)
+            mark_dead_letter(_get(_get(resolved.get("d"), "onFailure"), "destination"), path)
+            for source_path, source in index.targets(resolved.get("s"), path):
                 if isinstance(source, sqs.CfnQueue):
-                    found.source_queues[source.node.path] = source
-                    found.source_consumers.setdefault(source.node.path, []).append(construct.node.path)
+                    found.source_queues[source_path] = source
+                    found.source_consumers.setdefault(source_path, []).append(path)
         elif isinstance(construct, lambda_.CfnPermission):
             principal = construct.principal
-            if isinstance(principal, str) and not Token.is_unresolved(principal) and principal in ASYNC_PRINCIPALS:
-                mark_async(construct.function_name, construct, f"invoked by {principal}")
+            if isinstance(principal, str) and principal in ASYNC_PRINCIPALS:
+                mark_async(construct.function_name, path, f"invoked by {principal}")
         elif isinstance(construct, stepfunctions.CfnStateMachine):
-            found.state_machines[construct.node.path] = construct
+            found.state_machines[path] = construct
         elif isinstance(construct, apigateway.CfnStage):
-            found.rest_api_stages[construct.node.path] = construct
+            found.rest_api_stages[path] = construct
         elif isinstance(construct, (dynamodb.CfnTable, dynamodb.CfnGlobalTable)):
-            found.tables[construct.node.path] = construct
+            found.tables[path] = construct
         elif isinstance(construct, apigatewayv2.CfnStage):
-            api = http_api_of(construct)
+            api = index.http_api_of(construct, path)
             if api is not None:
-                found.http_api_stages[construct.node.path] = construct
+                found.http_api_stages[path] = construct
 
     found.dead_letter_queues = dict(sorted(queues.items()))
     # A dead-letter queue read by a function (a redrive consumer) is watched as a dead-letter queue.
@@ -168,61 +201,100 @@ def function_timeout_seconds(function: lambda_.CfnFunction) -> float | None:
     return float(timeout)
 
 
-def rest_api_of(stage: apigateway.CfnStage) -> tuple[apigateway.CfnRestApi | None, str | None]:
-    """The REST API a stage belongs to and its ``Name`` (API Gateway's ``ApiName`` metric dimension).
-
-    The name is ``None`` when it is known only at deploy time (or the API is defined elsewhere).
-    """
-    index = _LogicalIdIndex(Stack.of(stage).node.find_all())
-    for target in index.targets(stage.rest_api_id, stage):
-        if isinstance(target, apigateway.CfnRestApi):
-            name = target.name
-            return target, name if isinstance(name, str) and not Token.is_unresolved(name) else None
-    return None, None
-
-
-def http_api_of(stage: apigatewayv2.CfnStage) -> apigatewayv2.CfnApi | None:
-    """The HTTP API (``ProtocolType: HTTP``) of a stage; ``None`` for a WebSocket API or one defined elsewhere."""
-    index = _LogicalIdIndex(Stack.of(stage).node.find_all())
-    for target in index.targets(stage.api_id, stage):
-        if isinstance(target, apigatewayv2.CfnApi) and target.protocol_type == "HTTP":
-            return target
-    return None
-
-
 _REFERENCE_TARGETS = (sqs.CfnQueue, lambda_.CfnFunction, apigateway.CfnRestApi, apigatewayv2.CfnApi)
 
 
 class _LogicalIdIndex:
-    """Map the ``Ref``/``Fn::GetAtt`` logical ids of a resolved value back to the resources."""
+    """Map the ``Ref``/``Fn::GetAtt`` logical ids of a resolved value back to the resources.
 
-    def __init__(self, constructs: Iterable[IConstruct]) -> None:
-        self._by_stack: dict[tuple[str, str], CfnResource] = {}
-        self._by_id: dict[str, list[CfnResource]] = {}
-        for construct in constructs:
-            # Only what a reference can point at that discovery cares about: resolving every
-            # logical id of a large tree costs a jsii round trip each.
+    Paths are read once, by :func:`walk`; a resource's stack is the walked stack whose path is
+    the longest prefix of the resource's path (``Stack.of`` only for a resource outside them),
+    and the logical ids of a stack are resolved together: every read is a jsii round trip.
+    """
+
+    def __init__(self, constructs: Iterable[tuple[str, IConstruct]]) -> None:
+        self._stacks: dict[str, Stack] = {}
+        self._by_stack: dict[tuple[str, str], tuple[str, CfnResource]] = {}
+        self._by_id: dict[str, list[tuple[str, CfnResource]]] = {}
+        pending: dict[str, list[tuple[str, CfnResource]]] = {}
+        for path, construct in constructs:
+            if isinstance(construct, Stack):
+                self._stacks[path] = construct
+        for path, construct in constructs:
+            if isinstance(construct, Stack):
+                continue
+            stack_path = self.stack_path(path, construct)
+            # Only what a reference can point at that discovery cares about.
             if isinstance(construct, _REFERENCE_TARGETS):
-                stack = Stack.of(construct)
-                logical_id = stack.resolve(construct.logical_id)
-                self._by_stack[(stack.node.path, logical_id)] = construct
-                self._by_id.setdefault(logical_id, []).append(construct)
+                pending.setdefault(stack_path, []).append((path, construct))
+        for stack_path, members in pending.items():
+            logical_ids = self._stacks[stack_path].resolve([construct.logical_id for _, construct in members])
+            for logical_id, member in zip(logical_ids, members, strict=True):
+                self._by_stack[(stack_path, logical_id)] = member
+                self._by_id.setdefault(logical_id, []).append(member)
 
-    def targets(self, value: Any, owner: CfnResource) -> list[CfnResource]:
-        """The resources that ``value`` (a token or structure, resolved in ``owner``'s stack) refers to."""
+    def stack_path(self, path: str, construct: IConstruct) -> str:
+        """The path of the stack that holds the construct at ``path``."""
+        best = self._known_stack(path)
+        if best is None:
+            stack = Stack.of(construct)
+            best = stack.node.path
+            self._stacks[best] = stack
+        return best
+
+    def resolve(self, value: Any, owner_path: str) -> Any:
+        """``value`` resolved in the stack of the resource at ``owner_path`` (``None`` stays ``None``)."""
+        if value is None:
+            return None
+        return self._stacks[self._stack_of_walked(owner_path)].resolve(value)
+
+    def targets(self, value: Any, owner_path: str) -> list[tuple[str, CfnResource]]:
+        """The resources (with their paths) that ``value``, resolved in the owner's stack, refers to."""
         if value is None:
             return []
-        stack = Stack.of(owner)
-        resolved = stack.resolve(value)
+        stack_path = self._stack_of_walked(owner_path)
+        resolved = self._stacks[stack_path].resolve(value)
         found = []
         for logical_id in _referenced_ids(resolved):
-            same_stack = self._by_stack.get((stack.node.path, logical_id))
+            same_stack = self._by_stack.get((stack_path, logical_id))
             if same_stack is not None:
                 found.append(same_stack)
             elif len(self._by_id.get(logical_id, [])) == 1:
                 # A reference to another stack resolves to the producer's logical id before synthesis.
                 found.append(self._by_id[logical_id][0])
         return found
+
+    def rest_api_of(self, stage: apigateway.CfnStage, path: str) -> tuple[apigateway.CfnRestApi | None, str | None]:
+        """The REST API a stage belongs to and its ``Name`` (API Gateway's ``ApiName`` metric dimension).
+
+        The name is ``None`` when it is known only at deploy time (or the API is defined elsewhere).
+        """
+        self.stack_path(path, stage)  # a stage given explicitly may sit outside the walked stacks
+        for _, target in self.targets(stage.rest_api_id, path):
+            if isinstance(target, apigateway.CfnRestApi):
+                name = target.name
+                return target, name if isinstance(name, str) and not Token.is_unresolved(name) else None
+        return None, None
+
+    def http_api_of(self, stage: apigatewayv2.CfnStage, path: str) -> apigatewayv2.CfnApi | None:
+        """The HTTP API (``ProtocolType: HTTP``) of a stage; ``None`` for a WebSocket API or one defined elsewhere."""
+        self.stack_path(path, stage)  # a stage given explicitly may sit outside the walked stacks
+        for _, target in self.targets(stage.api_id, path):
+            if isinstance(target, apigatewayv2.CfnApi) and target.protocol_type == "HTTP":
+                return target
+        return None
+
+    def _known_stack(self, path: str) -> str | None:
+        best = None
+        for stack_path in self._stacks:
+            if path.startswith(stack_path + "/") and (best is None or len(stack_path) > len(best)):
+                best = stack_path
+        return best
+
+    def _stack_of_walked(self, path: str) -> str:
+        best = self._known_stack(path)
+        assert best is not None  # the stack of every walked resource was learned in __init__
+        return best
 
 
 def _referenced_ids(value: Any) -> Iterator[str]:
@@ -237,10 +309,6 @@ def _referenced_ids(value: Any) -> Iterator[str]:
     elif isinstance(value, list):
         for item in value:
             yield from _referenced_ids(item)
-
-
-def _resolve(owner: CfnResource, value: Any) -> Any:
-    return None if value is None else Stack.of(owner).resolve(value)
 
 
 def get_key(value: Any, key: str) -> Any:

@@ -294,7 +294,7 @@ def rest_apis(found: discovery.Found, wanted: Wanted, labels: Labels, owner: Con
         path = stage.node.path
         if path in result:
             continue
-        rest_api, name = discovery.rest_api_of(stage)
+        rest_api, name = found.index.rest_api_of(stage, path)
         stage_name = stage.stage_name
         if rest_api is None or name is None or stage_name is None or Token.is_unresolved(stage_name):
             # API Gateway's metrics are keyed by the API's name and the stage's name: without
@@ -417,7 +417,7 @@ def http_apis(found: discovery.Found, wanted: Wanted, labels: Labels) -> list[Wa
     result: dict[str, WatchedHttpApi] = {}
     for stage, because in stages:
         path = stage.node.path
-        http_api = discovery.http_api_of(stage)
+        http_api = found.index.http_api_of(stage, path)
         if path in result or http_api is None:
             continue
         result[path] = WatchedHttpApi(
