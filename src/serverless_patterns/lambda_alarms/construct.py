@@ -670,9 +670,9 @@ class LambdaAlarms(Construct):
             return
         self._defined = True
         wanted = self._wanted
-        labels = watched.Labels(self._stack)
         # The construct's own subtree (topic, key) holds nothing to watch.
         found = discovery.discover(wanted.roots(), [*wanted.exclude, self])
+        labels = watched.Labels(self._stack, found)
         self.functions = watched.functions(found, wanted, labels)
         self.dead_letter_queues = watched.dead_letter_queues(found, wanted, labels)
         self.state_machines = watched.state_machines(found, wanted, labels)

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from aws_cdk import CfnResource, Stack, Token
+from aws_cdk import CfnResource, Stack
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_apigatewayv2 as apigatewayv2
 from aws_cdk import aws_dynamodb as dynamodb
@@ -35,6 +35,8 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as stepfunctions
 from constructs import IConstruct
+
+from serverless_patterns._internal.validation import is_unresolved
 
 # Services that invoke Lambda asynchronously (the event is queued by Lambda, retried, and can go
 # to a DLQ or on-failure destination): a permission for one of them makes a function "async".
@@ -196,7 +198,7 @@ def function_timeout_seconds(function: lambda_.CfnFunction) -> float | None:
     timeout = function.timeout
     if timeout is None:
         return LAMBDA_DEFAULT_TIMEOUT_SECONDS
-    if Token.is_unresolved(timeout):
+    if is_unresolved(timeout):
         return None
     return float(timeout)
 
@@ -217,7 +219,10 @@ class _LogicalIdIndex:
         self._by_stack: dict[tuple[str, str], tuple[str, CfnResource]] = {}
         self._by_id: dict[str, list[tuple[str, CfnResource]]] = {}
         pending: dict[str, list[tuple[str, CfnResource]]] = {}
+        # Path by object identity (the object is kept, so its id is not reused).
+        self._paths: dict[int, tuple[IConstruct, str]] = {}
         for path, construct in constructs:
+            self._paths[id(construct)] = (construct, path)
             if isinstance(construct, Stack):
                 self._stacks[path] = construct
         for path, construct in constructs:
@@ -232,6 +237,11 @@ class _LogicalIdIndex:
             for logical_id, member in zip(logical_ids, members, strict=True):
                 self._by_stack[(stack_path, logical_id)] = member
                 self._by_id.setdefault(logical_id, []).append(member)
+
+    def path_of(self, construct: IConstruct) -> str:
+        """The construct's path: known for what was walked, read (one round trip) for the rest."""
+        known = self._paths.get(id(construct))
+        return known[1] if known is not None else construct.node.path
 
     def stack_path(self, path: str, construct: IConstruct) -> str:
         """The path of the stack that holds the construct at ``path``."""
@@ -273,7 +283,7 @@ class _LogicalIdIndex:
         for _, target in self.targets(stage.rest_api_id, path):
             if isinstance(target, apigateway.CfnRestApi):
                 name = target.name
-                return target, name if isinstance(name, str) and not Token.is_unresolved(name) else None
+                return target, name if isinstance(name, str) and not is_unresolved(name) else None
         return None, None
 
     def http_api_of(self, stage: apigatewayv2.CfnStage, path: str) -> apigatewayv2.CfnApi | None:

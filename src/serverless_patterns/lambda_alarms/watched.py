@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from aws_cdk import Annotations, CfnResource, Fn, Stack, Token
+from aws_cdk import Annotations, CfnResource, Fn, Stack
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_apigatewayv2 as apigatewayv2
 from aws_cdk import aws_dynamodb as dynamodb
@@ -18,6 +18,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as stepfunctions
 
+from serverless_patterns._internal.validation import is_unresolved
 from serverless_patterns.lambda_alarms import discovery
 
 if TYPE_CHECKING:
@@ -162,6 +163,16 @@ class Wanted:
     queues: list[sqs.IQueue]
     tables: list[IConstruct]
     http_apis: list[IConstruct]
+    _scope_path: str | None = None
+
+    def watches(self, path: str) -> bool:
+        """Whether the construct at ``path`` is in ``watch_scope`` (its path is read once)."""
+        if self.watch_scope is None:
+            return False
+        if self._scope_path is None:
+            self._scope_path = self.watch_scope.node.path
+        root = self._scope_path
+        return not root or path == root or path.startswith(root + "/")
 
     def roots(self) -> list[IConstruct]:
         """Where discovery looks: the watched scope, and the stack of every resource given explicitly.
@@ -185,14 +196,22 @@ class Wanted:
 
 
 class Labels:
-    """Readable labels: a construct path without the alarms' stack name and trailing ``Resource`` ids."""
+    """Readable labels: a construct path without the alarms' stack name and trailing ``Resource`` ids.
 
-    def __init__(self, stack: Stack) -> None:
+    ``found``'s index knows the paths of what discovery walked: they are not read again.
+    """
+
+    def __init__(self, stack: Stack, found: discovery.Found | None = None) -> None:
         self._stack_path = stack.node.path.split("/")
+        self._index = found.index if found is not None else None
 
     def of(self, construct: IConstruct) -> str:
         """The label of a construct."""
-        return self.of_path(construct.node.path)
+        return self.of_path(self.path(construct))
+
+    def path(self, construct: IConstruct) -> str:
+        """The path of a construct, read once."""
+        return self._index.path_of(construct) if self._index is not None else construct.node.path
 
     def of_path(self, path: str) -> str:
         """The label of a construct path."""
@@ -206,14 +225,14 @@ class Labels:
 
 def functions(found: discovery.Found, wanted: Wanted, labels: Labels) -> list[WatchedFunction]:
     """The functions to watch: discovered in the scope first, then those given, each once."""
-    marked = {_function_key(function) for function in wanted.asynchronous_functions}
+    marked = {_function_key(function, labels) for function in wanted.asynchronous_functions}
     result: dict[str, WatchedFunction] = {}
     candidates: list[lambda_.CfnFunction | lambda_.IFunction] = [
-        cfn for path, cfn in found.functions.items() if _under(wanted.watch_scope, path)
+        cfn for path, cfn in found.functions.items() if wanted.watches(path)
     ]
     candidates += [*wanted.functions, *wanted.asynchronous_functions]
     for candidate in candidates:
-        key = _function_key(candidate)
+        key = _function_key(candidate, labels)
         if key in result:
             continue
         cfn = candidate if isinstance(candidate, lambda_.CfnFunction) else candidate.node.default_child
@@ -240,7 +259,7 @@ def dead_letter_queues(found: discovery.Found, wanted: Wanted, labels: Labels) -
 
     result: dict[str, WatchedQueue] = {}
     for path, cfn in found.dead_letter_queues.items():
-        if _under(wanted.watch_scope, path):
+        if wanted.watches(path):
             because = f"found: dead-letter queue of {', '.join(feeders(path))}"
             result[path] = WatchedQueue(labels.of(cfn), cfn, cfn.attr_queue_name, feeders(path), because)
     for queue in wanted.dead_letter_queues:
@@ -266,7 +285,7 @@ def state_machines(found: discovery.Found, wanted: Wanted, labels: Labels) -> li
     """The state machines to watch: discovered in the scope first, then those given, each once."""
     result: dict[str, WatchedStateMachine] = {}
     for path, cfn in found.state_machines.items():
-        if _under(wanted.watch_scope, path):
+        if wanted.watches(path):
             result[path] = WatchedStateMachine(labels.of(cfn), cfn, cfn.ref, "found: a Step Functions state machine")
     for machine in wanted.state_machines:
         machine_cfn = machine.node.default_child
@@ -284,7 +303,7 @@ def state_machines(found: discovery.Found, wanted: Wanted, labels: Labels) -> li
 
 def rest_apis(found: discovery.Found, wanted: Wanted, labels: Labels, owner: Construct) -> list[WatchedRestApi]:
     """The REST API stages to watch; a stage whose API or stage name is unknown at synth is skipped with a warning."""
-    stages = [stage for path, stage in found.rest_api_stages.items() if _under(wanted.watch_scope, path)]
+    stages = [stage for path, stage in found.rest_api_stages.items() if wanted.watches(path)]
     discovered = {stage.node.path for stage in stages}
     for api in wanted.rest_apis:
         # A RestApi's stages are defined inside it; so are those of constructs that hold one.
@@ -296,7 +315,7 @@ def rest_apis(found: discovery.Found, wanted: Wanted, labels: Labels, owner: Con
             continue
         rest_api, name = found.index.rest_api_of(stage, path)
         stage_name = stage.stage_name
-        if rest_api is None or name is None or stage_name is None or Token.is_unresolved(stage_name):
+        if rest_api is None or name is None or stage_name is None or is_unresolved(stage_name):
             # API Gateway's metrics are keyed by the API's name and the stage's name: without
             # both known at synth there is nothing to alarm on.
             Annotations.of(owner).add_warning_v2(
@@ -313,7 +332,7 @@ def rules(found: discovery.Found, wanted: Wanted, labels: Labels) -> list[Watche
     """The EventBridge rules to watch: those with targets in the scope, then those given, each once."""
     result: dict[str, WatchedRule] = {}
     for path, cfn in found.rules.items():
-        if _under(wanted.watch_scope, path):
+        if wanted.watches(path):
             result[path] = _rule(cfn, labels, "found: an EventBridge rule with targets")
     for rule in wanted.rules:
         rule_cfn = rule.node.default_child
@@ -339,7 +358,7 @@ def source_queues(found: discovery.Found, wanted: Wanted, labels: Labels) -> lis
     """The source queues to watch: read by an event source mapping in the scope, then those given, each once."""
     result: dict[str, WatchedSourceQueue] = {}
     for path, cfn in found.source_queues.items():
-        if _under(wanted.watch_scope, path):
+        if wanted.watches(path):
             consumers = tuple(labels.of_path(consumer) for consumer in found.source_consumers.get(path, []))
             result[path] = _source_queue(cfn, labels, consumers, f"found: read by {', '.join(consumers)}")
     for queue in wanted.queues:
@@ -380,14 +399,14 @@ SQS_DEFAULT_RETENTION_SECONDS = 345_600
 def _seconds(value: float | None, default: float) -> float | None:
     if value is None:
         return default
-    return None if Token.is_unresolved(value) else float(value)
+    return None if is_unresolved(value) else float(value)
 
 
 def tables(found: discovery.Found, wanted: Wanted, labels: Labels) -> list[WatchedTable]:
     """The DynamoDB tables to watch: in the scope, then those given, each once."""
     result: dict[str, WatchedTable] = {}
     for path, cfn in found.tables.items():
-        if _under(wanted.watch_scope, path):
+        if wanted.watches(path):
             result[path] = WatchedTable(labels.of(cfn), cfn, cfn.ref, "found: a DynamoDB table")
     for table in wanted.tables:
         table_cfn = table.node.default_child
@@ -406,9 +425,7 @@ def tables(found: discovery.Found, wanted: Wanted, labels: Labels) -> list[Watch
 def http_apis(found: discovery.Found, wanted: Wanted, labels: Labels) -> list[WatchedHttpApi]:
     """The HTTP API stages to watch: in the scope, then the stages inside each construct given, each once."""
     stages = [
-        (stage, "found: an HTTP API stage")
-        for path, stage in found.http_api_stages.items()
-        if _under(wanted.watch_scope, path)
+        (stage, "found: an HTTP API stage") for path, stage in found.http_api_stages.items() if wanted.watches(path)
     ]
     for api in wanted.http_apis:
         stages += [
@@ -441,15 +458,8 @@ def _because(candidate: IConstruct, found_as: str, option: str) -> str:
     return f"found: {found_as}" if isinstance(candidate, CfnResource) else f"given: {option}"
 
 
-def _function_key(function: lambda_.CfnFunction | lambda_.IFunction) -> str:
+def _function_key(function: lambda_.CfnFunction | lambda_.IFunction, labels: Labels) -> str:
     if isinstance(function, lambda_.CfnFunction):
-        return function.node.path
+        return labels.path(function)
     child = function.node.default_child
     return child.node.path if isinstance(child, lambda_.CfnFunction) else function.node.path
-
-
-def _under(scope: IConstruct | None, path: str) -> bool:
-    if scope is None:
-        return False
-    root = scope.node.path
-    return not root or path == root or path.startswith(root + "/")
