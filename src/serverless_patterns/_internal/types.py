@@ -230,7 +230,8 @@ def _implements(value: object, interface: type) -> bool:
 
 
 def _is_token_number(value: object) -> bool:
-    return isinstance(value, float) and bool(Token.is_unresolved(value))
+    # A number token is a double around -1.888e289 (aws-cdk-lib core/lib/private/encoding.ts): ask jsii only then.
+    return isinstance(value, float) and abs(value) > 1e280 and bool(Token.is_unresolved(value))
 
 
 def _inner_problems(name: str, value: object, annotation: Any) -> list[str]:

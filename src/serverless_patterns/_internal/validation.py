@@ -17,12 +17,23 @@ if TYPE_CHECKING:
     from constructs import Construct
 
 
+# How CDK encodes a token in a string (``${Token[...]}``, a list element ``#{Token[...]}``) and
+# in a number (a double around -1.888e289, aws-cdk-lib ``core/lib/private/encoding.ts``): a plain
+# Python value without these marks is resolved, and is not sent to jsii to be asked.
+_STRING_TOKEN_MARK = "{Token["
+_NUMBER_TOKEN_MAGNITUDE = 1e280
+
+
 def is_unresolved(value: object) -> bool:
     """Tell whether ``value`` is (or contains) a token resolved only at deploy time."""
     if isinstance(value, Duration):
         return bool(value.is_unresolved())
-    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-        return bool(Token.is_unresolved(value))
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, str):
+        return _STRING_TOKEN_MARK in value and bool(Token.is_unresolved(value))
+    if isinstance(value, (int, float)):
+        return abs(value) > _NUMBER_TOKEN_MAGNITUDE and bool(Token.is_unresolved(value))
     return False
 
 

@@ -20,7 +20,8 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from serverless_patterns._internal import defaults
-from serverless_patterns._internal.compliance import acknowledge
+from serverless_patterns._internal.compliance import acknowledge, acknowledge_all
+from serverless_patterns._internal.jsii_values import runtime_is_python, runtime_name
 from serverless_patterns._internal.log_groups import log_group
 from serverless_patterns._internal.queues import dead_letter_queue as dead_letter_queue_of
 from serverless_patterns._internal.tidy import depends_only_on
@@ -197,8 +198,8 @@ class ServerlessFunction(lambda_.Function):
             rules.check(Path(entry).is_dir(), f"entry must be an existing folder, got {entry!r}")
         rules.matches("handler", handler, r"[A-Za-z_][\w.]*\.[A-Za-z_]\w*", "'module.function'")
         rules.check(
-            runtime.family == lambda_.RuntimeFamily.PYTHON,
-            f"runtime must be a Python runtime, got {runtime.name}",
+            runtime_is_python(runtime),
+            f"runtime must be a Python runtime, got {runtime_name(runtime)}",
         )
         rules.in_range("memory_mib", memory_mib, 128, 10240, "MiB")
         rules.duration_in_range("timeout", timeout, 1, 900)
@@ -252,8 +253,8 @@ class ServerlessFunction(lambda_.Function):
                 f"snap_start allows at most 512 MiB of ephemeral storage, got {ephemeral_storage_mib}",
             )
             rules.check(
-                runtime.name in {"python3.12", "python3.13", "python3.14"},
-                f"snap_start needs Python 3.12 or newer, got {runtime.name}",
+                runtime_name(runtime) in {"python3.12", "python3.13", "python3.14"},
+                f"snap_start needs Python 3.12 or newer, got {runtime_name(runtime)}",
             )
         rules.raise_if_broken_at(path)
 
@@ -349,7 +350,7 @@ class ServerlessFunction(lambda_.Function):
                 provisioned_concurrent_executions=provisioned_concurrent_executions,
             )
 
-        self._acknowledge_tradeoffs(reserved_concurrent_executions is not None, on_failure is not None)
+        self._acknowledge_tradeoffs(resource, reserved_concurrent_executions is not None, on_failure is not None)
         if tracing and role is None:
             acknowledge(
                 self.role,  # type: ignore[arg-type]
@@ -381,36 +382,38 @@ class ServerlessFunction(lambda_.Function):
         )
         return self
 
-    def _acknowledge_tradeoffs(self, reserved: bool, on_failure: bool) -> None:
+    def _acknowledge_tradeoffs(self, resource: lambda_.CfnFunction, reserved: bool, on_failure: bool) -> None:
         """Acknowledge the scanner rules this function does not meet by design, each with its reason."""
         no_vpc = (
             "The function reaches only AWS service endpoints, over TLS with IAM; a VPC would add NAT or "
             "endpoint costs and buys nothing without private resources (give code that needs a VPC its own function)."
         )
-        resource = self.node.default_child
-        assert resource is not None
-        for rule in ("CT.LAMBDA.PR.3", "CKV_AWS_117"):
-            acknowledge(resource, rule, no_vpc)
-        acknowledge(
-            resource,
-            "CKV_AWS_173",
-            "Lambda encrypts environment variables at rest with an AWS managed key; the library passes secrets "
-            "by ARN (secrets=), never as values, so the variables hold only configuration.",
-        )
+        rules = [
+            ("CT.LAMBDA.PR.3", no_vpc),
+            ("CKV_AWS_117", no_vpc),
+            (
+                "CKV_AWS_173",
+                "Lambda encrypts environment variables at rest with an AWS managed key; the library passes secrets "
+                "by ARN (secrets=), never as values, so the variables hold only configuration.",
+            ),
+        ]
         if not reserved:
-            acknowledge(
-                resource,
-                "CKV_AWS_115",
-                "Reserved concurrency is opt-in (reserved_concurrent_executions): reserving takes capacity from "
-                "the account's shared pool, which must keep 100 unreserved.",
+            rules.append(
+                (
+                    "CKV_AWS_115",
+                    "Reserved concurrency is opt-in (reserved_concurrent_executions): reserving takes capacity from "
+                    "the account's shared pool, which must keep 100 unreserved.",
+                )
             )
         if self._dead_letter_queue is None and not on_failure:
-            acknowledge(
-                resource,
-                "CKV_AWS_116",
-                "A Lambda DLQ catches failed asynchronous invocations only; this function is invoked "
-                "synchronously or by an event source with its own DLQ (dead_letter_queue_enabled for async use).",
+            rules.append(
+                (
+                    "CKV_AWS_116",
+                    "A Lambda DLQ catches failed asynchronous invocations only; this function is invoked "
+                    "synchronously or by an event source with its own DLQ (dead_letter_queue_enabled for async use).",
+                )
             )
+        acknowledge_all(resource, rules)
 
     @typed_options
     def add_environment(self, key: str, value: str, *, remove_in_edge: bool | None = None) -> lambda_.Function:

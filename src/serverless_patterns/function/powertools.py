@@ -19,14 +19,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from aws_cdk import Aws, CfnDynamicReference, CfnDynamicReferenceService, CfnMapping, Stack, Token
+from aws_cdk import Aws, CfnDynamicReference, CfnDynamicReferenceService, CfnMapping, Stack
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk.region_info import RegionInfo
 
 if TYPE_CHECKING:
     from constructs import Construct
 
-    from serverless_patterns._internal.validation import Rules
+from serverless_patterns._internal.jsii_values import architecture_name, runtime_name
+from serverless_patterns._internal.validation import Rules, is_unresolved
 
 _COMMERCIAL_ACCOUNT = "017000801446"
 _COMMERCIAL_REGIONS = (
@@ -83,13 +84,13 @@ def check(
 ) -> None:
     """Record why the public layer cannot be used for this region, runtime and architecture, if it cannot."""
     region = stack.region
-    if not Token.is_unresolved(region):
+    if not is_unresolved(region):
         rules.check(
             region in LAYER_ACCOUNTS,
             f"the public Powertools layer is not published in region {region} "
             f"(partition {RegionInfo.get(region).partition or 'unknown'}): {_TURN_OFF}",
         )
-    key = (runtime.name, _architecture(architecture))
+    key = (runtime_name(runtime), _architecture(architecture))
     if pinned:
         return
     rules.check(
@@ -110,12 +111,12 @@ def layer_arn(
     """The layer version ARN: pinned (the verified or given version) or the SSM parameter's latest."""
     arch = _architecture(architecture)
     if from_ssm:
-        name = f"/aws/service/powertools/python/{arch}/{runtime.name}/latest"
+        name = f"/aws/service/powertools/python/{arch}/{runtime_name(runtime)}/latest"
         return CfnDynamicReference(CfnDynamicReferenceService.SSM, name).to_string()
     stack = Stack.of(scope)
-    layer_version = version if version is not None else VERIFIED_VERSIONS[(runtime.name, arch)]
-    name = f"AWSLambdaPowertoolsPythonV3-{runtime.name.replace('.', '')}-{arch}:{layer_version}"
-    if not Token.is_unresolved(stack.region):
+    layer_version = version if version is not None else VERIFIED_VERSIONS[(runtime_name(runtime), arch)]
+    name = f"AWSLambdaPowertoolsPythonV3-{runtime_name(runtime).replace('.', '')}-{arch}:{layer_version}"
+    if not is_unresolved(stack.region):
         partition = RegionInfo.get(stack.region).partition
         return f"arn:{partition}:lambda:{stack.region}:{LAYER_ACCOUNTS[stack.region]}:layer:{name}"
     # An environment-agnostic stack: the account is looked up by region at deploy time, and a
@@ -136,4 +137,4 @@ def _accounts_mapping(stack: Stack) -> CfnMapping:
 
 
 def _architecture(architecture: lambda_.Architecture) -> str:
-    return "arm64" if architecture.name == lambda_.Architecture.ARM_64.name else "x86_64"
+    return architecture_name(architecture)

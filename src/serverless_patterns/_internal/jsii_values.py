@@ -1,0 +1,39 @@
+"""Facts about the few shared aws-cdk-lib value objects (runtimes, architectures), read from jsii once.
+
+Every property read of a jsii object is a round trip to the Node.js kernel. A ``Runtime`` or
+``Architecture`` never changes once made and an app uses a handful of them, so their facts are
+kept here by object (the object is kept too, so its ``id`` is not reused).
+"""
+
+from __future__ import annotations
+
+from aws_cdk import aws_lambda as lambda_
+
+_RUNTIMES: dict[int, tuple[lambda_.Runtime, str, bool]] = {}
+_ARCHITECTURES: dict[int, tuple[lambda_.Architecture, str]] = {}
+
+
+def runtime_name(runtime: lambda_.Runtime) -> str:
+    """``runtime.name`` (``"python3.14"``)."""
+    return _runtime(runtime)[1]
+
+
+def runtime_is_python(runtime: lambda_.Runtime) -> bool:
+    """Whether ``runtime`` is of the Python family."""
+    return _runtime(runtime)[2]
+
+
+def architecture_name(architecture: lambda_.Architecture) -> str:
+    """``"arm64"`` or ``"x86_64"``, as Lambda and the Powertools layer names spell it."""
+    known = _ARCHITECTURES.get(id(architecture))
+    if known is None or known[0] is not architecture:
+        name = "arm64" if architecture.name == "arm64" else "x86_64"
+        known = _ARCHITECTURES[id(architecture)] = (architecture, name)
+    return known[1]
+
+
+def _runtime(runtime: lambda_.Runtime) -> tuple[lambda_.Runtime, str, bool]:
+    known = _RUNTIMES.get(id(runtime))
+    if known is None or known[0] is not runtime:
+        known = _RUNTIMES[id(runtime)] = (runtime, runtime.name, runtime.family == lambda_.RuntimeFamily.PYTHON)
+    return known
