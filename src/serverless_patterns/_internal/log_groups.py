@@ -9,7 +9,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 
-from serverless_patterns._internal.compliance import acknowledge
+from serverless_patterns._internal.compliance import acknowledge, acknowledge_all
 
 if TYPE_CHECKING:
     from aws_cdk import RemovalPolicy
@@ -51,8 +51,7 @@ def log_group(
             "CloudWatch Logs encrypts the group with keys it manages; give the construct a "
             "log_encryption_key for a customer managed key."
         )
-        for rule in ("CT.CLOUDWATCH.PR.3", "CKV_AWS_158"):
-            acknowledge(group, rule, reason)
+        acknowledge_all(group, [(rule, reason) for rule in ("CT.CLOUDWATCH.PR.3", "CKV_AWS_158")])
     cfn = group.node.default_child
     days = cfn.retention_in_days if isinstance(cfn, logs.CfnLogGroup) else None  # None: kept forever
     if isinstance(days, (int, float)) and days < _ONE_YEAR_DAYS:

@@ -8,7 +8,7 @@ from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_sqs as sqs
 
 from serverless_patterns._internal import defaults
-from serverless_patterns._internal.compliance import acknowledge
+from serverless_patterns._internal.compliance import acknowledge, acknowledge_all
 
 if TYPE_CHECKING:
     from aws_cdk import aws_kms as kms
@@ -39,8 +39,8 @@ def dead_letter_queue(
         retention_period=retention or defaults.DLQ_RETENTION,
         removal_policy=removal_policy,
     )
-    for rule in ("AwsSolutions-SQS3", "CT.SQS.PR.1"):
-        acknowledge(queue, rule, f"This queue is itself a dead-letter queue: it holds {holds}.")
+    reason = f"This queue is itself a dead-letter queue: it holds {holds}."
+    acknowledge_all(queue, [(rule, reason) for rule in ("AwsSolutions-SQS3", "CT.SQS.PR.1")])
     if encryption_key is None:
         acknowledge_sqs_managed_encryption(queue)
     return queue
