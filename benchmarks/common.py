@@ -55,3 +55,8 @@ def markdown_table(header: list[str], rows: list[list[object]]) -> str:
 def ratio(ours: float, theirs: float) -> str:
     """``ours / theirs`` as ``"0.42x"``."""
     return f"{ours / theirs:.2f}x" if theirs else "n/a"
+
+
+def spread(ratios: list[float]) -> str:
+    """Min / median / max of ratios, as ``"0.91x / 1.02x / 1.30x"``."""
+    return " / ".join(f"{value:.2f}x" for value in (min(ratios), statistics.median(ratios), max(ratios)))

@@ -46,7 +46,7 @@ class RoundTrips:
             counter.by_place[_place()] += 1
             return original(node, request, response_type)
 
-        process._NodeProcess.send = send  # type: ignore[method-assign]
+        process._NodeProcess.send = send  # type: ignore[method-assign,assignment]
         return self
 
     def __exit__(
