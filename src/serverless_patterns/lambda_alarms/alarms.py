@@ -118,16 +118,23 @@ def alarm_name(prefix: str, label: str, kind: str) -> str:
     return name
 
 
+def applicable(table: Table[R], watched: R, options: AlarmOptions) -> list[tuple[AlarmSpec[R], float]]:
+    """The specs of ``table`` that apply to ``watched`` and are not disabled, with their thresholds."""
+    found = []
+    for spec in table.alarms:
+        threshold = spec.threshold(options, watched)
+        if threshold is not None and spec.kind not in options.disabled:
+            found.append((spec, threshold))
+    return found
+
+
 def define_alarms(
     scope: Construct, table: Table[R], watched: R, *, options: AlarmOptions, metrics: Metrics, prefix: str
 ) -> dict[str, cloudwatch.Alarm]:
     """Define in ``scope`` the alarms of ``table`` that apply to ``watched`` and are not disabled, by alarm name."""
     label = watched.label
     defined: dict[str, cloudwatch.Alarm] = {}
-    for spec in table.alarms:
-        threshold = spec.threshold(options, watched)
-        if threshold is None or spec.kind in options.disabled:
-            continue
+    for spec, threshold in applicable(table, watched, options):
         name = alarm_name(prefix, label, spec.kind)
         if spec.anomaly:
             defined[name] = cloudwatch.AnomalyDetectionAlarm(

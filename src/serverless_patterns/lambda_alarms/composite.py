@@ -40,10 +40,13 @@ def chunks(names: Sequence[str]) -> list[list[int]]:
 
 
 def define_composite(
-    owner: Construct, members: Sequence[tuple[str, cloudwatch.IAlarm]], prefix: str
+    owner: Construct, members: Sequence[tuple[str, cloudwatch.IAlarm]], prefix: str, name: str | None = None
 ) -> tuple[cloudwatch.CompositeAlarm, list[cloudwatch.CompositeAlarm]]:
-    """Define ``Unhealthy`` (and ``Unhealthy1``, ... when the members need groups); return (top, groups)."""
-    name = f"{prefix} unhealthy"
+    """Define ``Unhealthy`` (and ``Unhealthy1``, ... when the members need groups); return (top, groups).
+
+    ``name`` is the top alarm's name. Default: ``<prefix> unhealthy``.
+    """
+    name = name or f"{prefix} unhealthy"
     groups = chunks([member_name for member_name, _ in members])
     description = f"{len(members)} alarms of {prefix}: in ALARM when any of them is"
     if len(groups) == 1:
@@ -75,6 +78,20 @@ def define_composite(
         alarm_rule=_any_of(defined),
     )
     return top, defined
+
+
+def define_composite_of(
+    owner: Construct, parts: Sequence[cloudwatch.IAlarm], prefix: str, alarm_count: int
+) -> cloudwatch.CompositeAlarm:
+    """Define ``Unhealthy``, ``<prefix> unhealthy``, over the composite alarms of the parts (at most 100)."""
+    assert len(parts) <= MAX_ALARMS_PER_RULE  # 49,000 alarms at 490 a part
+    return cloudwatch.CompositeAlarm(
+        owner,
+        "Unhealthy",
+        composite_alarm_name=f"{prefix} unhealthy",
+        alarm_description=f"{alarm_count} alarms of {prefix} in {len(parts)} parts: in ALARM when any of them is",
+        alarm_rule=_any_of(parts),
+    )
 
 
 def _any_of(alarms: Sequence[cloudwatch.IAlarm]) -> cloudwatch.IAlarmRule:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
-from aws_cdk import Annotations, AspectPriority, Aspects, Stack
+from aws_cdk import Annotations, AspectPriority, Aspects, NestedStack, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_events as events
@@ -22,7 +22,7 @@ from serverless_patterns._internal.errors import ValidationError
 from serverless_patterns._internal.types import typed_options
 from serverless_patterns._internal.validation import Rules
 from serverless_patterns.lambda_alarms import dashboard as dashboards
-from serverless_patterns.lambda_alarms import discovery, watched
+from serverless_patterns.lambda_alarms import discovery, spread, watched
 from serverless_patterns.lambda_alarms.alarms import (
     DEAD_LETTER_QUEUES,
     FUNCTIONS,
@@ -33,10 +33,11 @@ from serverless_patterns.lambda_alarms.alarms import (
     STATE_MACHINES,
     TABLES,
     Table,
+    applicable,
     define_alarms,
 )
 from serverless_patterns.lambda_alarms.aspect import DefineAtSynthesis
-from serverless_patterns.lambda_alarms.composite import define_composite
+from serverless_patterns.lambda_alarms.composite import define_composite, define_composite_of
 from serverless_patterns.lambda_alarms.options import AlarmOptions, Resolver
 from serverless_patterns.lambda_alarms.topic import allow_cloudwatch_to_use, define_key, define_topic
 from serverless_patterns.lambda_alarms.watched import (
@@ -123,8 +124,10 @@ class LambdaAlarms(Construct):
     ``LambdaAlarms`` are watched too. Read ``alarms``, ``dashboards`` and the watched lists after
     synthesis. Rules that depend on what is watched (nothing to watch, an override key that
     contains nothing watched) are checked then. Each alarm is a CloudFormation resource and a
-    stack holds at most 500: for many functions, put ``LambdaAlarms`` in a monitoring stack of its
-    own (as the reference article does).
+    stack holds at most 500: when its stack would hold more, the alarms are spread over nested
+    stacks ``Alarms1``, ``Alarms2``, ... (children of this construct, at most 400 alarms each, in
+    definition order), each with its own dashboard and composite alarm, under the one
+    ``<prefix> unhealthy`` alarm; see ``lambda_alarms/spread.py``.
 
     Parameters
     ----------
@@ -684,28 +687,79 @@ class LambdaAlarms(Construct):
         resolver = Resolver(self._alarm_options, self._overrides)
         self._check_watched(resolver, labels)
 
-        rows = [
-            *(self._row(FUNCTIONS, item, resolver) for item in self.functions),
-            *(self._row(DEAD_LETTER_QUEUES, item, resolver) for item in self.dead_letter_queues),
-            *(self._row(STATE_MACHINES, item, resolver) for item in self.state_machines),
-            *(self._row(REST_APIS, item, resolver) for item in self.rest_apis),
-            *(self._row(RULES, item, resolver) for item in self.rules),
-            *(self._row(SOURCE_QUEUES, item, resolver) for item in self.source_queues),
-            *(self._row(TABLES, item, resolver) for item in self.tables),
-            *(self._row(HTTP_APIS, item, resolver) for item in self.http_apis),
+        work: list[tuple[Table[Any], Watched]] = [
+            *((FUNCTIONS, item) for item in self.functions),
+            *((DEAD_LETTER_QUEUES, item) for item in self.dead_letter_queues),
+            *((STATE_MACHINES, item) for item in self.state_machines),
+            *((REST_APIS, item) for item in self.rest_apis),
+            *((RULES, item) for item in self.rules),
+            *((SOURCE_QUEUES, item) for item in self.source_queues),
+            *((TABLES, item) for item in self.tables),
+            *((HTTP_APIS, item) for item in self.http_apis),
         ]
+        plans = [(table, item, resolver.options_for(item.construct)) for table, item in work]
+        counts = [len(applicable(table, item, options)) for table, item, options in plans]
+        scopes: list[Construct] = [self for _ in plans]
+        nested: list[NestedStack] = []
+        if spread.needed(spread.resources_in(self._stack), sum(counts), self._other_resources(sum(counts), len(work))):
+            parts = spread.pack(counts)
+            nested = [NestedStack(self, f"Alarms{number}") for number in range(1, max(parts) + 2)]
+            scopes = [nested[part] for part in parts]
+        members: dict[int, list[tuple[str, cloudwatch.IAlarm]]] = {}
+        rows = []
+        for (table, item, options), scope in zip(plans, scopes, strict=True):
+            row, defined = self._row(table, item, options, scope)
+            members.setdefault(id(scope), []).extend(defined.items())
+            rows.append(row)
         health: list[cloudwatch.IAlarm] = []
         if self._composite and self.alarms:
-            top, _ = define_composite(self, list(self.alarms.items()), self._prefix)
+            if nested:
+                # Each nested stack watches its own alarms; the top alarm reads only those
+                # composites (one output per nested stack, not one per alarm).
+                parts_top = [
+                    define_composite(
+                        stack,
+                        members[id(stack)],
+                        self._prefix,
+                        f"{self._prefix} unhealthy (part {number} of {len(nested)})",
+                    )[0]
+                    for number, stack in enumerate(nested, start=1)
+                ]
+                top = define_composite_of(self, parts_top, self._prefix, len(self.alarms))
+                health.extend([top, *parts_top])
+            else:
+                top, _ = define_composite(self, list(self.alarms.items()), self._prefix)
+                health.append(top)
             top.add_alarm_action(self._action)
             if self._ok_actions:
                 top.add_ok_action(self._action)
             self.composite_alarm = top
-            health.append(top)
-        if self._dashboard:
+        if not self._dashboard:
+            return
+        title = f"{self._prefix} alarms"
+        if not nested:
             self.dashboards = dashboards.dashboards(
-                self, [*rows, *self._custom_rows], self._dashboard_name, f"{self._prefix} alarms", health
+                self, [*rows, *self._custom_rows], self._dashboard_name, title, health
             )
+            return
+        # Spread: each nested stack shows its own rows and alarms (a template holds at most 1 MB,
+        # so the graphs of thousands of resources cannot all sit in one); the first dashboard,
+        # in this stack, shows the service health and the rows added with add_dashboard_row.
+        self.dashboards = dashboards.dashboards(self, self._custom_rows, self._dashboard_name, title, health)
+        for number, stack in enumerate(nested, start=1):
+            part_rows = [row for row, scope in zip(rows, scopes, strict=True) if scope is stack]
+            name = None if self._dashboard_name is None else f"{self._dashboard_name}-part{number}"
+            self.dashboards += dashboards.dashboards(
+                stack, part_rows, name, f"{title} (part {number} of {len(nested)})"
+            )
+
+    def _other_resources(self, alarm_count: int, row_count: int) -> int:
+        """An upper bound of what the construct defines in its own stack besides the member alarms."""
+        composites = (alarm_count // 50 + 2) if self._composite else 0
+        dashboard_count = (
+            (4 * row_count + alarm_count // 100) // 400 + 1 + len(self._custom_rows) if self._dashboard else 0
+        )
+        return composites + dashboard_count
 
     def _check_watched(self, resolver: Resolver, labels: watched.Labels) -> None:
         rules = Rules()
@@ -727,13 +781,14 @@ class LambdaAlarms(Construct):
                 f"{label} has no timeout known at synth: no Duration alarm",
             )
 
-    def _row(self, table: Table[W], item: W, resolver: Resolver) -> dashboards.Row:
-        """Define the alarms of one watched resource from its table; return its dashboard row."""
+    def _row(
+        self, table: Table[W], item: W, options: AlarmOptions, scope: Construct
+    ) -> tuple[dashboards.Row, dict[str, cloudwatch.Alarm]]:
+        """Define the alarms of one watched resource from its table in ``scope``; return its row and alarms."""
         label = item.label
-        options = resolver.options_for(item.construct)
         assert options.period is not None  # DEFAULTS sets every period
         metrics = table.metrics(item, options.period)
-        group = Construct(self, f"{table.group}-{label.replace('/', '-')}")
+        group = Construct(scope, f"{table.group}-{label.replace('/', '-')}")
         alarms = define_alarms(group, table, item, options=options, metrics=metrics, prefix=self._prefix)
         for alarm_name, alarm in alarms.items():
             alarm.add_alarm_action(self._member_action)
@@ -741,4 +796,4 @@ class LambdaAlarms(Construct):
                 alarm.add_ok_action(self._member_action)
             self.alarms[alarm_name] = alarm
         widgets, metric_count = dashboards.ROWS[table.group](item, metrics, options)
-        return dashboards.Row(widgets, metric_count, list(alarms.values()))
+        return dashboards.Row(widgets, metric_count, list(alarms.values())), alarms
