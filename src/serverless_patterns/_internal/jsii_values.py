@@ -1,16 +1,23 @@
-"""Facts about the few shared aws-cdk-lib value objects (runtimes, architectures), read from jsii once.
+"""Facts about shared aws-cdk-lib value objects (runtimes, architectures, durations), read from jsii once.
 
 Every property read of a jsii object is a round trip to the Node.js kernel. A ``Runtime`` or
-``Architecture`` never changes once made and an app uses a handful of them, so their facts are
-kept here by object (the object is kept too, so its ``id`` is not reused).
+``Architecture`` (or ``Duration``) never changes once made and an app uses a handful of them (the
+same defaults for every construct), so their facts are kept here by object (the object is kept
+too, so its ``id`` is not reused, or weakly for durations).
 """
 
 from __future__ import annotations
 
+import weakref
+
+from aws_cdk import Duration
 from aws_cdk import aws_lambda as lambda_
 
 _RUNTIMES: dict[int, tuple[lambda_.Runtime, str, bool]] = {}
 _ARCHITECTURES: dict[int, tuple[lambda_.Architecture, str]] = {}
+# Durations are many (one per option) but a module's defaults are shared: weak keys.
+_UNRESOLVED: weakref.WeakKeyDictionary[Duration, bool] = weakref.WeakKeyDictionary()
+_MILLISECONDS: weakref.WeakKeyDictionary[Duration, float] = weakref.WeakKeyDictionary()
 
 
 def runtime_name(runtime: lambda_.Runtime) -> str:
@@ -37,3 +44,17 @@ def _runtime(runtime: lambda_.Runtime) -> tuple[lambda_.Runtime, str, bool]:
     if known is None or known[0] is not runtime:
         known = _RUNTIMES[id(runtime)] = (runtime, runtime.name, runtime.family == lambda_.RuntimeFamily.PYTHON)
     return known
+
+
+def duration_is_unresolved(duration: Duration) -> bool:
+    """``duration.is_unresolved()``."""
+    if duration not in _UNRESOLVED:
+        _UNRESOLVED[duration] = bool(duration.is_unresolved())
+    return _UNRESOLVED[duration]
+
+
+def duration_milliseconds(duration: Duration) -> float:
+    """``duration.to_milliseconds()`` (which raises for a fraction of a millisecond)."""
+    if duration not in _MILLISECONDS:
+        _MILLISECONDS[duration] = duration.to_milliseconds()
+    return _MILLISECONDS[duration]

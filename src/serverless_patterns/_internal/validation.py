@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from aws_cdk import Duration, Token
 
 from serverless_patterns._internal.errors import ValidationError
+from serverless_patterns._internal.jsii_values import duration_is_unresolved, duration_milliseconds
 
 if TYPE_CHECKING:
     from constructs import Construct
@@ -27,7 +28,7 @@ _NUMBER_TOKEN_MAGNITUDE = 1e280
 def is_unresolved(value: object) -> bool:
     """Tell whether ``value`` is (or contains) a token resolved only at deploy time."""
     if isinstance(value, Duration):
-        return bool(value.is_unresolved())
+        return duration_is_unresolved(value)
     if isinstance(value, bool):
         return False
     if isinstance(value, str):
@@ -70,13 +71,13 @@ class Rules:
         """Require a ``Duration`` between two bounds in seconds when given and resolved."""
         if value is None or is_unresolved(value):
             return
-        self.in_range(name, value.to_milliseconds() / 1000, low_seconds, high_seconds, "seconds")
+        self.in_range(name, duration_milliseconds(value) / 1000, low_seconds, high_seconds, "seconds")
 
     def whole_seconds(self, name: str, value: Duration | None) -> None:
         """Require a whole number of seconds (what Lambda and SQS accept) when given and resolved."""
         if value is None or is_unresolved(value):
             return
-        milliseconds = value.to_milliseconds()
+        milliseconds = duration_milliseconds(value)
         self.check(
             milliseconds % 1000 == 0,
             f"{name} must be a whole number of seconds, got {_number(milliseconds / 1000)}",

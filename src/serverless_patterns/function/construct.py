@@ -189,8 +189,6 @@ class ServerlessFunction(lambda_.Function):
         timeout = timeout or defaults.TIMEOUT
         environment = dict(environment or {})
         secrets = dict(secrets or {})
-        path = f"{scope.node.path}/{id}" if scope.node.path else id
-
         rules = Rules()
         rules.exclusive(entry=entry, code=code)
         rules.check(entry is not None or code is not None, "give entry (a folder of handler code) or code")
@@ -256,7 +254,9 @@ class ServerlessFunction(lambda_.Function):
                 runtime_name(runtime) in {"python3.12", "python3.13", "python3.14"},
                 f"snap_start needs Python 3.12 or newer, got {runtime_name(runtime)}",
             )
-        rules.raise_if_broken_at(path)
+        if rules.problems:
+            # The path costs jsii round trips: read it only to report.
+            rules.raise_if_broken_at(f"{scope.node.path}/{id}" if scope.node.path else id)
 
         # Everything the function's constructor needs exists before it; what lives inside the
         # function's own scope (its log group, DLQ and Powertools layer) is attached right after.
@@ -282,10 +282,13 @@ class ServerlessFunction(lambda_.Function):
         )
         resource = self.node.default_child
         assert isinstance(resource, lambda_.CfnFunction)
+        # Read once: every property read is a jsii round trip.
+        execution_role = self.role
         if role is None:
-            _without_basic_execution_policy(self.role)
-            role_resource = self.role.node.default_child  # type: ignore[union-attr]
+            assert execution_role is not None  # lambda.Function always defines one when given none
+            role_resource = execution_role.node.default_child
             assert isinstance(role_resource, iam.CfnRole)
+            _without_basic_execution_policy(execution_role, role_resource)
             role_resource.description = f"Execution role of {self.node.path}"
 
         self._log_group = log_group(
@@ -331,9 +334,9 @@ class ServerlessFunction(lambda_.Function):
         for secret in secrets.values():
             secret.grant_read(self)
         if role is None:
-            default_policy = self.role.node.try_find_child("DefaultPolicy")  # type: ignore[union-attr]
+            default_policy = execution_role.node.try_find_child("DefaultPolicy")  # type: ignore[union-attr]
             assert default_policy is not None  # the log statement above always defines it
-            depends_only_on(self, default_policy)
+            depends_only_on(resource, default_policy)
 
         if retry_attempts is not None or max_event_age is not None or on_failure is not None:
             self.configure_async_invoke(
@@ -353,7 +356,7 @@ class ServerlessFunction(lambda_.Function):
         self._acknowledge_tradeoffs(resource, reserved_concurrent_executions is not None, on_failure is not None)
         if tracing and role is None:
             acknowledge(
-                self.role,  # type: ignore[arg-type]
+                execution_role,  # type: ignore[arg-type]
                 "AwsSolutions-IAM5[Resource::*]",
                 "X-Ray's PutTraceSegments and PutTelemetryRecords support no resource-level permissions.",
             )
@@ -447,19 +450,17 @@ class _WithoutBasicExecutionRole:
     """
 
     def __init__(self, role: iam.IRole, managed_policy_arns: list[str] | None) -> None:
-        self._role = role
+        # The stack, read once: jsii calls produce() again on every resolution.
+        self._stack = Stack.of(role)
         self._managed_policy_arns = managed_policy_arns
 
     def produce(self) -> Any:
-        resolved = Stack.of(self._role).resolve(self._managed_policy_arns) or []
+        resolved = self._stack.resolve(self._managed_policy_arns) or []
         kept = [arn for arn in resolved if "service-role/AWSLambdaBasicExecutionRole" not in json.dumps(arn)]
         return kept or None
 
 
-def _without_basic_execution_policy(role: iam.IRole | None) -> None:
-    assert role is not None  # lambda.Function always defines one when given none
-    resource = role.node.default_child
-    assert isinstance(resource, iam.CfnRole)
+def _without_basic_execution_policy(role: iam.IRole, resource: iam.CfnRole) -> None:
     # Resolved at synthesis (uncached), after every add_managed_policy call; jsii calls a Python
     # producer only through the context-free IStableAnyProducer.
     producer = _WithoutBasicExecutionRole(role, resource.managed_policy_arns)

@@ -17,6 +17,7 @@ repository (published at https://docs.aws.amazon.com/powertools/python/latest/ge
 
 from __future__ import annotations
 
+import weakref
 from typing import TYPE_CHECKING
 
 from aws_cdk import Aws, CfnDynamicReference, CfnDynamicReferenceService, CfnMapping, Stack
@@ -83,8 +84,8 @@ def check(
     rules: Rules, stack: Stack, runtime: lambda_.Runtime, architecture: lambda_.Architecture, *, pinned: bool
 ) -> None:
     """Record why the public layer cannot be used for this region, runtime and architecture, if it cannot."""
-    region = stack.region
-    if not is_unresolved(region):
+    region = _region(stack)
+    if region is not None:
         rules.check(
             region in LAYER_ACCOUNTS,
             f"the public Powertools layer is not published in region {region} "
@@ -116,24 +117,44 @@ def layer_arn(
     stack = Stack.of(scope)
     layer_version = version if version is not None else VERIFIED_VERSIONS[(runtime_name(runtime), arch)]
     name = f"AWSLambdaPowertoolsPythonV3-{runtime_name(runtime).replace('.', '')}-{arch}:{layer_version}"
-    if not is_unresolved(stack.region):
-        partition = RegionInfo.get(stack.region).partition
-        return f"arn:{partition}:lambda:{stack.region}:{LAYER_ACCOUNTS[stack.region]}:layer:{name}"
+    region = _region(stack)
+    if region is not None:
+        partition = RegionInfo.get(region).partition
+        return f"arn:{partition}:lambda:{region}:{LAYER_ACCOUNTS[region]}:layer:{name}"
     # An environment-agnostic stack: the account is looked up by region at deploy time, and a
     # region without the layer fails there with CloudFormation's "mapping key not found".
     account = _accounts_mapping(stack).find_in_map(Aws.REGION, "account")
     return f"arn:{Aws.PARTITION}:lambda:{Aws.REGION}:{account}:layer:{name}"
 
 
+# Per stack, read once (every read is a jsii round trip): its region when known at synth, and the
+# accounts mapping once defined. Weak keys: a stack's facts go with the stack.
+_REGIONS: weakref.WeakKeyDictionary[Stack, str | None] = weakref.WeakKeyDictionary()
+_MAPPINGS: weakref.WeakKeyDictionary[Stack, CfnMapping] = weakref.WeakKeyDictionary()
+
+
+def _region(stack: Stack) -> str | None:
+    """The stack's region, or ``None`` for an environment-agnostic stack."""
+    if stack not in _REGIONS:
+        region = stack.region
+        _REGIONS[stack] = None if is_unresolved(region) else region
+    return _REGIONS[stack]
+
+
 def _accounts_mapping(stack: Stack) -> CfnMapping:
+    known = _MAPPINGS.get(stack)
+    if known is not None:
+        return known
     found = stack.node.try_find_child("PowertoolsLayerAccounts")
     if isinstance(found, CfnMapping):
+        _MAPPINGS[stack] = found
         return found
-    return CfnMapping(
+    _MAPPINGS[stack] = mapping = CfnMapping(
         stack,
         "PowertoolsLayerAccounts",
         mapping={region: {"account": account} for region, account in LAYER_ACCOUNTS.items()},
     )
+    return mapping
 
 
 def _architecture(architecture: lambda_.Architecture) -> str:
