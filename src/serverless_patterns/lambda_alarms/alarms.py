@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Generic, TypeVar, cast
 
 from aws_cdk import Duration
@@ -51,17 +51,23 @@ class MetricSpec:
     dimensions: Mapping[str, str]
     statistic: str
     period: Duration | None
+    # The metrics made so far, by label: a CDK metric is immutable, so an alarm, a metric math
+    # expression and a graph share one instead of each creating its own through jsii.
+    _made: dict[bool, cloudwatch.Metric] = field(default_factory=dict, compare=False, repr=False)
 
     def metric(self, *, labelled: bool = False) -> cloudwatch.Metric:
         """The metric; alarms use it unlabelled (a simpler template), graph lines labelled."""
-        return cloudwatch.Metric(
-            namespace=self.namespace,
-            metric_name=self.name,
-            dimensions_map=dict(self.dimensions),
-            statistic=self.statistic,
-            period=self.period,
-            label=f"{self.name} ({self.statistic})" if labelled else None,
-        )
+        made = self._made.get(labelled)
+        if made is None:
+            made = self._made[labelled] = cloudwatch.Metric(
+                namespace=self.namespace,
+                metric_name=self.name,
+                dimensions_map=dict(self.dimensions),
+                statistic=self.statistic,
+                period=self.period,
+                label=f"{self.name} ({self.statistic})" if labelled else None,
+            )
+        return made
 
 
 AnyMetric = cloudwatch.IMetric | MetricSpec

@@ -1,8 +1,10 @@
 """When LambdaAlarms defines its alarms: at synthesis, through an aspect, so definition order never matters.
 
 CDK invokes aspects top-down once every line of the app has run (``invokeAspectsV2`` in
-aws-cdk-lib's ``core/lib/private/synthesis.ts``). The aspect is added to the LambdaAlarms
-itself, so it fires once, when the walk reaches that construct, wherever it sits in the tree.
+aws-cdk-lib's ``core/lib/private/synthesis.ts``). The aspect is added to a leaf child of the
+LambdaAlarms (``DefineAtSynthesis``), so it fires once, when the walk reaches the LambdaAlarms'
+children, wherever it sits in the tree; an aspect on the LambdaAlarms itself would be visited, one
+jsii callback each, by every alarm it defines.
 Constructs may be added from an aspect; CDK walks the tree again until nothing new is visited, so
 the alarms and dashboards defined here are visited by the aspects inherited from above (tags,
 checks) too. What is not seen: resources that another aspect defines, or properties it changes,
@@ -24,13 +26,11 @@ class _Owner(IConstruct, Protocol):
 
 @jsii.implements(IAspect)
 class DefineAtSynthesis:
-    """Calls ``owner.define_alarms()`` when synthesis visits ``owner`` (its descendants are ignored)."""
+    """Calls ``owner.define_alarms()`` when synthesis visits the node it is added to."""
 
     def __init__(self, owner: _Owner) -> None:
         self._owner = owner
 
     def visit(self, node: IConstruct) -> None:
-        """Define the owner's alarms on the owner's visit."""
-        # Identity, not path: a jsii callback hands back the same Python object, and it costs no round trip.
-        if node is self._owner:
-            self._owner.define_alarms()
+        """Define the owner's alarms (once: ``define_alarms`` is idempotent)."""
+        self._owner.define_alarms()

@@ -333,7 +333,9 @@ class LambdaAlarms(Construct):
         self.http_apis: list[WatchedHttpApi] = []
         # MUTATING: it defines constructs. Aspects of a lower priority number inherited from above
         # run on this node first, READONLY ones (checks) after it and on every alarm it defines.
-        Aspects.of(self).add(DefineAtSynthesis(self), priority=AspectPriority.MUTATING)
+        # On a leaf child, not on this construct: an aspect visits every descendant of the node it
+        # is added to, one jsii callback each, and this construct gets hundreds of alarms.
+        Aspects.of(Construct(self, "DefineAtSynthesis")).add(DefineAtSynthesis(self), priority=AspectPriority.MUTATING)
 
     @classmethod
     @typed_options

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from aws_cdk import Duration
 
+from serverless_patterns._internal.jsii_values import duration_milliseconds
 from serverless_patterns.lambda_alarms.alarms import ALARM_KINDS
 from serverless_patterns.lambda_alarms.watched import contains
 
@@ -277,7 +278,10 @@ class Resolver:
             f"datapoints_to_alarm must be at most evaluation_periods ({options.evaluation_periods}) "
             f"for {label}, got {options.datapoints_to_alarm}",
         )
-        period_seconds = options.period.to_seconds() if options.period is not None else 0
+        # The periods are a few shared Durations: their value is read from jsii once.
+        period_seconds = duration_milliseconds(options.period) / 1000 if options.period is not None else 0
+        if float(period_seconds).is_integer():
+            period_seconds = int(period_seconds)
         rules.check(
             period_seconds * (options.evaluation_periods or 0) <= 86400,
             f"period times evaluation_periods must be at most one day for {label}, "
