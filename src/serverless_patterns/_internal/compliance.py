@@ -52,7 +52,9 @@ def acknowledge_all(scope: IConstruct, rules: Sequence[tuple[str, str]]) -> None
     Validations.of(scope).acknowledge(*(Acknowledgment(id=rule_id, reason=reason) for rule_id, reason in rules))
     checkov = [(rule_id, reason) for rule_id, reason in rules if rule_id.startswith(CHECKOV_PREFIX)]
     if checkov:
-        for node in scope.node.find_all():
+        # A CloudFormation resource has no resources under it: no need to ask jsii for its subtree.
+        nodes = [scope] if isinstance(scope, CfnResource) else scope.node.find_all()
+        for node in nodes:
             if isinstance(node, CfnResource):
                 _add_checkov_skips(node, checkov)
 

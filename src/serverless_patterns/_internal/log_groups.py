@@ -9,7 +9,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 
-from serverless_patterns._internal.compliance import acknowledge, acknowledge_all
+from serverless_patterns._internal.compliance import acknowledge_all
 
 if TYPE_CHECKING:
     from aws_cdk import RemovalPolicy
@@ -46,12 +46,14 @@ def log_group(
     )
     if isinstance(encryption_key, kms.Key):
         _let_cloudwatch_logs_use(encryption_key)
+    # One acknowledgment call for every rule: each call costs jsii round trips.
+    rules: list[tuple[str, str]] = []
     if encryption_key is None:
         reason = (
             "CloudWatch Logs encrypts the group with keys it manages; give the construct a "
             "log_encryption_key for a customer managed key."
         )
-        acknowledge_all(group, [(rule, reason) for rule in ("CT.CLOUDWATCH.PR.3", "CKV_AWS_158")])
+        rules += [(rule, reason) for rule in ("CT.CLOUDWATCH.PR.3", "CKV_AWS_158")]
     cfn = group.node.default_child
     days = cfn.retention_in_days if isinstance(cfn, logs.CfnLogGroup) else None  # None: kept forever
     if isinstance(days, (int, float)) and days < _ONE_YEAR_DAYS:
@@ -59,7 +61,8 @@ def log_group(
             f"Logs are kept {days:g} days (log_retention), a cost choice for operational logs; "
             "set a year or more where a standard requires it."
         )
-        acknowledge(group, "CT.CLOUDWATCH.PR.2", reason)
+        rules.append(("CT.CLOUDWATCH.PR.2", reason))
+    acknowledge_all(group, rules)
     return group
 
 
