@@ -16,10 +16,15 @@ def depends_only_on(resource: IConstruct, *targets: IConstruct) -> None:
     cfn = resource if isinstance(resource, CfnResource) else resource.node.default_child
     if not isinstance(cfn, CfnResource):
         raise TypeError(f"{resource.node.path} has no CloudFormation resource")
-    stack = Stack.of(cfn)
-    logical_ids = []
+    target_resources = []
     for target in targets:
         target_cfn = target if isinstance(target, CfnResource) else target.node.default_child
         if isinstance(target_cfn, CfnResource):
-            logical_ids.append(stack.get_logical_id(target_cfn))
-    cfn.add_override("DependsOn", sorted(logical_ids))
+            target_resources.append(target_cfn)
+    if len(target_resources) == 1:
+        # One target needs no sorting: its logical id token (one jsii round trip, not two) is
+        # resolved at synthesis, and it follows an override of the logical id.
+        cfn.add_override("DependsOn", [target_resources[0].logical_id])
+        return
+    stack = Stack.of(cfn)
+    cfn.add_override("DependsOn", sorted(stack.get_logical_id(target) for target in target_resources))
