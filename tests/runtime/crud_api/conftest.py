@@ -47,6 +47,7 @@ ENVIRONMENT = {
     "CRUD_TABLES": "users=users;orders=orders;lines=lines;notes=notes",
     "CRUD_IDEMPOTENCY_TABLE": "idempotency",
     "POWERTOOLS_SERVICE_NAME": "crud-api-test",
+    "POWERTOOLS_METRICS_NAMESPACE": "ServerlessPatterns",
     "POWERTOOLS_LOG_LEVEL": "ERROR",
 }
 

@@ -106,3 +106,20 @@ def parse_tables(value: str) -> dict[str, str]:
     """
     entries = (entry.partition("=") for entry in value.split(";"))
     return {name: table for name, _, table in entries if name and table}
+
+
+# Business metrics of the write function, emitted with Powertools Metrics in CloudWatch's embedded
+# metric format (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html)
+# in the namespace POWERTOOLS_METRICS_NAMESPACE, with Powertools' one dimension "service"
+# (POWERTOOLS_SERVICE_NAME, the function's service name). Each is a Count of one per event; the
+# resource name is a property of the log line (searchable in Logs Insights), not a dimension, so a
+# new resource adds no custom metric.
+SERVICE_DIMENSION = "service"
+RESOURCE_PROPERTY = "resource"
+PRECONDITION_FAILED_METRIC = "PreconditionFailed"
+"""A ``PUT`` or ``DELETE`` whose ``If-Match`` names another version (412): a lost update prevented."""
+IDEMPOTENT_REPLAY_METRIC = "IdempotentReplay"
+"""A ``POST`` answered from the idempotency record of an earlier request with the same key."""
+VALIDATION_REJECTED_METRIC = "ValidationRejected"
+"""A request body that does not match the resource's schema (422)."""
+BUSINESS_METRICS = (PRECONDITION_FAILED_METRIC, IDEMPOTENT_REPLAY_METRIC, VALIDATION_REJECTED_METRIC)

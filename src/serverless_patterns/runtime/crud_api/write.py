@@ -8,6 +8,10 @@ the tables it serves, plus the idempotency table's item actions. Every write is 
 - ``PUT`` needs ``If-Match`` (428 without it) and succeeds only while the stored version is the
   one the client saw, so of two concurrent updates with the same ETag exactly one wins (412).
 - ``DELETE`` honours ``If-Match`` when given.
+
+Business metrics (names in ``contract.py``): ``PreconditionFailed`` for a 412, ``IdempotentReplay``
+for a ``POST`` answered from its idempotency record, ``ValidationRejected`` for a body that breaks
+the schema; flushed once per invocation by Powertools' ``log_metrics``.
 """
 
 from __future__ import annotations
@@ -15,14 +19,16 @@ from __future__ import annotations
 import json
 import os
 import uuid
+import warnings
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
 import boto3
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
     IdempotencyConfig,
@@ -32,6 +38,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
     IdempotencyValidationError,
 )
+from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 
@@ -61,13 +68,27 @@ MAX_VERSION_DIGITS = 20
 IDEMPOTENCY_KEY_PREFIX = "crud-api-create"
 
 logger = Logger()
+# Namespace and the "service" dimension come from POWERTOOLS_METRICS_NAMESPACE and POWERTOOLS_SERVICE_NAME.
+metrics = Metrics()
+# Most invocations add no metric: log_metrics then warns on every flush, which says nothing here.
+warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
 dynamodb = boto3.client("dynamodb")
 app = APIGatewayRestResolver()
+
+
+def _count_replay(response: Any, idempotent_data: DataRecord) -> Any:
+    """Powertools calls this only when it answers from a stored record (its "response hook")."""
+    # The path was rebuilt from the API resource by route_by_resource: "/users", whatever the domain.
+    _count(contract.IDEMPOTENT_REPLAY_METRIC, app.current_event.path.strip("/").split("/")[0])
+    return response
+
+
 idempotency_config = IdempotencyConfig(
     event_key_jmespath="[resource, key, principal]",
     payload_validation_jmespath="body",
     expires_after_seconds=IDEMPOTENCY_TTL_SECONDS,
     raise_on_no_idempotency_key=True,
+    response_hook=_count_replay,
 )
 _idempotent_create: Callable[..., dict[str, Any]] | None = None
 
@@ -222,6 +243,7 @@ def _validated_fields(config: ResourceConfig) -> dict[str, Any]:
         body.pop(name, None)
     problems = schema_errors(body, config.validator)
     if problems:
+        _count(contract.VALIDATION_REJECTED_METRIC, config.name)
         raise ApiError(422, "VALIDATION_FAILED", "the request body does not match the schema", problems)
     storable(body)
     return body
@@ -254,6 +276,7 @@ def _condition_error(error: ClientError, name: str, item_id: str) -> Exception:
     if not current:
         return ApiError(404, "NOT_FOUND", f"{name} {item_id} does not exist")
     version = from_dynamodb(current).get(contract.VERSION, 0)
+    _count(contract.PRECONDITION_FAILED_METRIC, name)
     return ApiError(
         412,
         "PRECONDITION_FAILED",
@@ -319,9 +342,15 @@ def _location_base(name: str) -> str:
     return path.rstrip("/")
 
 
+def _count(metric: str, resource_name: str) -> None:
+    metrics.add_metric(name=metric, unit=MetricUnit.Count, value=1)
+    metrics.add_metadata(key=contract.RESOURCE_PROPERTY, value=resource_name)
+
+
 install_error_handlers(app, logger)
 
 
+@metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Lambda entry point (REST API proxy integration events)."""
