@@ -389,6 +389,26 @@ class CrudRestApi(Construct):
         """
         return self.rest_api.metric_latency(period=period)
 
+    @typed_options
+    def business_metrics(self, period: Duration | None = None) -> list[cloudwatch.IMetric]:
+        """The write function's business metrics (sums over ``period``, default 5 minutes), for dashboards.
+
+        ``PreconditionFailed`` (a lost update prevented: 412), ``IdempotentReplay`` (a retried
+        ``POST`` answered from its idempotency record) and ``ValidationRejected`` (a body that
+        breaks the schema: 422), emitted by the handler with Powertools Metrics.
+        ``LambdaAlarms`` puts them on its dashboard.
+
+        Examples
+        --------
+        >>> from aws_cdk import App, Stack
+        >>> api = CrudRestApi(Stack(App(), "Docs"), "Api")
+        >>> [metric.metric_name for metric in api.business_metrics()]
+        ['PreconditionFailed', 'IdempotentReplay', 'ValidationRejected']
+        """
+        return [
+            self.write_function.metric_powertools(name, period=period, label=name) for name in contract.BUSINESS_METRICS
+        ]
+
     def _attach(
         self,
         spec: ResourceSpec,

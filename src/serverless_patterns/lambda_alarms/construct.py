@@ -450,6 +450,8 @@ class LambdaAlarms(Construct):
             *(self._row(REST_APIS, item, resolver) for item in self.rest_apis),
         ]
         if self._dashboard:
+            business_roots = [root for root in (wanted.watch_scope, *wanted.rest_apis) if root is not None]
+            rows += dashboards.business_rows(business_roots, [*wanted.exclude, self], labels)
             self.dashboards = dashboards.dashboards(self, rows, self._dashboard_name, f"{self._prefix} alarms")
 
     def _check_watched(self, resolver: Resolver, labels: watched.Labels) -> None:
