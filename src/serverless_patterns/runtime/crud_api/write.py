@@ -22,7 +22,7 @@ from urllib.parse import quote
 
 import boto3
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
     IdempotencyConfig,
@@ -35,7 +35,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 
-from . import contract
+from . import contract, gateway
 from .common import (
     ApiError,
     ResourceConfig,
@@ -62,7 +62,7 @@ IDEMPOTENCY_KEY_PREFIX = "crud-api-create"
 
 logger = Logger()
 dynamodb = boto3.client("dynamodb")
-app = APIGatewayRestResolver()
+app = gateway.router()
 idempotency_config = IdempotencyConfig(
     event_key_jmespath="[resource, key, principal]",
     payload_validation_jmespath="body",
@@ -216,6 +216,7 @@ def _delete(name: str, segments: tuple[str, ...]) -> Response[str]:
 
 
 def _validated_fields(config: ResourceConfig) -> dict[str, Any]:
+    gateway.check_model(app.current_event, config)
     body = parse_body(app.current_event)
     # Server-managed fields are read-only: a client may send back what it read, they are ignored.
     for name in (config.id_attribute, *contract.SERVER_FIELDS):
@@ -315,15 +316,17 @@ def _idempotent() -> Callable[..., dict[str, Any]]:
 
 def _location_base(name: str) -> str:
     context = app.current_event.raw_event.get("requestContext") or {}
-    path = str(context.get("path") or f"/{name}")
+    # Payload 1.0 has the stage in requestContext.path; 2.0 in requestContext.http.path.
+    path = str(context.get("path") or (context.get("http") or {}).get("path") or f"/{name}")
     return path.rstrip("/")
 
 
 install_error_handlers(app, logger)
+resolvers = gateway.resolvers(app)
 
 
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    """Lambda entry point (REST API proxy integration events)."""
+    """Lambda entry point (REST API events, payload 1.0, and HTTP API events, payload 2.0)."""
     idempotency_config.register_lambda_context(context)
-    return app.resolve(route_by_resource(event), context)
+    return gateway.resolve(resolvers, route_by_resource(event), context)
