@@ -81,8 +81,10 @@ def _instance(stack: cdk.Stack, cls: type[Construct]) -> Construct:
     from serverless_patterns import (
         ApiGatewayCloudWatchRole,
         CrudApi,
+        CrudHttpApi,
         EventFanout,
         FanoutRoute,
+        HttpCrudApi,
         LambdaAlarms,
         QueueProcessor,
         SagaStep,
@@ -96,6 +98,8 @@ def _instance(stack: cdk.Stack, cls: type[Construct]) -> Construct:
         QueueProcessor: lambda: QueueProcessor(stack, "Subject", function=fn),
         CrudRestApi: lambda: CrudRestApi(stack, "Subject"),
         CrudApi: lambda: CrudApi(stack, "Subject", resource_name="users", schema={"type": "object"}),
+        CrudHttpApi: lambda: CrudHttpApi(stack, "Subject"),
+        HttpCrudApi: lambda: HttpCrudApi(stack, "Subject", resource_name="users", schema={"type": "object"}),
         EventFanout: lambda: EventFanout(
             stack,
             "Subject",

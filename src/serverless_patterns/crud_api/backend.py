@@ -11,16 +11,19 @@ REST API's construct ids (and logical ids) are those it had before HTTP APIs sha
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from aws_cdk import RemovalPolicy
+from aws_cdk import RemovalPolicy, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from serverless_patterns._internal import defaults
+from serverless_patterns._internal.compliance import acknowledge
 from serverless_patterns._internal.tables import table as defined_table
 from serverless_patterns.crud_api import code
 from serverless_patterns.crud_api.openapi import ResourceSpec
@@ -189,3 +192,23 @@ class CrudBackend:
             function.add_to_role_policy(statement)
         else:
             statement.add_resources(table.table_arn)
+
+
+def acknowledge_invoke_permissions(api: Construct, api_id: str, label: str) -> None:
+    """Acknowledge CT.LAMBDA.PR.2 on every Lambda permission that lets the API ``api_id`` invoke a function.
+
+    That covers the two shared functions and any authorizer function; each permission's
+    SourceArn is the API's execute-api ARN, built with Fn::Join, which the rule cannot evaluate.
+    """
+    stack = Stack.of(api)
+    api_reference = json.dumps({"Ref": stack.resolve(api_id)["Ref"]})
+    for node in stack.node.find_all():
+        if not isinstance(node, lambda_.CfnPermission) or node.principal != "apigateway.amazonaws.com":
+            continue
+        if api_reference in json.dumps(stack.resolve(node.source_arn)):
+            acknowledge(
+                node,
+                "CT.LAMBDA.PR.2",
+                f"Only this {label} may invoke the function: SourceArn is the API's execute-api ARN "
+                "(an Fn::Join, which the Control Tower rule cannot evaluate).",
+            )

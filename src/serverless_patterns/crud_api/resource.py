@@ -36,7 +36,7 @@ _SECURITY = {
     apigateway.AuthorizationType.COGNITO: "cognito",
     apigateway.AuthorizationType.CUSTOM: "custom",
 }
-_CORS_HEADERS = [
+CORS_HEADERS = [
     "Content-Type",
     "Authorization",
     contract.IF_MATCH,
@@ -125,7 +125,7 @@ def add_routes(
             resource.add_cors_preflight(
                 allow_origins=list(cors_origins),
                 allow_methods=[*verbs, "OPTIONS"],
-                allow_headers=_CORS_HEADERS,
+                allow_headers=CORS_HEADERS,
                 expose_headers=list(contract.EXPOSED_HEADERS),
                 max_age=Duration.hours(1),
             )

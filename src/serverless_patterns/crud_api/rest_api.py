@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import CfnOutput, Duration, RemovalPolicy
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
@@ -25,7 +23,7 @@ from serverless_patterns._internal.validation import Rules
 from serverless_patterns._internal.waf import WEB_ACL_ARN, default_web_acl
 from serverless_patterns.crud_api import code
 from serverless_patterns.crud_api import construct as crud_api  # a module: construct.py imports this one
-from serverless_patterns.crud_api.backend import CrudBackend
+from serverless_patterns.crud_api.backend import CrudBackend, acknowledge_invoke_permissions
 from serverless_patterns.crud_api.gateway_responses import allow_single_origin, error_responses
 from serverless_patterns.crud_api.openapi import ResourceSpec, openapi_document
 from serverless_patterns.crud_api.resource import ResourceOptions
@@ -351,25 +349,6 @@ class CrudRestApi(Construct):
         """Register a resource with the shared functions: grants, table name and configuration."""
         self.backend.attach(spec, table=table, cors_origins=list(cors_origins))
 
-    def _acknowledge_invoke_permissions(self) -> None:
-        """Acknowledge CT.LAMBDA.PR.2 on every Lambda permission that lets this REST API invoke a function.
-
-        That covers the two shared functions and any authorizer function; each permission's
-        SourceArn is this API's execute-api ARN, built with Fn::Join, which the rule cannot evaluate.
-        """
-        stack = Stack.of(self)
-        api_reference = json.dumps({"Ref": stack.resolve(self.rest_api.rest_api_id)["Ref"]})
-        for node in stack.node.find_all():
-            if not isinstance(node, lambda_.CfnPermission) or node.principal != "apigateway.amazonaws.com":
-                continue
-            if api_reference in json.dumps(stack.resolve(node.source_arn)):
-                acknowledge(
-                    node,
-                    "CT.LAMBDA.PR.2",
-                    "Only this REST API may invoke the function: SourceArn is the API's execute-api ARN "
-                    "(an Fn::Join, which the Control Tower rule cannot evaluate).",
-                )
-
     def _finish(self) -> None:
         """At synthesis, once every resource is attached: what depends on all of them, the code asset included."""
         if self._finished:
@@ -378,5 +357,5 @@ class CrudRestApi(Construct):
         allow_single_origin(
             self.gateway_responses, (entry[contract.CORS_ORIGINS_KEY] for entry in self.backend.config.values())
         )
-        self._acknowledge_invoke_permissions()
+        acknowledge_invoke_permissions(self, self.rest_api.rest_api_id, "REST API")
         self.backend.finish()
