@@ -51,7 +51,7 @@ def _own_methods(cls: type) -> Iterator[tuple[str, Callable[..., Any]]]:
                 continue
             parameters = [p for p in inspect.signature(function).parameters if p not in {"self", "cls"}]
             if parameters:
-                yield f"{klass.__name__}.{name}", function
+                yield f"{cls.__name__}.{name}", function
 
 
 CASES = sorted({name: method for cls in _constructs() for name, method in _own_methods(cls)}.items())

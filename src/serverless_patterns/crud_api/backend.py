@@ -15,7 +15,10 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import aws_apigateway as apigateway
+from aws_cdk import aws_apigatewayv2 as apigwv2
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -25,6 +28,7 @@ from constructs import Construct
 from serverless_patterns._internal import defaults
 from serverless_patterns._internal.compliance import acknowledge
 from serverless_patterns._internal.tables import table as defined_table
+from serverless_patterns._internal.types import typed_options
 from serverless_patterns.crud_api import code
 from serverless_patterns.crud_api.openapi import ResourceSpec
 from serverless_patterns.crud_api.operations import table_actions
@@ -212,3 +216,50 @@ def acknowledge_invoke_permissions(api: Construct, api_id: str, label: str) -> N
                 f"Only this {label} may invoke the function: SourceArn is the API's execute-api ARN "
                 "(an Fn::Join, which the Control Tower rule cannot evaluate).",
             )
+
+
+class ApiMetrics:
+    """API Gateway's metrics of a CrudRestApi's or CrudHttpApi's API (a mixin; each sets ``_metered``)."""
+
+    _metered: apigateway.RestApi | apigwv2.HttpApi
+
+    @typed_options
+    def metric_client_errors(self, period: Duration | None = None) -> cloudwatch.Metric:
+        """API Gateway's client error count of the API (``4XXError``, ``4xx`` on HTTP APIs), summed over ``period``.
+
+        ``period`` defaults to 5 minutes.
+
+        Examples
+        --------
+        >>> from aws_cdk import App, Stack
+        >>> from serverless_patterns import CrudRestApi
+        >>> CrudRestApi(Stack(App(), "Docs"), "Api").metric_client_errors().metric_name
+        '4XXError'
+        """
+        return self._metered.metric_client_error(period=period)
+
+    @typed_options
+    def metric_server_errors(self, period: Duration | None = None) -> cloudwatch.Metric:
+        """API Gateway's server error count of the API (``5XXError``, ``5xx`` on HTTP APIs), summed over ``period``.
+
+        Examples
+        --------
+        >>> from aws_cdk import App, Stack
+        >>> from serverless_patterns import CrudHttpApi
+        >>> CrudHttpApi(Stack(App(), "Docs"), "Api").metric_server_errors().metric_name
+        '5xx'
+        """
+        return self._metered.metric_server_error(period=period)
+
+    @typed_options
+    def metric_latency(self, period: Duration | None = None) -> cloudwatch.Metric:
+        """API Gateway's ``Latency`` of the API (average over ``period``, default 5 minutes).
+
+        Examples
+        --------
+        >>> from aws_cdk import App, Stack
+        >>> from serverless_patterns import CrudRestApi
+        >>> CrudRestApi(Stack(App(), "Docs"), "Api").metric_latency().metric_name
+        'Latency'
+        """
+        return self._metered.metric_latency(period=period)

@@ -9,14 +9,20 @@ from typing import Any
 from aws_cdk import CfnOutput, RemovalPolicy
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_dynamodb as dynamodb
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from serverless_patterns._internal.types import typed_options
 from serverless_patterns._internal.validation import Rules
-from serverless_patterns.crud_api.items import check_origins, check_resource, check_table, resource_table
+from serverless_patterns.crud_api.items import (
+    CrudResource,
+    TableOptions,
+    check_api_options,
+    check_origins,
+    check_resource,
+    new_api_options,
+)
 from serverless_patterns.crud_api.openapi import ResourceSpec
 from serverless_patterns.crud_api.operations import ALL_OPERATIONS, Operation, OperationName
 from serverless_patterns.crud_api.resource import add_routes, authorization_type, security
@@ -28,7 +34,7 @@ _ATTRIBUTE_NAME = r"[A-Za-z_][A-Za-z0-9_]{0,63}"
 _ORIGIN = r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?"
 
 
-class CrudApi(Construct):
+class CrudApi(Construct, CrudResource):
     """Defines a REST resource backed by DynamoDB: create, get, list, update and delete with validation.
 
     ``POST /{resource}`` (201, ``Location``, server-generated id, ``createdAt``, ``updatedAt``,
@@ -224,29 +230,24 @@ data_trace, memory_mib, log_encryption_key, web_acl, web_acl_arn
             not authorization_scopes or authorization == apigateway.AuthorizationType.COGNITO,
             "authorization_scopes need a Cognito user pool authorizer",
         )
-        check_table(
-            rules,
-            table=table,
-            id_attribute=id_attribute,
-            partition_attribute=partition_attribute,
-            time_to_live_attribute=time_to_live_attribute,
-            encryption_key=encryption_key,
-            removal_policy=removal_policy,
-            deletion_protection=deletion_protection,
+        tables = TableOptions(
+            table,
+            id_attribute,
+            partition_attribute,
+            time_to_live_attribute,
+            encryption_key,
+            removal_policy,
+            deletion_protection,
         )
-        if api is not None:
-            for name, value in api_options.items():
-                rules.check(value is None, f"{name} belongs to the shared api {api.node.path}: give it there")
+        tables.check(rules)
+        check_api_options(rules, api, api_options)
         rules.raise_if_broken(self)
 
         if api is None:
-            given = {name: value for name, value in api_options.items() if value is not None}
-            if removal_policy is not None:
-                given["removal_policy"] = removal_policy
-            if encryption_key is not None:
-                given["encryption_key"] = encryption_key
+            given = new_api_options(api_options, removal_policy=removal_policy, encryption_key=encryption_key)
             api = CrudRestApi(self, "Api", **given)
         self.api: CrudRestApi = api
+        self._gateway = api.rest_api
         self.rest_api: apigateway.RestApi = api.rest_api
         self.read_function: ServerlessFunction = api.read_function
         self.write_function: ServerlessFunction = api.write_function
@@ -254,16 +255,7 @@ data_trace, memory_mib, log_encryption_key, web_acl, web_acl_arn
         self.id_attribute = id_attribute
         self.schema: dict[str, Any] = json.loads(json.dumps(schema))
 
-        table = resource_table(
-            self,
-            table=table,
-            id_attribute=id_attribute,
-            partition_attribute=partition_attribute,
-            time_to_live_attribute=time_to_live_attribute,
-            encryption_key=encryption_key,
-            removal_policy=removal_policy,
-            deletion_protection=deletion_protection,
-        )
+        table = tables.define(self)
         self.table: dynamodb.ITable = table
 
         self._spec = ResourceSpec(
@@ -291,51 +283,3 @@ data_trace, memory_mib, log_encryption_key, web_acl, web_acl_arn
         self.item = routes.item
         self.methods: dict[str, apigateway.Method] = routes.methods
         CfnOutput(self, "TableName", value=table.table_name, description=f"DynamoDB table of /{resource_name}")
-
-    @typed_options
-    def openapi(self, title: str | None = None) -> dict[str, Any]:
-        """The OpenAPI 3 document of the whole REST API this resource belongs to.
-
-        Examples
-        --------
-        >>> from aws_cdk import App, Stack
-        >>> users = CrudApi(Stack(App(), "Docs"), "Users", resource_name="users", schema={"type": "object"})
-        >>> sorted(users.openapi()["paths"])
-        ['/users', '/users/{id}']
-        """
-        return self.api.openapi(title)
-
-    @typed_options
-    def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Grant ``execute-api:Invoke`` on every method of this resource (IAM authorization).
-
-        Examples
-        --------
-        >>> from aws_cdk import App, Stack, aws_iam as iam
-        >>> stack = Stack(App(), "Docs")
-        >>> users = CrudApi(stack, "Users", resource_name="users", schema={"type": "object"})
-        >>> role = iam.Role(stack, "Client", assumed_by=iam.AccountRootPrincipal())
-        >>> grant = users.grant_invoke(role)
-        """
-        stage = self.api.stage.stage_name
-        return iam.Grant.add_to_principal(
-            grantee=grantee,
-            actions=["execute-api:Invoke"],
-            resource_arns=[
-                self.rest_api.arn_for_execute_api("*", f"/{self.resource_name}", stage),
-                self.rest_api.arn_for_execute_api("*", f"/{self.resource_name}/*", stage),
-            ],
-        )
-
-    @typed_options
-    def grant_read_data(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Grant the table's read actions (``dynamodb:GetItem``, ``Query``, ``Scan``, ``BatchGetItem`` ...).
-
-        Examples
-        --------
-        >>> from aws_cdk import App, Stack, aws_iam as iam
-        >>> stack = Stack(App(), "Docs")
-        >>> users = CrudApi(stack, "Users", resource_name="users", schema={"type": "object"})
-        >>> grant = users.grant_read_data(iam.Role(stack, "Report", assumed_by=iam.AccountRootPrincipal()))
-        """
-        return self.table.grant_read_data(grantee)

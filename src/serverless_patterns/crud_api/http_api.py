@@ -10,7 +10,6 @@ import jsii
 from aws_cdk import CfnOutput, Duration, RemovalPolicy
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_apigatewayv2 as apigwv2
-from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -25,7 +24,7 @@ from serverless_patterns._internal.types import typed_options
 from serverless_patterns._internal.validation import Rules
 from serverless_patterns.crud_api import code
 from serverless_patterns.crud_api import http_construct as http_crud_api  # a module: it imports this one
-from serverless_patterns.crud_api.backend import CrudBackend, acknowledge_invoke_permissions
+from serverless_patterns.crud_api.backend import ApiMetrics, CrudBackend, acknowledge_invoke_permissions
 from serverless_patterns.crud_api.http_routes import HttpResourceOptions
 from serverless_patterns.crud_api.items import check_origins
 from serverless_patterns.crud_api.openapi import ResourceSpec, openapi_document
@@ -69,7 +68,7 @@ ACCESS_LOG_FIELDS = {
 }
 
 
-class CrudHttpApi(Construct):
+class CrudHttpApi(Construct, ApiMetrics):
     """Defines the HTTP API that one or more HttpCrudApi resources share, with its two shared functions.
 
     The HTTP API (API Gateway v2) counterpart of :class:`CrudRestApi`: the same read and write
@@ -218,6 +217,7 @@ class CrudHttpApi(Construct):
                 max_age=Duration.hours(1),
             ),
         )
+        self._metered = self.http_api
         self.stage = apigwv2.HttpStage(
             self,
             "Stage",
@@ -312,42 +312,6 @@ class CrudHttpApi(Construct):
             }
         ]
         return document
-
-    @typed_options
-    def metric_client_errors(self, period: Duration | None = None) -> cloudwatch.Metric:
-        """API Gateway's ``4xx`` count of the API (sum over ``period``, default 5 minutes).
-
-        Examples
-        --------
-        >>> from aws_cdk import App, Stack
-        >>> CrudHttpApi(Stack(App(), "Docs"), "Api").metric_client_errors().metric_name
-        '4xx'
-        """
-        return self.http_api.metric_client_error(period=period)
-
-    @typed_options
-    def metric_server_errors(self, period: Duration | None = None) -> cloudwatch.Metric:
-        """API Gateway's ``5xx`` count of the API (sum over ``period``, default 5 minutes).
-
-        Examples
-        --------
-        >>> from aws_cdk import App, Stack
-        >>> CrudHttpApi(Stack(App(), "Docs"), "Api").metric_server_errors().metric_name
-        '5xx'
-        """
-        return self.http_api.metric_server_error(period=period)
-
-    @typed_options
-    def metric_latency(self, period: Duration | None = None) -> cloudwatch.Metric:
-        """API Gateway's ``Latency`` of the API (average over ``period``, default 5 minutes).
-
-        Examples
-        --------
-        >>> from aws_cdk import App, Stack
-        >>> CrudHttpApi(Stack(App(), "Docs"), "Api").metric_latency().metric_name
-        'Latency'
-        """
-        return self.http_api.metric_latency(period=period)
 
     def _attach(self, spec: ResourceSpec, *, table: dynamodb.ITable) -> None:
         """Register a resource with the shared functions, with its request model's validator."""

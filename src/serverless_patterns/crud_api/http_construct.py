@@ -9,7 +9,6 @@ from typing import Any
 from aws_cdk import CfnOutput, RemovalPolicy
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_dynamodb as dynamodb
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
@@ -18,13 +17,19 @@ from serverless_patterns._internal.types import typed_options
 from serverless_patterns._internal.validation import Rules
 from serverless_patterns.crud_api.http_api import CrudHttpApi
 from serverless_patterns.crud_api.http_routes import add_http_routes, security
-from serverless_patterns.crud_api.items import check_resource, check_table, resource_table
+from serverless_patterns.crud_api.items import (
+    CrudResource,
+    TableOptions,
+    check_api_options,
+    check_resource,
+    new_api_options,
+)
 from serverless_patterns.crud_api.openapi import ResourceSpec
 from serverless_patterns.crud_api.operations import ALL_OPERATIONS, Operation, OperationName
 from serverless_patterns.function import ServerlessFunction
 
 
-class HttpCrudApi(Construct):
+class HttpCrudApi(Construct, CrudResource):
     """Defines a resource backed by DynamoDB on an HTTP API: create, get, list, update and delete with validation.
 
     The same resource as :class:`CrudApi` (operations, ``Idempotency-Key``, ``ETag``/``If-Match``
@@ -166,45 +171,31 @@ api_key_required, tracing_enabled, data_trace
             not authorization_scopes or kind == "jwt",
             "authorization_scopes need a JWT authorizer (HttpJwtAuthorizer or HttpUserPoolAuthorizer)",
         )
-        check_table(
-            rules,
-            table=table,
-            id_attribute=id_attribute,
-            partition_attribute=partition_attribute,
-            time_to_live_attribute=time_to_live_attribute,
-            encryption_key=encryption_key,
-            removal_policy=removal_policy,
-            deletion_protection=deletion_protection,
+        tables = TableOptions(
+            table,
+            id_attribute,
+            partition_attribute,
+            time_to_live_attribute,
+            encryption_key,
+            removal_policy,
+            deletion_protection,
         )
-        if api is not None:
-            for name, value in api_options.items():
-                rules.check(value is None, f"{name} belongs to the shared api {api.node.path}: give it there")
+        tables.check(rules)
+        check_api_options(rules, api, api_options)
         rules.raise_if_broken(self)
 
         if api is None:
-            given = {name: value for name, value in api_options.items() if value is not None}
-            if removal_policy is not None:
-                given["removal_policy"] = removal_policy
-            if encryption_key is not None:
-                given["encryption_key"] = encryption_key
+            given = new_api_options(api_options, removal_policy=removal_policy, encryption_key=encryption_key)
             api = CrudHttpApi(self, "Api", **given)
         self.api: CrudHttpApi = api
+        self._gateway = api.http_api
         self.http_api: apigwv2.HttpApi = api.http_api
         self.read_function: ServerlessFunction = api.read_function
         self.write_function: ServerlessFunction = api.write_function
         self.resource_name = resource_name
         self.id_attribute = id_attribute
         self.schema: dict[str, Any] = json.loads(json.dumps(schema))
-        self.table: dynamodb.ITable = resource_table(
-            self,
-            table=table,
-            id_attribute=id_attribute,
-            partition_attribute=partition_attribute,
-            time_to_live_attribute=time_to_live_attribute,
-            encryption_key=encryption_key,
-            removal_policy=removal_policy,
-            deletion_protection=deletion_protection,
-        )
+        self.table: dynamodb.ITable = tables.define(self)
         spec = ResourceSpec(
             name=resource_name,
             id_attribute=id_attribute,
@@ -219,50 +210,3 @@ api_key_required, tracing_enabled, data_trace
             api, spec, authorizer=authorizer, authorization_scopes=authorization_scopes
         )
         CfnOutput(self, "TableName", value=self.table.table_name, description=f"DynamoDB table of /{resource_name}")
-
-    @typed_options
-    def openapi(self, title: str | None = None) -> dict[str, Any]:
-        """The OpenAPI 3 document of the whole HTTP API this resource belongs to.
-
-        Examples
-        --------
-        >>> from aws_cdk import App, Stack
-        >>> users = HttpCrudApi(Stack(App(), "Docs"), "Users", resource_name="users", schema={"type": "object"})
-        >>> sorted(users.openapi()["paths"])
-        ['/users', '/users/{id}']
-        """
-        return self.api.openapi(title)
-
-    @typed_options
-    def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Grant ``execute-api:Invoke`` on every route of this resource (IAM authorization).
-
-        Examples
-        --------
-        >>> from aws_cdk import App, Stack, aws_iam as iam
-        >>> stack = Stack(App(), "Docs")
-        >>> users = HttpCrudApi(stack, "Users", resource_name="users", schema={"type": "object"})
-        >>> grant = users.grant_invoke(iam.Role(stack, "Client", assumed_by=iam.AccountRootPrincipal()))
-        """
-        stage = self.api.stage.stage_name
-        return iam.Grant.add_to_principal(
-            grantee=grantee,
-            actions=["execute-api:Invoke"],
-            resource_arns=[
-                self.http_api.arn_for_execute_api("*", f"/{self.resource_name}", stage),
-                self.http_api.arn_for_execute_api("*", f"/{self.resource_name}/*", stage),
-            ],
-        )
-
-    @typed_options
-    def grant_read_data(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Grant the table's read actions (``dynamodb:GetItem``, ``Query``, ``Scan``, ``BatchGetItem`` ...).
-
-        Examples
-        --------
-        >>> from aws_cdk import App, Stack, aws_iam as iam
-        >>> stack = Stack(App(), "Docs")
-        >>> users = HttpCrudApi(stack, "Users", resource_name="users", schema={"type": "object"})
-        >>> grant = users.grant_read_data(iam.Role(stack, "Report", assumed_by=iam.AccountRootPrincipal()))
-        """
-        return self.table.grant_read_data(grantee)

@@ -3,36 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING
 
-from aws_cdk import RemovalPolicy
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_apigatewayv2_authorizers as authorizers
-from aws_cdk import aws_dynamodb as dynamodb
-from aws_cdk import aws_kms as kms
 
 from serverless_patterns.crud_api.openapi import ResourceSpec
-from serverless_patterns.crud_api.operations import HTTP_METHODS, READ_ACTIONS, Operation, OperationName
+from serverless_patterns.crud_api.operations import HTTP_METHODS, READ_ACTIONS, Operation
+from serverless_patterns.crud_api.resource import ItemOptions
 
 if TYPE_CHECKING:
     from serverless_patterns.crud_api.http_api import CrudHttpApi
 
 
-class HttpResourceOptions(TypedDict, total=False):
+class HttpResourceOptions(ItemOptions, total=False):
     """The optional options of one resource, as :class:`HttpCrudApi` takes them (see there for each default).
 
     ``CrudHttpApi.add_resource`` takes them as keywords, after ``resource_name`` and ``schema``.
     """
 
-    id_attribute: str
-    partition_attribute: str | None
-    operations: Sequence[Operation | OperationName]
-    allow_unknown_fields: bool
-    table: dynamodb.ITable | None
-    time_to_live_attribute: str | None
-    encryption_key: kms.IKey | None
-    removal_policy: RemovalPolicy | None
-    deletion_protection: bool | None
     authorizer: apigwv2.IHttpRouteAuthorizer | None
     authorization_scopes: Sequence[str] | None
     public: bool

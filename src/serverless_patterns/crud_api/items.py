@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from aws_cdk import RemovalPolicy, Stack
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from serverless_patterns._internal import defaults
 from serverless_patterns._internal.tables import table as defined_table
+from serverless_patterns._internal.types import typed_options
 from serverless_patterns._internal.validation import Rules
 from serverless_patterns.crud_api.schema import schema_problems
 
@@ -74,57 +77,140 @@ def check_origins(rules: Rules, origins: Sequence[str]) -> None:
     )
 
 
-def check_table(
-    rules: Rules,
-    *,
-    table: dynamodb.ITable | None,
-    id_attribute: str,
-    partition_attribute: str | None,
-    time_to_live_attribute: str | None,
-    encryption_key: kms.IKey | None,
-    removal_policy: RemovalPolicy | None,
-    deletion_protection: bool | None,
-) -> None:
-    """Add the broken rules of the table options: an existing table or options of a new one, never both."""
-    rules.exclusive(table=table, time_to_live_attribute=time_to_live_attribute)
-    rules.exclusive(table=table, encryption_key=encryption_key)
-    rules.exclusive(table=table, removal_policy=removal_policy)
-    rules.exclusive(table=table, deletion_protection=deletion_protection)
-    if time_to_live_attribute is not None:
-        rules.matches("time_to_live_attribute", time_to_live_attribute, ATTRIBUTE_NAME, "letters, digits and _")
-    if table is not None:
-        _check_table_keys(rules, table, id_attribute, partition_attribute)
+@dataclass(frozen=True)
+class TableOptions:
+    """A resource's table options: an existing ``table``, or the options of a new one, never both."""
+
+    table: dynamodb.ITable | None
+    id_attribute: str
+    partition_attribute: str | None
+    time_to_live_attribute: str | None
+    encryption_key: kms.IKey | None
+    removal_policy: RemovalPolicy | None
+    deletion_protection: bool | None
+
+    def check(self, rules: Rules) -> None:
+        """Add the broken rules of these options to ``rules``."""
+        table = self.table
+        rules.exclusive(table=table, time_to_live_attribute=self.time_to_live_attribute)
+        rules.exclusive(table=table, encryption_key=self.encryption_key)
+        rules.exclusive(table=table, removal_policy=self.removal_policy)
+        rules.exclusive(table=table, deletion_protection=self.deletion_protection)
+        if self.time_to_live_attribute is not None:
+            rules.matches(
+                "time_to_live_attribute", self.time_to_live_attribute, ATTRIBUTE_NAME, "letters, digits and _"
+            )
+        if table is not None:
+            _check_table_keys(rules, table, self.id_attribute, self.partition_attribute)
+
+    def define(self, scope: Construct) -> dynamodb.ITable:
+        """The existing table, or a new one (child ``"Table"`` of ``scope``) keyed as the handlers read and write."""
+        if self.table is not None:
+            return self.table
+        removal_policy = self.removal_policy or defaults.REMOVAL_POLICY
+        deletion_protection = self.deletion_protection
+        if deletion_protection is None:
+            deletion_protection = removal_policy == RemovalPolicy.RETAIN
+        return defined_table(
+            scope,
+            "Table",
+            partition_key=self.partition_attribute or self.id_attribute,
+            sort_key=None if self.partition_attribute is None else self.id_attribute,
+            time_to_live_attribute=self.time_to_live_attribute,
+            encryption_key=self.encryption_key,
+            removal_policy=removal_policy,
+            deletion_protection=deletion_protection,
+        )
 
 
-def resource_table(
-    scope: Construct,
-    *,
-    table: dynamodb.ITable | None,
-    id_attribute: str,
-    partition_attribute: str | None,
-    time_to_live_attribute: str | None,
-    encryption_key: kms.IKey | None,
-    removal_policy: RemovalPolicy | None,
-    deletion_protection: bool | None,
-) -> dynamodb.ITable:
-    """``table``, or a new one (child ``"Table"`` of ``scope``) keyed as the handlers read and write."""
-    if table is not None:
-        return table
-    removal_policy = removal_policy or defaults.REMOVAL_POLICY
-    if deletion_protection is None:
-        deletion_protection = removal_policy == RemovalPolicy.RETAIN
-    return defined_table(
-        scope,
-        "Table",
-        partition_key=partition_attribute or id_attribute,
-        sort_key=None if partition_attribute is None else id_attribute,
-        time_to_live_attribute=time_to_live_attribute,
-        encryption_key=encryption_key,
-        removal_policy=removal_policy,
-        deletion_protection=removal_policy == RemovalPolicy.RETAIN
-        if deletion_protection is None
-        else deletion_protection,
-    )
+def check_api_options(rules: Rules, api: Construct | None, options: Mapping[str, Any]) -> None:
+    """With a shared ``api``, every API option must be left out (``None``): the API has its own."""
+    if api is None:
+        return
+    for name, value in options.items():
+        rules.check(value is None, f"{name} belongs to the shared api {api.node.path}: give it there")
+
+
+def new_api_options(
+    options: Mapping[str, Any], *, removal_policy: RemovalPolicy | None, encryption_key: kms.IKey | None
+) -> dict[str, Any]:
+    """The options given for a new API (``None`` means its default), with the resource's removal policy and key."""
+    given = {name: value for name, value in options.items() if value is not None}
+    if removal_policy is not None:
+        given["removal_policy"] = removal_policy
+    if encryption_key is not None:
+        given["encryption_key"] = encryption_key
+    return given
+
+
+class _Gateway(Protocol):
+    def arn_for_execute_api(
+        self, method: str | None = None, path: str | None = None, stage: str | None = None
+    ) -> str: ...
+
+
+class CrudResource:
+    """What a CrudApi and an HttpCrudApi resource offer beyond their gateway: OpenAPI, invoke and table grants.
+
+    A mixin of both constructs; each sets ``api``, ``table``, ``resource_name`` and ``_gateway`` (its
+    ``RestApi`` or ``HttpApi``) in ``__init__``.
+    """
+
+    api: Any
+    table: dynamodb.ITable
+    resource_name: str
+    _gateway: _Gateway
+
+    @typed_options
+    def openapi(self, title: str | None = None) -> dict[str, Any]:
+        """The OpenAPI 3 document of the whole API this resource belongs to.
+
+        Examples
+        --------
+        >>> from aws_cdk import App, Stack
+        >>> from serverless_patterns import CrudApi
+        >>> users = CrudApi(Stack(App(), "Docs"), "Users", resource_name="users", schema={"type": "object"})
+        >>> sorted(users.openapi()["paths"])
+        ['/users', '/users/{id}']
+        """
+        document: dict[str, Any] = self.api.openapi(title)
+        return document
+
+    @typed_options
+    def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Grant ``execute-api:Invoke`` on every method (route) of this resource (IAM authorization).
+
+        Examples
+        --------
+        >>> from aws_cdk import App, Stack, aws_iam as iam
+        >>> from serverless_patterns import HttpCrudApi
+        >>> stack = Stack(App(), "Docs")
+        >>> users = HttpCrudApi(stack, "Users", resource_name="users", schema={"type": "object"})
+        >>> grant = users.grant_invoke(iam.Role(stack, "Client", assumed_by=iam.AccountRootPrincipal()))
+        """
+        stage = self.api.stage.stage_name
+        return iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=["execute-api:Invoke"],
+            resource_arns=[
+                self._gateway.arn_for_execute_api("*", f"/{self.resource_name}", stage),
+                self._gateway.arn_for_execute_api("*", f"/{self.resource_name}/*", stage),
+            ],
+        )
+
+    @typed_options
+    def grant_read_data(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Grant the table's read actions (``dynamodb:GetItem``, ``Query``, ``Scan``, ``BatchGetItem`` ...).
+
+        Examples
+        --------
+        >>> from aws_cdk import App, Stack, aws_iam as iam
+        >>> from serverless_patterns import CrudApi
+        >>> stack = Stack(App(), "Docs")
+        >>> users = CrudApi(stack, "Users", resource_name="users", schema={"type": "object"})
+        >>> grant = users.grant_read_data(iam.Role(stack, "Report", assumed_by=iam.AccountRootPrincipal()))
+        """
+        return self.table.grant_read_data(grantee)
 
 
 def _check_table_keys(rules: Rules, table: dynamodb.ITable, id_attribute: str, partition_attribute: str | None) -> None:

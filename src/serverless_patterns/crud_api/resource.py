@@ -46,11 +46,8 @@ CORS_HEADERS = [
 ]
 
 
-class ResourceOptions(TypedDict, total=False):
-    """The optional options of one resource, as :class:`CrudApi` takes them (see there for each default).
-
-    ``CrudRestApi.add_resource`` takes them as keywords, after ``resource_name`` and ``schema``.
-    """
+class ItemOptions(TypedDict, total=False):
+    """The options of a resource's items and table, the same on CrudApi and HttpCrudApi (see CrudApi for defaults)."""
 
     id_attribute: str
     partition_attribute: str | None
@@ -61,6 +58,14 @@ class ResourceOptions(TypedDict, total=False):
     encryption_key: kms.IKey | None
     removal_policy: RemovalPolicy | None
     deletion_protection: bool | None
+
+
+class ResourceOptions(ItemOptions, total=False):
+    """The optional options of one resource, as :class:`CrudApi` takes them (see there for each default).
+
+    ``CrudRestApi.add_resource`` takes them as keywords, after ``resource_name`` and ``schema``.
+    """
+
     authorizer: apigateway.IAuthorizer | None
     authorization_scopes: Sequence[str] | None
     public: bool

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from aws_cdk import CfnOutput, Duration, RemovalPolicy
+from aws_cdk import CfnOutput, RemovalPolicy
 from aws_cdk import aws_apigateway as apigateway
-from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
@@ -23,14 +22,14 @@ from serverless_patterns._internal.validation import Rules
 from serverless_patterns._internal.waf import WEB_ACL_ARN, default_web_acl
 from serverless_patterns.crud_api import code
 from serverless_patterns.crud_api import construct as crud_api  # a module: construct.py imports this one
-from serverless_patterns.crud_api.backend import CrudBackend, acknowledge_invoke_permissions
+from serverless_patterns.crud_api.backend import ApiMetrics, CrudBackend, acknowledge_invoke_permissions
 from serverless_patterns.crud_api.gateway_responses import allow_single_origin, error_responses
 from serverless_patterns.crud_api.openapi import ResourceSpec, openapi_document
 from serverless_patterns.crud_api.resource import ResourceOptions
 from serverless_patterns.runtime.crud_api import contract
 
 
-class CrudRestApi(Construct):
+class CrudRestApi(Construct, ApiMetrics):
     """Defines the REST API that one or more CrudApi resources share, with its two shared functions.
 
     A ``CrudApi`` without ``api=`` defines one of these for itself; pass ``first.api`` to further
@@ -208,6 +207,7 @@ class CrudRestApi(Construct):
                 throttling_burst_limit=throttling_burst_limit,
             ),
         )
+        self._metered = self.rest_api
         self.stage: apigateway.Stage = self.rest_api.deployment_stage
         acknowledge(
             self.stage,
@@ -305,45 +305,6 @@ class CrudRestApi(Construct):
         '3.0.3'
         """
         return openapi_document(title or self.node.id, self._stage_name, self.backend.specs)
-
-    @typed_options
-    def metric_client_errors(self, period: Duration | None = None) -> cloudwatch.Metric:
-        """API Gateway's ``4XXError`` count of the API (sum over ``period``, default 5 minutes).
-
-        Examples
-        --------
-        >>> from aws_cdk import App, Stack
-        >>> api = CrudRestApi(Stack(App(), "Docs"), "Api")
-        >>> api.metric_client_errors().metric_name
-        '4XXError'
-        """
-        return self.rest_api.metric_client_error(period=period)
-
-    @typed_options
-    def metric_server_errors(self, period: Duration | None = None) -> cloudwatch.Metric:
-        """API Gateway's ``5XXError`` count of the API (sum over ``period``, default 5 minutes).
-
-        Examples
-        --------
-        >>> from aws_cdk import App, Stack
-        >>> api = CrudRestApi(Stack(App(), "Docs"), "Api")
-        >>> api.metric_server_errors().metric_name
-        '5XXError'
-        """
-        return self.rest_api.metric_server_error(period=period)
-
-    @typed_options
-    def metric_latency(self, period: Duration | None = None) -> cloudwatch.Metric:
-        """API Gateway's ``Latency`` of the API (average over ``period``, default 5 minutes).
-
-        Examples
-        --------
-        >>> from aws_cdk import App, Stack
-        >>> api = CrudRestApi(Stack(App(), "Docs"), "Api")
-        >>> api.metric_latency().metric_name
-        'Latency'
-        """
-        return self.rest_api.metric_latency(period=period)
 
     def _attach(self, spec: ResourceSpec, *, table: dynamodb.ITable, cors_origins: Sequence[str]) -> None:
         """Register a resource with the shared functions: grants, table name and configuration."""
