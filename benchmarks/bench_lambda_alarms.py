@@ -103,6 +103,16 @@ def _facts(count: int, monitor: Monitor) -> dict[str, Any]:
     }
     return {
         "alarms": sum(1 for r in template["Resources"].values() if r["Type"] == "AWS::CloudWatch::Alarm"),
+        "composites": sum(1 for r in template["Resources"].values() if r["Type"] == "AWS::CloudWatch::CompositeAlarm"),
+        "status": max(
+            (
+                len(widget["properties"].get("alarms", []))
+                for body in dashboards
+                for widget in body["widgets"]
+                if widget["type"] == "alarm"
+            ),
+            default=0,
+        ),
         "alarm_metrics": len(alarm_types),
         "resources": resource_count(template),
         "dashboards": len(dashboards),
@@ -132,6 +142,7 @@ def run() -> str:
                     count,
                     name,
                     facts["alarms"],
+                    facts["composites"],
                     facts["alarm_metrics"],
                     facts["resources"],
                     f"{seconds:.2f}",
@@ -140,6 +151,7 @@ def run() -> str:
                     facts["widgets"],
                     facts["metrics"],
                     facts["per_graph"],
+                    facts["status"],
                     facts["nag"],
                 ]
             )
@@ -150,8 +162,10 @@ def run() -> str:
                 ratio(ours["alarms"], theirs["alarms"]),
                 "",
                 "",
+                "",
                 ratio(ours_seconds, theirs_seconds),
                 ratio(ours_share, theirs_share) if ours_share and theirs_share else "n/a",
+                "",
                 "",
                 "",
                 "",
@@ -164,6 +178,7 @@ def run() -> str:
             "functions",
             "monitoring",
             "alarms",
+            "composite alarms",
             "alarm metrics",
             "resources",
             "app synth s",
@@ -172,6 +187,7 @@ def run() -> str:
             "widgets (max per dashboard)",
             "metrics (max per dashboard)",
             "metrics (max per graph)",
+            "alarms (max per status widget)",
             "cdk-nag rules failed",
         ],
         rows,
@@ -181,6 +197,13 @@ def run() -> str:
         f"synthesized together, median of {REPEATS}. *Monitoring share* subtracts the same app with the services\n"
         "stack alone. LambdaAlarms watches the services stack with discovery (`for_scope`); the article's\n"
         "MonitoringStack is repeated per function. CloudWatch's limits: 500 widgets and 2,500 metrics per\n"
-        "dashboard, 100 alarms per alarm status widget. *Alarm metrics* counts distinct alarmed metrics\n"
-        "(error rate math, errors, throttles, p99 duration vs. errors, average duration, throttles).\n\n" + table
+        "dashboard, 100 alarms per alarm status widget\n"
+        "([quotas](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_limits.html),\n"
+        "[dashboard body](https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/CloudWatch-Dashboard-Body-Structure.html));\n"
+        "100 alarms per composite alarm rule\n"
+        "([PutCompositeAlarm](https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutCompositeAlarm.html));\n"
+        "500 resources per CloudFormation stack. *Composite alarms* are LambdaAlarms' `<prefix> unhealthy`\n"
+        "and, past 100 alarms or 10,240 rule characters, its groups. *Alarm metrics* counts distinct alarmed\n"
+        "metrics (error rate math, errors, throttles, p99 duration vs. errors, average duration, throttles).\n\n"
+        + table
     )

@@ -19,7 +19,17 @@ DOC = ROOT / "docs" / "local.md"
 START = "<!-- conformance:start -->"
 END = "<!-- conformance:end -->"
 COMMAND = "python -m tests.conformance.table"
-SERVICES = ("API Gateway", "Lambda", "SQS", "EventBridge", "SNS", "Step Functions", "DynamoDB", "IAM")
+SERVICES = (
+    "API Gateway",
+    "API Gateway (HTTP)",
+    "Lambda",
+    "SQS",
+    "EventBridge",
+    "SNS",
+    "Step Functions",
+    "DynamoDB",
+    "IAM",
+)
 
 
 def collect() -> list[Behaviour]:

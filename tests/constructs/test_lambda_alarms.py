@@ -10,6 +10,7 @@ from typing import Any
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_apigateway as apigateway
+from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
@@ -205,8 +206,8 @@ def test_alarm_names_are_deterministic_with_the_stack_name_as_prefix(mixed: Mixe
         "Mixed-ApiHandler-Throttles",
         "Mixed-ApiHandler-Duration",
     }
-    # 4 per function, 2 more per asynchronous one, 1 per DLQ, 3 per state machine, 2 per API stage.
-    assert len(names) == 5 * 4 + 4 * 2 + 4 + 3 + 2
+    # 4 per function, 3 more per asynchronous one, 1 per DLQ, 3 per state machine, 2 per API stage, 3 per rule.
+    assert len(names) == 5 * 4 + 4 * 3 + 4 + 3 + 2 + 3
 
 
 def test_error_rate_is_metric_math_of_errors_over_invocations(mixed: Mixed) -> None:
@@ -306,11 +307,23 @@ def test_rest_api_server_error_rate_is_metric_math_and_latency_is_p99(mixed: Mix
     assert (latency["MetricName"], latency["ExtendedStatistic"], latency["Threshold"]) == ("Latency", "p99", 3000)
 
 
-def test_every_alarm_notifies_the_topic_and_no_ok_actions_by_default(mixed: Mixed) -> None:
+def test_members_notify_the_detail_topic_the_composite_pages_and_no_ok_actions_by_default(mixed: Mixed) -> None:
     for alarm in _alarms(mixed.template).values():
         assert len(alarm["AlarmActions"]) == 1
-        assert alarm["AlarmActions"][0]["Ref"].startswith("AlarmsTopic")
+        assert alarm["AlarmActions"][0]["Ref"].startswith("AlarmsDetailTopic")
         assert "OKActions" not in alarm
+    [composite] = mixed.template.find_resources("AWS::CloudWatch::CompositeAlarm").values()
+    assert [action["Ref"][: len("AlarmsTopic")] for action in composite["Properties"]["AlarmActions"]] == [
+        "AlarmsTopic"
+    ]
+    assert "OKActions" not in composite["Properties"]
+    # The detail topic is encrypted with the same key as the paging topic.
+    [detail] = [
+        topic
+        for logical_id, topic in mixed.template.find_resources("AWS::SNS::Topic").items()
+        if logical_id.startswith("AlarmsDetailTopic")
+    ]
+    assert detail["Properties"]["KmsMasterKeyId"]["Fn::GetAtt"][0].startswith("AlarmsTopicKey")
 
 
 def test_topic_is_encrypted_with_a_rotated_key_cloudwatch_may_use(mixed: Mixed) -> None:
@@ -387,17 +400,19 @@ def test_dashboard_has_an_alarm_status_widget_and_a_row_per_resource(mixed: Mixe
     [body] = _dashboard_bodies(mixed.template)
     widgets = body["widgets"]
     status = [widget for widget in widgets if widget["type"] == "alarm"]
-    assert len(status) == 1
-    assert len(status[0]["properties"]["alarms"]) == len(mixed.alarms.alarms)
+    assert [widget["properties"]["title"] for widget in status] == ["Service health", "Alarm status"]
+    assert len(status[0]["properties"]["alarms"]) == 1  # the composite alarm
+    assert len(status[1]["properties"]["alarms"]) == len(mixed.alarms.alarms)
     titles = [widget["properties"].get("title", "") for widget in widgets if widget["type"] == "metric"]
     assert "ApiHandler: invocations" in titles
     assert "WorkDlq: dead-letter messages" in titles
     assert "Machine: executions" in titles
     assert "Rest/prod: latency" in titles
-    # 4 graphs per function, 2 per DLQ, 2 per state machine, 3 per API stage.
-    assert len(titles) == 5 * 4 + 4 * 2 + 2 + 3
+    assert "Every5Minutes: failures" in titles
+    # 4 graphs per function, 2 per DLQ, 2 per state machine, 3 per API stage, 2 per rule.
+    assert len(titles) == 5 * 4 + 4 * 2 + 2 + 3 + 2
     rows = {widget["y"] for widget in widgets if widget["type"] == "metric"}
-    assert len(rows) == 5 + 4 + 1 + 1
+    assert len(rows) == 5 + 4 + 1 + 1 + 1
     for widget in widgets:
         if widget["type"] == "metric":
             assert len(widget["properties"]["metrics"]) <= 6  # 4 lines, plus hidden math inputs
@@ -479,6 +494,7 @@ class Tuned:
         self.existing_topic = sns.Topic.from_topic_arn(
             stack, "OpsTopic", "arn:aws:sns:eu-west-1:111111111111:ops-alarms"
         )
+        self.chat_topic = sns.Topic.from_topic_arn(stack, "ChatTopic", "arn:aws:sns:eu-west-1:111111111111:ops-chat")
         self.alarms = LambdaAlarms(
             stack,
             "Alarms",
@@ -493,6 +509,7 @@ class Tuned:
             },
             alarm_name_prefix="shop",
             topic=self.existing_topic,
+            member_alarm_action=cloudwatch_actions.SnsAction(self.chat_topic),
             ok_actions=True,
             dashboard=False,
         )
@@ -556,12 +573,16 @@ def test_imported_function_without_known_timeout_has_no_duration_alarm(tuned: Tu
     assert ":function:legacy-function" in json.dumps(dimension["Value"])
 
 
-def test_existing_topic_gets_alarm_and_ok_actions(tuned: Tuned) -> None:
+def test_existing_topic_pages_on_the_composite_and_members_notify_the_member_action(tuned: Tuned) -> None:
     tuned.template.resource_count_is("AWS::SNS::Topic", 0)
     tuned.template.resource_count_is("AWS::KMS::Key", 0)
     for alarm in _alarms(tuned.template).values():
-        assert alarm["AlarmActions"] == ["arn:aws:sns:eu-west-1:111111111111:ops-alarms"]
-        assert alarm["OKActions"] == ["arn:aws:sns:eu-west-1:111111111111:ops-alarms"]
+        assert alarm["AlarmActions"] == ["arn:aws:sns:eu-west-1:111111111111:ops-chat"]
+        assert alarm["OKActions"] == ["arn:aws:sns:eu-west-1:111111111111:ops-chat"]
+    [composite] = tuned.template.find_resources("AWS::CloudWatch::CompositeAlarm").values()
+    assert composite["Properties"]["AlarmName"] == "shop unhealthy"
+    assert composite["Properties"]["AlarmActions"] == ["arn:aws:sns:eu-west-1:111111111111:ops-alarms"]
+    assert composite["Properties"]["OKActions"] == ["arn:aws:sns:eu-west-1:111111111111:ops-alarms"]
     assert tuned.alarms.topic is tuned.existing_topic
     assert tuned.alarms.topic_key is None
 
@@ -619,7 +640,8 @@ def test_dashboard_splits_within_cloudwatch_limits(many: tuple[LambdaAlarms, Tem
     assert graphs == 130 * 4
     status = [widget for body in bodies for widget in body["widgets"] if widget["type"] == "alarm"]
     assert all(len(widget["properties"]["alarms"]) <= 100 for widget in status)
-    assert sum(len(widget["properties"]["alarms"]) for widget in status) == 130
+    members = [widget for widget in status if widget["properties"]["title"] == "Alarm status"]
+    assert sum(len(widget["properties"]["alarms"]) for widget in members) == 130
 
 
 # --- A scope that holds every construct of the library ---------------------------------------
@@ -664,8 +686,19 @@ def test_discovery_finds_exactly_the_resources_of_the_library_constructs(library
     ]
     assert [watched.label for watched in found.state_machines] == ["Saga"]
     assert [(api.label, api.stage_name) for api in found.rest_apis] == [("Users/Api/prod", "prod")]
-    # 7 functions x 4, 1 asynchronous x 2, 2 DLQs, 1 state machine x 3, 1 API stage x 2.
-    assert len(found.alarms) == 7 * 4 + 2 + 2 + 3 + 2
+    assert [(rule.label, rule.because) for rule in found.rules] == [
+        ("Events/Placed/Rule", "found: an EventBridge rule with targets")
+    ]
+    assert [
+        (queue.label, queue.visibility_timeout_seconds, queue.retention_seconds, queue.max_receive_count)
+        for queue in found.source_queues
+    ] == [("Ingest/Queue", 60, 345_600, 3)]
+    assert found.source_queues[0].because.startswith("found: read by Ingest/Function/SqsEventSource")
+    assert [table.label for table in found.tables] == ["Users/Api/IdempotencyTable", "Users/Table"]
+    assert found.http_apis == []
+    # 7 functions x 4, 1 asynchronous x 3, 2 DLQs, 1 state machine x 3, 1 API stage x 2, 1 rule x 3,
+    # 1 source queue, 2 tables x 2.
+    assert len(found.alarms) == 7 * 4 + 3 + 2 + 3 + 2 + 3 + 1 + 2 * 2
 
 
 def test_library_scope_is_compliant(library: Library, compliant: Callable[[cdk.Stack], None]) -> None:

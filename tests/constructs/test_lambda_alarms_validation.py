@@ -220,6 +220,12 @@ WRONG_TYPES: dict[str, object] = {
     "topic_key": "alias/ops",
     "emails": "ops@example.com",
     "ok_actions": "yes",
+    "rules": [None],
+    "queues": "orders",
+    "tables": [7],
+    "http_apis": ["api"],
+    "composite_alarm": "on",
+    "member_alarm_action": "arn:aws:sns:eu-west-1:111111111111:chat",
     "dashboard": 1,
     "dashboard_name": ["ops"],
 }

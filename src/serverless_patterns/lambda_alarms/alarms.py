@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar, cast
 
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -26,9 +26,13 @@ if TYPE_CHECKING:
     from serverless_patterns.lambda_alarms.watched import (
         Watched,
         WatchedFunction,
+        WatchedHttpApi,
         WatchedQueue,
         WatchedRestApi,
+        WatchedRule,
+        WatchedSourceQueue,
         WatchedStateMachine,
+        WatchedTable,
     )
 
 # CloudWatch alarm names are at most 255 characters.
@@ -75,7 +79,9 @@ class AlarmSpec(Generic[W]):
 
     ``threshold`` returns ``None`` when the alarm does not apply to that resource (a synchronous
     function has no ``AsyncEventAge`` alarm); ``describe`` receives the resource's label.
-    ``single_period`` alarms evaluate one period whatever the options say.
+    ``single_period`` alarms evaluate one period whatever the options say. ``anomaly`` alarms are
+    CloudWatch anomaly detection alarms: their threshold is the band's width in standard
+    deviations, and they fire above the band.
     """
 
     kind: str
@@ -83,6 +89,7 @@ class AlarmSpec(Generic[W]):
     threshold: Callable[[AlarmOptions, W], float | None]
     describe: Callable[[str, AlarmOptions, W], str]
     single_period: bool = False
+    anomaly: bool = False
 
 
 @dataclass(frozen=True)
@@ -116,12 +123,26 @@ def define_alarms(
 ) -> dict[str, cloudwatch.Alarm]:
     """Define in ``scope`` the alarms of ``table`` that apply to ``watched`` and are not disabled, by alarm name."""
     label = watched.label
-    defined = {}
+    defined: dict[str, cloudwatch.Alarm] = {}
     for spec in table.alarms:
         threshold = spec.threshold(options, watched)
         if threshold is None or spec.kind in options.disabled:
             continue
         name = alarm_name(prefix, label, spec.kind)
+        if spec.anomaly:
+            defined[name] = cloudwatch.AnomalyDetectionAlarm(
+                scope,
+                spec.kind,
+                alarm_name=name,
+                alarm_description=spec.describe(label, options, watched),
+                metric=as_metric(metrics[spec.metric]),
+                std_devs=threshold,
+                evaluation_periods=options.evaluation_periods or 1,
+                datapoints_to_alarm=options.datapoints_to_alarm,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_UPPER_THRESHOLD,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            )
+            continue
         defined[name] = cloudwatch.Alarm(
             scope,
             spec.kind,
@@ -166,6 +187,13 @@ def _says(text: str) -> Callable[[str, AlarmOptions, object], str]:
     return lambda label, _, __: f"{label}: {text}"
 
 
+def _anomaly(what: str) -> Callable[[str, AlarmOptions, object], str]:
+    """The description of an anomaly detection alarm on ``what``."""
+    return lambda label, options, _: (
+        f"{label}: {what} above its expected band ({number(options.anomaly_band_width or 0)} standard deviations)"
+    )
+
+
 def _required(value: float | None) -> float:
     assert value is not None  # every threshold has a default in DEFAULTS
     return float(value)
@@ -196,6 +224,8 @@ def function_metrics(function: WatchedFunction, period: Duration) -> Metrics:
         "dead_letter_errors": metric("DeadLetterErrors", "Sum"),
         "async_event_age": metric("AsyncEventAge", "Maximum"),
         "concurrent_executions": metric("ConcurrentExecutions", "Maximum"),
+        "async_events_dropped": metric("AsyncEventsDropped", "Sum"),
+        "duration_average": metric("Duration", "Average"),
     }
 
 
@@ -260,6 +290,31 @@ FUNCTIONS: Table[WatchedFunction] = Table(
             "concurrent_executions",
             lambda options, _: options.concurrent_executions,
             lambda label, options, _: f"{label}: at least {options.concurrent_executions} concurrent executions",
+        ),
+        # Lambda's asynchronous invocation metrics (Sum; FunctionName):
+        # https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html#async-invocation-metrics
+        AlarmSpec(
+            "AsyncEventsDropped",
+            "async_events_dropped",
+            lambda options, function: _required(options.async_events_dropped) if function.asynchronous else None,
+            _says(
+                "asynchronous events dropped without running the function (lost unless a destination or DLQ got them)"
+            ),
+            single_period=True,
+        ),
+        AlarmSpec(
+            "ErrorsAnomaly",
+            "errors",
+            lambda options, _: options.anomaly_band_width,
+            _anomaly("Errors (Sum)"),
+            anomaly=True,
+        ),
+        AlarmSpec(
+            "DurationAnomaly",
+            "duration_average",
+            lambda options, _: options.anomaly_band_width,
+            _anomaly("Duration (Average)"),
+            anomaly=True,
         ),
     ),
 )
@@ -351,14 +406,16 @@ def rest_api_metrics(api: WatchedRestApi, period: Duration) -> Metrics:
     def metric(name: str, statistic: str) -> MetricSpec:
         return MetricSpec("AWS/ApiGateway", name, {"ApiName": api.api_name, "Stage": api.stage_name}, statistic, period)
 
-    count, server_errors = metric("Count", "Sum"), metric("5XXError", "Sum")
+    count, server_errors, client_errors = metric("Count", "Sum"), metric("5XXError", "Sum"), metric("4XXError", "Sum")
     return {
         "count": count,
         "server_errors": server_errors,
-        "client_errors": metric("4XXError", "Sum"),
+        "client_errors": client_errors,
         "server_error_rate": _percent(("server_errors", server_errors), ("requests", count), period, "5XX rate (%)"),
         "latency_p50": metric("Latency", "p50"),
         "latency_p99": metric("Latency", "p99"),
+        "client_error_rate": _percent(("client_errors", client_errors), ("requests", count), period, "4XX rate (%)"),
+        "latency_average": metric("Latency", "Average"),
     }
 
 
@@ -380,8 +437,242 @@ REST_APIS: Table[WatchedRestApi] = Table(
                 f"{label}: p99 latency at least {_duration(options.latency_p99).to_human_string()}"
             ),
         ),
+        AlarmSpec(
+            "ClientErrorRate",
+            "client_error_rate",
+            lambda options, _: options.client_error_rate_percent,
+            lambda label, options, _: f"{label}: at least {options.client_error_rate_percent}% of requests got a 4XX",
+        ),
+        AlarmSpec(
+            "LatencyAnomaly",
+            "latency_average",
+            lambda options, _: options.anomaly_band_width,
+            _anomaly("Latency (Average)"),
+            anomaly=True,
+        ),
     ),
 )
 
+
+# --- HTTP API stages (API Gateway v2) -----------------------------------------------------------
+
+
+def http_api_metrics(api: WatchedHttpApi, period: Duration) -> Metrics:
+    """The ``AWS/ApiGateway`` metrics of an HTTP API stage (dimensions ``ApiId`` and ``Stage``).
+
+    HTTP APIs name their error metrics ``4xx`` and ``5xx``, not REST's ``4XXError``/``5XXError``:
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-metrics.html
+    """
+
+    def metric(name: str, statistic: str) -> MetricSpec:
+        return MetricSpec("AWS/ApiGateway", name, {"ApiId": api.api_id, "Stage": api.stage_name}, statistic, period)
+
+    count, server_errors, client_errors = metric("Count", "Sum"), metric("5xx", "Sum"), metric("4xx", "Sum")
+    return {
+        "count": count,
+        "server_errors": server_errors,
+        "client_errors": client_errors,
+        "server_error_rate": _percent(("server_errors", server_errors), ("requests", count), period, "5xx rate (%)"),
+        "latency_p50": metric("Latency", "p50"),
+        "latency_p99": metric("Latency", "p99"),
+        "client_error_rate": _percent(("client_errors", client_errors), ("requests", count), period, "4xx rate (%)"),
+        "latency_average": metric("Latency", "Average"),
+    }
+
+
+# --- EventBridge rules ----------------------------------------------------------------------------
+
+
+def rule_metrics(rule: WatchedRule, period: Duration) -> Metrics:
+    """The ``AWS/Events`` metrics of a rule (Sum; ``RuleName``, with ``EventBusName`` on a custom bus).
+
+    https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-monitoring.html: "Metrics that
+    specify both the EventBusName and RuleName dimensions refer to a custom event bus."
+    """
+    dimensions = {"RuleName": rule.rule_name}
+    if rule.event_bus_name is not None:
+        dimensions = {"EventBusName": rule.event_bus_name, **dimensions}
+
+    def metric(name: str) -> MetricSpec:
+        return MetricSpec("AWS/Events", name, dimensions, "Sum", period)
+
+    return {
+        "invocations": metric("Invocations"),
+        "failed": metric("FailedInvocations"),
+        "failed_to_dlq": metric("InvocationsFailedToBeSentToDlq"),
+        "throttled": metric("ThrottledRules"),
+        "sent_to_dlq": metric("InvocationsSentToDlq"),
+    }
+
+
+RULES: Table[WatchedRule] = Table(
+    group="Rule",
+    metrics=rule_metrics,
+    alarms=(
+        AlarmSpec(
+            "FailedInvocations",
+            "failed",
+            _option("rule_failed_invocations"),
+            _says("target invocations failed permanently (events not delivered)"),
+            single_period=True,
+        ),
+        AlarmSpec(
+            "InvocationsFailedToBeSentToDlq",
+            "failed_to_dlq",
+            _option("rule_failed_invocations"),
+            _says("undelivered events could not be sent to the dead-letter queue (lost)"),
+            single_period=True,
+        ),
+        AlarmSpec(
+            "ThrottledRules",
+            "throttled",
+            _option("rule_throttles"),
+            _says("rule runs throttled"),
+        ),
+    ),
+)
+
+
+# --- Source queues --------------------------------------------------------------------------------
+
+
+def source_queue_metrics(queue: WatchedSourceQueue, period: Duration) -> Metrics:
+    """The ``AWS/SQS`` metrics of a source queue (``QueueName``).
+
+    https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-available-cloudwatch-metrics.html
+    """
+    dimensions = {"QueueName": queue.queue_name}
+    return {
+        "oldest": MetricSpec("AWS/SQS", "ApproximateAgeOfOldestMessage", dimensions, "Maximum", period),
+        "visible": MetricSpec("AWS/SQS", "ApproximateNumberOfMessagesVisible", dimensions, "Maximum", period),
+    }
+
+
+def oldest_message_threshold_seconds(options: AlarmOptions, queue: WatchedSourceQueue) -> float | None:
+    """The ``ApproximateAgeOfOldestMessage`` threshold in seconds, derived from the queue's own settings.
+
+    A message that a consumer receives and fails leaves a queue with a redrive policy after about
+    ``maxReceiveCount`` visibility timeouts (it moves to the DLQ; SQS leaves such poison-pill
+    messages out of the metric). An oldest message older than that is one nobody receives: the
+    consumer stopped, and the DLQ stays empty. Whatever the redrive, SQS deletes a message at the
+    end of its retention period, so the alarm fires at ``queue_age_percent_of_retention`` of it at
+    the latest. ``queue_oldest_message_age`` replaces the derivation. ``None`` when nothing is
+    known at synth (an imported queue, settings that are tokens).
+    """
+    if options.queue_oldest_message_age is not None:
+        return options.queue_oldest_message_age.to_seconds()
+    candidates = []
+    if queue.retention_seconds is not None:
+        candidates.append(queue.retention_seconds * _required(options.queue_age_percent_of_retention) / 100)
+    if queue.max_receive_count is not None and queue.visibility_timeout_seconds is not None:
+        candidates.append(max(queue.max_receive_count * queue.visibility_timeout_seconds, 60.0))
+    return min(candidates) if candidates else None
+
+
+def _oldest_description(label: str, options: AlarmOptions, queue: WatchedSourceQueue) -> str:
+    threshold = oldest_message_threshold_seconds(options, queue) or 0
+    readers = f" (read by {', '.join(queue.consumed_by)})" if queue.consumed_by else ""
+    return (
+        f"{label}{readers}: the oldest message waited at least {number(threshold)} s: nobody receives it, "
+        "and SQS deletes it unread at the end of the retention period"
+    )
+
+
+SOURCE_QUEUES: Table[WatchedSourceQueue] = Table(
+    group="SourceQueue",
+    metrics=source_queue_metrics,
+    alarms=(AlarmSpec("OldestMessageAge", "oldest", oldest_message_threshold_seconds, _oldest_description),),
+)
+
+
+# --- DynamoDB tables ------------------------------------------------------------------------------
+
+# DynamoDB publishes SystemErrors per TableName and Operation only, so the alarm sums the
+# operations as metric math; a metric math alarm holds at most 10 metrics (CloudWatch service
+# quotas: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_limits.html).
+SYSTEM_ERROR_OPERATIONS = (
+    "GetItem",
+    "PutItem",
+    "UpdateItem",
+    "DeleteItem",
+    "Query",
+    "Scan",
+    "BatchGetItem",
+    "BatchWriteItem",
+    "TransactGetItems",
+    "TransactWriteItems",
+)
+
+
+def table_metrics(table: WatchedTable, period: Duration) -> Metrics:
+    """The ``AWS/DynamoDB`` metrics of a table: throttle events and system errors as metric math sums.
+
+    ``ReadThrottleEvents``/``WriteThrottleEvents`` (Sum; ``TableName``) and ``SystemErrors`` (Sum;
+    ``TableName``, ``Operation``):
+    https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/metrics-dimensions.html
+    """
+    name = {"TableName": table.table_name}
+    reads = MetricSpec("AWS/DynamoDB", "ReadThrottleEvents", name, "Sum", period)
+    writes = MetricSpec("AWS/DynamoDB", "WriteThrottleEvents", name, "Sum", period)
+    errors = {
+        f"e{index}": MetricSpec("AWS/DynamoDB", "SystemErrors", {**name, "Operation": operation}, "Sum", period)
+        for index, operation in enumerate(SYSTEM_ERROR_OPERATIONS)
+    }
+    return {
+        "reads_throttled": reads,
+        "writes_throttled": writes,
+        "throttles": cloudwatch.MathExpression(
+            expression="FILL(reads, 0) + FILL(writes, 0)",
+            using_metrics={"reads": reads.metric(), "writes": writes.metric()},
+            period=period,
+            label="Throttle events",
+        ),
+        "system_errors": cloudwatch.MathExpression(
+            expression=" + ".join(f"FILL({metric_id}, 0)" for metric_id in errors),
+            using_metrics={metric_id: metric.metric() for metric_id, metric in errors.items()},
+            period=period,
+            label="System errors",
+        ),
+    }
+
+
+TABLES: Table[WatchedTable] = Table(
+    group="Table",
+    metrics=table_metrics,
+    alarms=(
+        AlarmSpec(
+            "Throttles",
+            "throttles",
+            _option("table_throttles"),
+            lambda label, options, _: f"{label}: at least {options.table_throttles} read or write throttle events",
+        ),
+        AlarmSpec(
+            "SystemErrors",
+            "system_errors",
+            _option("table_system_errors"),
+            _says("DynamoDB returned HTTP 500 errors"),
+        ),
+    ),
+)
+
+
+HTTP_APIS: Table[WatchedHttpApi] = Table(
+    group="HttpApi",
+    metrics=http_api_metrics,
+    # The same alarm kinds as a REST API's (no spec reads the resource), on the HTTP API's metrics.
+    alarms=cast("tuple[AlarmSpec[WatchedHttpApi], ...]", REST_APIS.alarms),
+)
+
 # Alarm kinds: construct ids, alarm name suffixes and the names ``AlarmOptions.disabled`` accepts.
-ALARM_KINDS = FUNCTIONS.kinds + DEAD_LETTER_QUEUES.kinds + STATE_MACHINES.kinds + REST_APIS.kinds
+ALARM_KINDS = tuple(
+    dict.fromkeys(
+        FUNCTIONS.kinds
+        + DEAD_LETTER_QUEUES.kinds
+        + STATE_MACHINES.kinds
+        + REST_APIS.kinds
+        + RULES.kinds
+        + SOURCE_QUEUES.kinds
+        + TABLES.kinds
+        + HTTP_APIS.kinds
+    )
+)

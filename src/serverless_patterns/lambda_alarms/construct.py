@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from aws_cdk import Annotations, AspectPriority, Aspects, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
+from aws_cdk import aws_events as events
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
@@ -25,20 +26,29 @@ from serverless_patterns.lambda_alarms import discovery, watched
 from serverless_patterns.lambda_alarms.alarms import (
     DEAD_LETTER_QUEUES,
     FUNCTIONS,
+    HTTP_APIS,
     REST_APIS,
+    RULES,
+    SOURCE_QUEUES,
     STATE_MACHINES,
+    TABLES,
     Table,
     define_alarms,
 )
 from serverless_patterns.lambda_alarms.aspect import DefineAtSynthesis
+from serverless_patterns.lambda_alarms.composite import define_composite
 from serverless_patterns.lambda_alarms.options import AlarmOptions, Resolver
 from serverless_patterns.lambda_alarms.topic import allow_cloudwatch_to_use, define_key, define_topic
 from serverless_patterns.lambda_alarms.watched import (
     Watched,
     WatchedFunction,
+    WatchedHttpApi,
     WatchedQueue,
     WatchedRestApi,
+    WatchedRule,
+    WatchedSourceQueue,
     WatchedStateMachine,
+    WatchedTable,
 )
 
 W = TypeVar("W", bound=Watched)
@@ -51,6 +61,10 @@ class _ForScopeOptions(TypedDict, total=False):
     dead_letter_queues: Sequence[sqs.IQueue]
     state_machines: Sequence[stepfunctions.IStateMachine]
     rest_apis: Sequence[IConstruct]
+    rules: Sequence[events.IRule]
+    queues: Sequence[sqs.IQueue]
+    tables: Sequence[IConstruct]
+    http_apis: Sequence[IConstruct]
     exclude: Sequence[IConstruct]
     asynchronous_functions: Sequence[lambda_.IFunction]
     alarm_options: AlarmOptions | None
@@ -60,6 +74,8 @@ class _ForScopeOptions(TypedDict, total=False):
     topic_key: kms.IKey | None
     emails: Sequence[str]
     ok_actions: bool
+    composite_alarm: bool
+    member_alarm_action: cloudwatch.IAlarmAction | None
     dashboard: bool
     dashboard_name: str | None
 
@@ -67,10 +83,14 @@ class _ForScopeOptions(TypedDict, total=False):
 class LambdaAlarms(Construct):
     """Defines alarms, an encrypted alarm topic and dashboards for a serverless application.
 
-    Watches Lambda functions, dead-letter queues, Step Functions state machines and REST API
-    stages, given one by one (options or ``add_*`` methods) or found in a whole scope
-    (:meth:`for_scope`), including those inside this library's constructs. Every alarm notifies
-    one KMS-encrypted, TLS-only SNS topic.
+    Watches Lambda functions, dead-letter queues, Step Functions state machines, REST and HTTP API
+    stages, EventBridge rules, source queues and DynamoDB tables, given one by one (options or
+    ``add_*`` methods) or found in a whole scope (:meth:`for_scope`), including those inside this
+    library's constructs; each ``Watched*`` record says in ``because`` why it is watched. One
+    composite alarm, ``<prefix> unhealthy``, is in ALARM when any alarm is, and it alone notifies
+    the KMS-encrypted, TLS-only SNS topic: one page, not sixty. The member alarms notify
+    ``member_alarm_action``, or a second, quieter topic (``detail_topic``) nobody is subscribed to
+    until you subscribe a chat channel or a ticket system.
 
     Alarms per watched resource (thresholds in :class:`AlarmOptions`, alarm names
     ``<prefix>-<path>-<kind>``, every missing datapoint treated as not breaching because a
@@ -82,7 +102,17 @@ class LambdaAlarms(Construct):
       ``ConcurrentExecutions``;
     - dead-letter queue: ``MessagesVisible`` (any message, one period);
     - state machine: ``ExecutionsFailed``, ``ExecutionsTimedOut``, ``ExecutionThrottled``;
-    - REST API stage: ``ServerErrorRate`` (metric math ``100 * 5XXError / Count``), ``LatencyP99``.
+    - REST API stage: ``ServerErrorRate`` (metric math ``100 * 5XXError / Count``), ``LatencyP99``;
+      optionally ``ClientErrorRate`` (``100 * 4XXError / Count``);
+    - HTTP API stage: the same kinds on ``5xx``, ``4xx``, ``Count`` and ``Latency`` (``ApiId``, ``Stage``);
+    - EventBridge rule: ``FailedInvocations``, ``InvocationsFailedToBeSentToDlq`` (one period each),
+      ``ThrottledRules``;
+    - source queue (read by an event source mapping): ``OldestMessageAge``, its threshold derived
+      from the queue's visibility timeout, ``maxReceiveCount`` and retention period;
+    - DynamoDB table: ``Throttles`` (read + write throttle events), ``SystemErrors``;
+    - asynchronously invoked function, also: ``AsyncEventsDropped``;
+    - optionally (``AlarmOptions.anomaly_band_width``), anomaly detection alarms on function
+      errors and duration and API latency.
 
     The dashboard has an alarm status widget and a row per watched resource; it is split into
     several dashboards when CloudWatch's limits (500 widgets, 2,500 metrics per dashboard) need it.
@@ -111,6 +141,18 @@ class LambdaAlarms(Construct):
     rest_apis
         REST APIs (``RestApi``, ``SpecRestApi``, a ``Stage``, or any construct holding them, such
         as a ``CrudApi``) whose stages to watch. Default: - none.
+    rules
+        EventBridge rules to watch (an imported rule is taken to be on the default bus).
+        Default: - none.
+    queues
+        Source queues (queues a consumer reads) to watch for the age of their oldest message.
+        Default: - none.
+    tables
+        DynamoDB tables (``Table``, ``TableV2``, or any construct whose default child is one) to
+        watch. Default: - none.
+    http_apis
+        HTTP APIs (``aws_apigatewayv2.HttpApi``, or any construct holding one) whose stages to
+        watch. Default: - none.
     watch_scope
         Watch every function, dead-letter queue, state machine and REST API stage in this
         construct's tree (a stack, a stage, the app, or any construct). Default: - no discovery.
@@ -140,7 +182,14 @@ class LambdaAlarms(Construct):
     emails
         E-mail addresses subscribed to the topic. Default: - none.
     ok_actions
-        Also notify the topic when an alarm returns to OK. Default: ``False``.
+        Also notify when an alarm returns to OK. Default: ``False``.
+    composite_alarm
+        Define the ``<prefix> unhealthy`` composite alarm and let it alone notify ``topic``.
+        ``False``: every alarm notifies ``topic``, as before 0.3. Default: ``True``.
+    member_alarm_action
+        What the member alarms notify when ``composite_alarm`` is on (Control Tower's
+        CT.CLOUDWATCH.PR.1 wants every alarm to have an action). Default: - a second topic,
+        ``detail_topic``, encrypted like the first.
     dashboard
         Define the dashboard(s). Default: ``True``.
     dashboard_name
@@ -157,7 +206,11 @@ class LambdaAlarms(Construct):
         Every alarm, by alarm name (filled at synthesis).
     dashboards
         The dashboards, in order (filled at synthesis; empty when ``dashboard=False``).
-    functions, dead_letter_queues, state_machines, rest_apis
+    composite_alarm
+        The ``<prefix> unhealthy`` composite alarm (filled at synthesis; ``None`` when off).
+    detail_topic
+        The member alarms' topic when the construct defined one, else ``None``.
+    functions, dead_letter_queues, state_machines, rest_apis, rules, source_queues, tables, http_apis
         What is watched, each as a ``Watched*`` record (filled at synthesis).
 
     Examples
@@ -183,6 +236,10 @@ class LambdaAlarms(Construct):
         dead_letter_queues: Sequence[sqs.IQueue] = (),
         state_machines: Sequence[stepfunctions.IStateMachine] = (),
         rest_apis: Sequence[IConstruct] = (),
+        rules: Sequence[events.IRule] = (),
+        queues: Sequence[sqs.IQueue] = (),
+        tables: Sequence[IConstruct] = (),
+        http_apis: Sequence[IConstruct] = (),
         watch_scope: IConstruct | None = None,
         exclude: Sequence[IConstruct] = (),
         asynchronous_functions: Sequence[lambda_.IFunction] = (),
@@ -193,24 +250,26 @@ class LambdaAlarms(Construct):
         topic_key: kms.IKey | None = None,
         emails: Sequence[str] = (),
         ok_actions: bool = False,
+        composite_alarm: bool = True,
+        member_alarm_action: cloudwatch.IAlarmAction | None = None,
         dashboard: bool = True,
         dashboard_name: str | None = None,
     ) -> None:
         prefix = alarm_name_prefix if alarm_name_prefix is not None else Stack.of(scope).stack_name
         labels = watched.Labels(Stack.of(scope))
-        rules = Rules()
-        (alarm_options or AlarmOptions()).check(rules, "")
+        checks = Rules()
+        (alarm_options or AlarmOptions()).check(checks, "")
         for key, value in (overrides or {}).items():
-            value.check(rules, f"overrides[{labels.of(key)}].")
-        rules.exclusive(topic=topic, topic_key=topic_key)
-        rules.matches(
+            value.check(checks, f"overrides[{labels.of(key)}].")
+        checks.exclusive(topic=topic, topic_key=topic_key)
+        checks.matches(
             "alarm_name_prefix", prefix, r"[A-Za-z0-9._\-/ ]{1,100}", "1 to 100 letters, digits, spaces or . _ - /"
         )
-        rules.matches("dashboard_name", dashboard_name, r"[A-Za-z0-9_\-]{1,200}", "1 to 200 letters, digits, - or _")
+        checks.matches("dashboard_name", dashboard_name, r"[A-Za-z0-9_\-]{1,200}", "1 to 200 letters, digits, - or _")
         for email in emails:
-            rules.matches("emails", email, r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}", "an e-mail address like ops@example.com")
-        rules.unique("emails", emails)
-        rules.raise_if_broken_at(f"{scope.node.path}/{id}" if scope.node.path else id)
+            checks.matches("emails", email, r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}", "an e-mail address like ops@example.com")
+        checks.unique("emails", emails)
+        checks.raise_if_broken_at(f"{scope.node.path}/{id}" if scope.node.path else id)
 
         super().__init__(scope, id)
         self._stack = Stack.of(self)
@@ -225,6 +284,10 @@ class LambdaAlarms(Construct):
             rest_apis=list(rest_apis),
             watch_scope=watch_scope,
             exclude=list(exclude),
+            rules=list(rules),
+            queues=list(queues),
+            tables=list(tables),
+            http_apis=list(http_apis),
         )
         self._dashboard = dashboard
         self._dashboard_name = dashboard_name
@@ -243,13 +306,28 @@ class LambdaAlarms(Construct):
             self.topic.add_subscription(subscriptions.EmailSubscription(email))
         self._action = cloudwatch_actions.SnsAction(self.topic)
         self._ok_actions = ok_actions
+        self._composite = composite_alarm
+        self.detail_topic: sns.ITopic | None = None
+        self._member_action: cloudwatch.IAlarmAction = self._action
+        if composite_alarm and member_alarm_action is not None:
+            self._member_action = member_alarm_action
+        elif composite_alarm:
+            detail_key = self.topic_key if self.topic_key is not None else define_key(self)
+            self.detail_topic = define_topic(self, detail_key, f"{prefix} alarm details", "DetailTopic")
+            self._member_action = cloudwatch_actions.SnsAction(self.detail_topic)
+        self._custom_rows: list[dashboards.Row] = []
 
         self.alarms: dict[str, cloudwatch.Alarm] = {}
         self.dashboards: list[cloudwatch.Dashboard] = []
+        self.composite_alarm: cloudwatch.CompositeAlarm | None = None
         self.functions: list[WatchedFunction] = []
         self.dead_letter_queues: list[WatchedQueue] = []
         self.state_machines: list[WatchedStateMachine] = []
         self.rest_apis: list[WatchedRestApi] = []
+        self.rules: list[WatchedRule] = []
+        self.source_queues: list[WatchedSourceQueue] = []
+        self.tables: list[WatchedTable] = []
+        self.http_apis: list[WatchedHttpApi] = []
         # MUTATING: it defines constructs. Aspects of a lower priority number inherited from above
         # run on this node first, READONLY ones (checks) after it and on every alarm it defines.
         Aspects.of(self).add(DefineAtSynthesis(self), priority=AspectPriority.MUTATING)
@@ -263,7 +341,7 @@ class LambdaAlarms(Construct):
         scope_to_watch: IConstruct,
         **options: Unpack[_ForScopeOptions],
     ) -> LambdaAlarms:
-        """Defines alarms for every function, DLQ, state machine and REST API stage in ``scope_to_watch``.
+        """Defines alarms for everything watchable in ``scope_to_watch`` (see the class), each record saying why.
 
         The same as ``LambdaAlarms(scope, id, watch_scope=scope_to_watch, **options)``. The scope
         is read at synthesis: define ``LambdaAlarms`` before or after what it watches.
@@ -405,6 +483,165 @@ class LambdaAlarms(Construct):
         self._add(self._wanted.rest_apis, rest_api)
         self._add_override(rest_api, alarm_options)
 
+    @typed_options
+    def add_rule(self, rule: events.IRule, *, alarm_options: AlarmOptions | None = None) -> None:
+        """Watch an EventBridge rule: failed deliveries, events lost on the way to the DLQ, throttles.
+
+        Metrics and dimensions: https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-monitoring.html
+
+        Parameters
+        ----------
+        rule
+            Any ``IRule`` (an ``EventFanout`` route's rule, a ``SagaWorkflow``'s trigger rule).
+        alarm_options
+            Options for this rule only, as an entry of ``overrides``. Default: - none.
+
+        Examples
+        --------
+        >>> from aws_cdk import App, Duration, Stack
+        >>> from aws_cdk import aws_events as events
+        >>> from aws_cdk import aws_events_targets as targets
+        >>> from aws_cdk import aws_sqs as sqs
+        >>> from serverless_patterns import LambdaAlarms
+        >>> app = App()
+        >>> stack = Stack(app, "Docs")
+        >>> alarms = LambdaAlarms(stack, "Alarms")
+        >>> rule = events.Rule(stack, "Nightly", schedule=events.Schedule.rate(Duration.days(1)))
+        >>> rule.add_target(targets.SqsQueue(sqs.Queue(stack, "Work")))
+        >>> alarms.add_rule(rule)
+        >>> _ = app.synth()
+        >>> sorted(alarms.alarms)
+        ['Docs-Nightly-FailedInvocations', 'Docs-Nightly-InvocationsFailedToBeSentToDlq', 'Docs-Nightly-ThrottledRules']
+        """
+        self._add(self._wanted.rules, rule)
+        self._add_override(rule, alarm_options)
+
+    @typed_options
+    def add_queue(self, queue: sqs.IQueue, *, alarm_options: AlarmOptions | None = None) -> None:
+        """Watch a source queue (one a consumer reads): the age of its oldest message.
+
+        The threshold is derived from the queue's own settings (see
+        ``AlarmOptions.queue_oldest_message_age``); an imported queue needs it set explicitly.
+
+        Parameters
+        ----------
+        queue
+            Any ``IQueue`` (a ``QueueProcessor``'s ``queue``).
+        alarm_options
+            Options for this queue only, as an entry of ``overrides``. Default: - none.
+
+        Examples
+        --------
+        >>> from aws_cdk import App, Duration, Stack
+        >>> from aws_cdk import aws_sqs as sqs
+        >>> from serverless_patterns import LambdaAlarms
+        >>> app = App()
+        >>> stack = Stack(app, "Docs")
+        >>> alarms = LambdaAlarms(stack, "Alarms")
+        >>> alarms.add_queue(sqs.Queue(stack, "Orders", retention_period=Duration.days(1)))
+        >>> _ = app.synth()
+        >>> alarms.source_queues[0].retention_seconds
+        86400.0
+        """
+        self._add(self._wanted.queues, queue)
+        self._add_override(queue, alarm_options)
+
+    @typed_options
+    def add_table(self, table: IConstruct, *, alarm_options: AlarmOptions | None = None) -> None:
+        """Watch a DynamoDB table: read and write throttle events, system errors.
+
+        Parameters
+        ----------
+        table
+            A ``Table``, ``TableV2``, an imported ``ITable`` or any construct whose default child is
+            a table (a ``CrudApi``'s ``table``).
+        alarm_options
+            Options for this table only, as an entry of ``overrides``. Default: - none.
+
+        Examples
+        --------
+        >>> from aws_cdk import App, Stack
+        >>> from aws_cdk import aws_dynamodb as dynamodb
+        >>> from serverless_patterns import LambdaAlarms
+        >>> app = App()
+        >>> stack = Stack(app, "Docs")
+        >>> alarms = LambdaAlarms(stack, "Alarms")
+        >>> key = dynamodb.Attribute(name="id", type=dynamodb.AttributeType.STRING)
+        >>> alarms.add_table(dynamodb.TableV2(stack, "Orders", partition_key=key))
+        >>> _ = app.synth()
+        >>> sorted(alarms.alarms)
+        ['Docs-Orders-SystemErrors', 'Docs-Orders-Throttles']
+        """
+        self._add(self._wanted.tables, table)
+        self._add_override(table, alarm_options)
+
+    @typed_options
+    def add_http_api(self, http_api: IConstruct, *, alarm_options: AlarmOptions | None = None) -> None:
+        """Watch every stage of an HTTP API (API Gateway v2): 5xx rate and p99 latency, 4xx rate on request.
+
+        Parameters
+        ----------
+        http_api
+            An ``aws_apigatewayv2.HttpApi``, or any construct holding one.
+        alarm_options
+            Options for its stages only, as an entry of ``overrides``. Default: - none.
+
+        Examples
+        --------
+        >>> from aws_cdk import App, Stack
+        >>> from aws_cdk import aws_apigatewayv2 as apigatewayv2
+        >>> from serverless_patterns import LambdaAlarms
+        >>> app = App()
+        >>> stack = Stack(app, "Docs")
+        >>> alarms = LambdaAlarms(stack, "Alarms")
+        >>> alarms.add_http_api(apigatewayv2.HttpApi(stack, "Api"))
+        >>> _ = app.synth()
+        >>> sorted(alarms.alarms)
+        ['Docs-Api-$default-LatencyP99', 'Docs-Api-$default-ServerErrorRate']
+        """
+        self._add(self._wanted.http_apis, http_api)
+        self._add_override(http_api, alarm_options)
+
+    @typed_options
+    def add_dashboard_row(self, widgets: Sequence[cloudwatch.IWidget], *, metric_count: int = 0) -> None:
+        """Add a row of widgets (custom metrics, business metrics) after the watched resources' rows.
+
+        The row is packed with the others within CloudWatch's dashboard limits, so it counts
+        ``len(widgets)`` widgets and ``metric_count`` metrics against them.
+
+        Parameters
+        ----------
+        widgets
+            The row's widgets, left to right (a row is 24 units wide).
+        metric_count
+            How many metrics the widgets graph, inputs of metric math included. Default: 0.
+
+        Examples
+        --------
+        >>> from aws_cdk import App, Stack
+        >>> from aws_cdk import aws_cloudwatch as cloudwatch
+        >>> from aws_cdk import aws_sqs as sqs
+        >>> from serverless_patterns import LambdaAlarms
+        >>> app = App()
+        >>> stack = Stack(app, "Docs")
+        >>> alarms = LambdaAlarms(stack, "Alarms", dead_letter_queues=[sqs.Queue(stack, "Parked")])
+        >>> orders = cloudwatch.Metric(namespace="Shop", metric_name="OrdersPlaced", statistic="Sum")
+        >>> alarms.add_dashboard_row([cloudwatch.GraphWidget(title="Orders", left=[orders])], metric_count=1)
+        >>> _ = app.synth()
+        >>> len(alarms.dashboards)
+        1
+        """
+        if self._defined:
+            raise ValidationError(self.node.path, ["a dashboard row was added after synthesis: add it before"])
+        rules = Rules()
+        rules.at_least("metric_count", metric_count, 0)
+        rules.check(
+            len(widgets) <= dashboards.MAX_WIDGETS_PER_DASHBOARD - 3,
+            f"a dashboard row holds at most {dashboards.MAX_WIDGETS_PER_DASHBOARD - 3} widgets, got {len(widgets)}",
+        )
+        rules.raise_if_broken(self)
+        self._custom_rows.append(dashboards.Row(list(widgets), metric_count, []))
+
     def _add(self, wanted: list[Any], resource: IConstruct) -> None:
         if self._defined:
             raise ValidationError(
@@ -440,6 +677,10 @@ class LambdaAlarms(Construct):
         self.dead_letter_queues = watched.dead_letter_queues(found, wanted, labels)
         self.state_machines = watched.state_machines(found, wanted, labels)
         self.rest_apis = watched.rest_apis(found, wanted, labels, self)
+        self.rules = watched.rules(found, wanted, labels)
+        self.source_queues = watched.source_queues(found, wanted, labels)
+        self.tables = watched.tables(found, wanted, labels)
+        self.http_apis = watched.http_apis(found, wanted, labels)
         resolver = Resolver(self._alarm_options, self._overrides)
         self._check_watched(resolver, labels)
 
@@ -448,9 +689,23 @@ class LambdaAlarms(Construct):
             *(self._row(DEAD_LETTER_QUEUES, item, resolver) for item in self.dead_letter_queues),
             *(self._row(STATE_MACHINES, item, resolver) for item in self.state_machines),
             *(self._row(REST_APIS, item, resolver) for item in self.rest_apis),
+            *(self._row(RULES, item, resolver) for item in self.rules),
+            *(self._row(SOURCE_QUEUES, item, resolver) for item in self.source_queues),
+            *(self._row(TABLES, item, resolver) for item in self.tables),
+            *(self._row(HTTP_APIS, item, resolver) for item in self.http_apis),
         ]
+        health: list[cloudwatch.IAlarm] = []
+        if self._composite and self.alarms:
+            top, _ = define_composite(self, list(self.alarms.items()), self._prefix)
+            top.add_alarm_action(self._action)
+            if self._ok_actions:
+                top.add_ok_action(self._action)
+            self.composite_alarm = top
+            health.append(top)
         if self._dashboard:
-            self.dashboards = dashboards.dashboards(self, rows, self._dashboard_name, f"{self._prefix} alarms")
+            self.dashboards = dashboards.dashboards(
+                self, [*rows, *self._custom_rows], self._dashboard_name, f"{self._prefix} alarms", health
+            )
 
     def _check_watched(self, resolver: Resolver, labels: watched.Labels) -> None:
         rules = Rules()
@@ -459,6 +714,10 @@ class LambdaAlarms(Construct):
             *self.dead_letter_queues,
             *self.state_machines,
             *self.rest_apis,
+            *self.rules,
+            *self.source_queues,
+            *self.tables,
+            *self.http_apis,
         ]
         unknown_timeouts = resolver.check_watched(rules, records, self.functions, labels)
         rules.raise_if_broken(self)
@@ -477,9 +736,9 @@ class LambdaAlarms(Construct):
         group = Construct(self, f"{table.group}-{label.replace('/', '-')}")
         alarms = define_alarms(group, table, item, options=options, metrics=metrics, prefix=self._prefix)
         for alarm_name, alarm in alarms.items():
-            alarm.add_alarm_action(self._action)
+            alarm.add_alarm_action(self._member_action)
             if self._ok_actions:
-                alarm.add_ok_action(self._action)
+                alarm.add_ok_action(self._member_action)
             self.alarms[alarm_name] = alarm
         widgets, metric_count = dashboards.ROWS[table.group](item, metrics, options)
         return dashboards.Row(widgets, metric_count, list(alarms.values()))

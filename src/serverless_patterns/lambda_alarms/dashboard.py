@@ -16,28 +16,40 @@ from constructs import Construct
 from serverless_patterns.lambda_alarms.alarms import (
     DEAD_LETTER_QUEUES,
     FUNCTIONS,
+    HTTP_APIS,
     REST_APIS,
+    RULES,
+    SOURCE_QUEUES,
     STATE_MACHINES,
+    SYSTEM_ERROR_OPERATIONS,
+    TABLES,
     AnyMetric,
     Metrics,
     MetricSpec,
     duration_threshold_ms,
     number,
+    oldest_message_threshold_seconds,
 )
 from serverless_patterns.lambda_alarms.options import AlarmOptions
 from serverless_patterns.lambda_alarms.watched import (
     WatchedFunction,
+    WatchedHttpApi,
     WatchedQueue,
     WatchedRestApi,
+    WatchedRule,
+    WatchedSourceQueue,
     WatchedStateMachine,
+    WatchedTable,
 )
 
-# CloudWatch dashboard quotas (CloudWatch User Guide, "CloudWatch service quotas" and "Dashboard
-# body structure"): at most 500 widgets per dashboard (a limit users meet in practice, e.g.
-# gchq/sleeper issue 2245), at most 500 metrics per graph widget and 2,500 metrics per dashboard;
-# an alarm status widget lists at most 100 alarms. The dashboard grid is 24 units wide. Rows are
-# packed into as many dashboards as these limits need; the metric count is conservative (a
-# metric math expression and each of its inputs count as one).
+# CloudWatch dashboard quotas, checked against AWS's pages: "Up to 500 widgets per dashboard. Up
+# to 500 metrics per dashboard widget. Up to 2500 metrics per dashboard, across all widgets"
+# (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_limits.html); a
+# DashboardBody holds "between 0 and 500 widget objects", an alarm status widget's ``alarms``
+# array "can have 1-100 ARNs", and the grid is 24 units wide
+# (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/CloudWatch-Dashboard-Body-Structure.html).
+# Rows are packed into as many dashboards as these limits need; the metric count is conservative
+# (a metric math expression and each of its inputs count as one).
 MAX_WIDGETS_PER_DASHBOARD = 500
 MAX_METRICS_PER_DASHBOARD = 2500
 MAX_ALARMS_PER_STATUS_WIDGET = 100
@@ -118,7 +130,9 @@ def state_machine_row(
     return widgets, 6
 
 
-def rest_api_row(api: WatchedRestApi, metrics: Metrics, _: AlarmOptions) -> tuple[list[cloudwatch.IWidget], int]:
+def rest_api_row(
+    api: WatchedRestApi | WatchedHttpApi, metrics: Metrics, _: AlarmOptions
+) -> tuple[list[cloudwatch.IWidget], int]:
     """Requests; 4XX and 5XX with the 5XX rate; p50 and p99 latency."""
     label = api.label
     widgets: list[cloudwatch.IWidget] = [
@@ -134,19 +148,72 @@ def rest_api_row(api: WatchedRestApi, metrics: Metrics, _: AlarmOptions) -> tupl
     return widgets, 1 + 3 + 2
 
 
+def rule_row(rule: WatchedRule, metrics: Metrics, _: AlarmOptions) -> tuple[list[cloudwatch.IWidget], int]:
+    """Deliveries (invocations, sent to the DLQ); failures (failed, not sent to the DLQ, throttled)."""
+    widgets: list[cloudwatch.IWidget] = [
+        graph(f"{rule.label}: deliveries", [metrics["invocations"], metrics["sent_to_dlq"]], width=12),
+        graph(
+            f"{rule.label}: failures",
+            [metrics["failed"], metrics["failed_to_dlq"], metrics["throttled"]],
+            width=12,
+        ),
+    ]
+    return widgets, 5
+
+
+def source_queue_row(
+    queue: WatchedSourceQueue, metrics: Metrics, options: AlarmOptions
+) -> tuple[list[cloudwatch.IWidget], int]:
+    """Age of the oldest message against its alarm threshold; visible messages."""
+    threshold = oldest_message_threshold_seconds(options, queue)
+    annotations = (
+        [cloudwatch.HorizontalAnnotation(value=threshold, label="alarm", color=cloudwatch.Color.ORANGE)]
+        if threshold is not None and "OldestMessageAge" not in options.disabled
+        else []
+    )
+    widgets: list[cloudwatch.IWidget] = [
+        graph(f"{queue.label}: age of oldest message", [metrics["oldest"]], width=12, annotations=annotations),
+        graph(f"{queue.label}: visible messages", [metrics["visible"]], width=12),
+    ]
+    return widgets, 2
+
+
+def table_row(table: WatchedTable, metrics: Metrics, _: AlarmOptions) -> tuple[list[cloudwatch.IWidget], int]:
+    """Read and write throttle events; system errors summed over the operations."""
+    widgets: list[cloudwatch.IWidget] = [
+        graph(f"{table.label}: throttle events", [metrics["reads_throttled"], metrics["writes_throttled"]], width=12),
+        graph(f"{table.label}: system errors", [metrics["system_errors"]], width=12),
+    ]
+    return widgets, 2 + 1 + len(SYSTEM_ERROR_OPERATIONS)
+
+
 # The row builder of each alarm table, by the table's group.
 ROWS: dict[str, Callable[[Any, Metrics, AlarmOptions], tuple[list[cloudwatch.IWidget], int]]] = {
     FUNCTIONS.group: function_row,
     DEAD_LETTER_QUEUES.group: queue_row,
     STATE_MACHINES.group: state_machine_row,
     REST_APIS.group: rest_api_row,
+    RULES.group: rule_row,
+    SOURCE_QUEUES.group: source_queue_row,
+    TABLES.group: table_row,
+    HTTP_APIS.group: rest_api_row,
 }
 
 
-def dashboards(owner: Construct, rows: Sequence[Row], name: str | None, title: str) -> list[cloudwatch.Dashboard]:
-    """Define the dashboards of ``rows`` in ``owner`` (``Dashboard``, ``Dashboard2``, ...) within CloudWatch limits."""
+def dashboards(
+    owner: Construct,
+    rows: Sequence[Row],
+    name: str | None,
+    title: str,
+    health: Sequence[cloudwatch.IAlarm] = (),
+) -> list[cloudwatch.Dashboard]:
+    """Define the dashboards of ``rows`` in ``owner`` (``Dashboard``, ``Dashboard2``, ...) within CloudWatch limits.
+
+    ``health`` (the composite alarm) gets an alarm status widget of its own at the top of the first dashboard.
+    """
     pages: list[list[Row]] = [[]]
-    widgets = metrics = alarm_count = 0
+    widgets = 1 if health else 0
+    metrics = alarm_count = 0
     for row in rows:
         status_widgets = math.ceil((alarm_count + len(row.alarms)) / MAX_ALARMS_PER_STATUS_WIDGET)
         too_many_widgets = 1 + status_widgets + widgets + len(row.widgets) > MAX_WIDGETS_PER_DASHBOARD
@@ -165,6 +232,10 @@ def dashboards(owner: Construct, rows: Sequence[Row], name: str | None, title: s
         )
         heading = f"# {title}" + (f" ({number_} of {len(pages)})" if len(pages) > 1 else "")
         dashboard.add_widgets(cloudwatch.TextWidget(markdown=heading, width=GRID_WIDTH, height=1))
+        if health and number_ == 1:
+            dashboard.add_widgets(
+                cloudwatch.AlarmStatusWidget(alarms=list(health), title="Service health", width=GRID_WIDTH, height=2)
+            )
         page_alarms = [alarm for row in page for alarm in row.alarms]
         for start in range(0, len(page_alarms), MAX_ALARMS_PER_STATUS_WIDGET):
             chunk = page_alarms[start : start + MAX_ALARMS_PER_STATUS_WIDGET]

@@ -1,4 +1,4 @@
-"""Find what to watch in a construct tree: functions, dead-letter queues, state machines, REST API stages.
+"""Find what to watch in a construct tree: functions, queues, state machines, APIs, rules and tables.
 
 Discovery reads the CloudFormation (L1) resources, so it finds what this library's constructs,
 plain aws-cdk-lib L2s and hand-written L1s define alike. Whether a queue is a dead-letter queue,
@@ -11,7 +11,12 @@ resources, never from names:
   event source mapping's on-failure destination points at it;
 - a function is invoked asynchronously when it has a ``DeadLetterConfig``, an
   ``EventInvokeConfig``, or a permission that lets EventBridge, SNS, S3, SES, CloudWatch Logs or
-  IoT invoke it (those services always invoke asynchronously).
+  IoT invoke it (those services always invoke asynchronously);
+- a queue is a source queue when a Lambda event source mapping reads it (and it is not a
+  dead-letter queue);
+- every EventBridge rule with targets, every DynamoDB table (``AWS::DynamoDB::Table`` and
+  ``AWS::DynamoDB::GlobalTable``) and every HTTP API stage (``AWS::ApiGatewayV2::Stage`` of an API
+  whose ``ProtocolType`` is ``HTTP``) is watched.
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ from typing import Any
 
 from aws_cdk import CfnResource, Stack, Token
 from aws_cdk import aws_apigateway as apigateway
+from aws_cdk import aws_apigatewayv2 as apigatewayv2
+from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
@@ -59,6 +66,12 @@ class Found:
     async_reasons: dict[str, list[str]] = field(default_factory=dict)
     # Queue path -> paths of the resources that send failed work to it.
     dead_letter_sources: dict[str, list[str]] = field(default_factory=dict)
+    rules: dict[str, events.CfnRule] = field(default_factory=dict)
+    # Source queue path -> the queue, and the paths of the event source mappings that read it.
+    source_queues: dict[str, sqs.CfnQueue] = field(default_factory=dict)
+    source_consumers: dict[str, list[str]] = field(default_factory=dict)
+    tables: dict[str, dynamodb.CfnTable | dynamodb.CfnGlobalTable] = field(default_factory=dict)
+    http_api_stages: dict[str, apigatewayv2.CfnStage] = field(default_factory=dict)
 
 
 def walk(roots: Iterable[IConstruct], exclude: Iterable[IConstruct] = ()) -> Iterator[IConstruct]:
@@ -104,8 +117,11 @@ def discover(roots: Iterable[IConstruct], exclude: Iterable[IConstruct] = ()) ->
             if construct.redrive_policy is not None:
                 mark_dead_letter(_get(_resolve(construct, construct.redrive_policy), "deadLetterTargetArn"), construct)
         elif isinstance(construct, events.CfnRule):
-            for target in _as_list(_resolve(construct, construct.targets)):
+            targets = _as_list(_resolve(construct, construct.targets))
+            for target in targets:
                 mark_dead_letter(_get(_get(target, "deadLetterConfig"), "arn"), construct)
+            if targets:  # a rule without targets delivers nothing, so nothing can fail
+                found.rules[construct.node.path] = construct
         elif isinstance(construct, sns.CfnSubscription):
             if construct.redrive_policy is not None:
                 mark_dead_letter(_get(_resolve(construct, construct.redrive_policy), "deadLetterTargetArn"), construct)
@@ -116,6 +132,10 @@ def discover(roots: Iterable[IConstruct], exclude: Iterable[IConstruct] = ()) ->
         elif isinstance(construct, lambda_.CfnEventSourceMapping):
             on_failure = _get(_get(_resolve(construct, construct.destination_config), "onFailure"), "destination")
             mark_dead_letter(on_failure, construct)
+            for source in index.targets(construct.event_source_arn, construct):
+                if isinstance(source, sqs.CfnQueue):
+                    found.source_queues[source.node.path] = source
+                    found.source_consumers.setdefault(source.node.path, []).append(construct.node.path)
         elif isinstance(construct, lambda_.CfnPermission):
             principal = construct.principal
             if isinstance(principal, str) and not Token.is_unresolved(principal) and principal in ASYNC_PRINCIPALS:
@@ -124,8 +144,17 @@ def discover(roots: Iterable[IConstruct], exclude: Iterable[IConstruct] = ()) ->
             found.state_machines[construct.node.path] = construct
         elif isinstance(construct, apigateway.CfnStage):
             found.rest_api_stages[construct.node.path] = construct
+        elif isinstance(construct, (dynamodb.CfnTable, dynamodb.CfnGlobalTable)):
+            found.tables[construct.node.path] = construct
+        elif isinstance(construct, apigatewayv2.CfnStage):
+            api = http_api_of(construct)
+            if api is not None:
+                found.http_api_stages[construct.node.path] = construct
 
     found.dead_letter_queues = dict(sorted(queues.items()))
+    # A dead-letter queue read by a function (a redrive consumer) is watched as a dead-letter queue.
+    for path in found.dead_letter_queues:
+        found.source_queues.pop(path, None)
     return found
 
 
@@ -152,7 +181,16 @@ def rest_api_of(stage: apigateway.CfnStage) -> tuple[apigateway.CfnRestApi | Non
     return None, None
 
 
-_REFERENCE_TARGETS = (sqs.CfnQueue, lambda_.CfnFunction, apigateway.CfnRestApi)
+def http_api_of(stage: apigatewayv2.CfnStage) -> apigatewayv2.CfnApi | None:
+    """The HTTP API (``ProtocolType: HTTP``) of a stage; ``None`` for a WebSocket API or one defined elsewhere."""
+    index = _LogicalIdIndex(Stack.of(stage).node.find_all())
+    for target in index.targets(stage.api_id, stage):
+        if isinstance(target, apigatewayv2.CfnApi) and target.protocol_type == "HTTP":
+            return target
+    return None
+
+
+_REFERENCE_TARGETS = (sqs.CfnQueue, lambda_.CfnFunction, apigateway.CfnRestApi, apigatewayv2.CfnApi)
 
 
 class _LogicalIdIndex:
@@ -203,6 +241,11 @@ def _referenced_ids(value: Any) -> Iterator[str]:
 
 def _resolve(owner: CfnResource, value: Any) -> Any:
     return None if value is None else Stack.of(owner).resolve(value)
+
+
+def get_key(value: Any, key: str) -> Any:
+    """``value[key]`` for a resolved L1 structure, whatever the key's case (camelCase or PascalCase)."""
+    return _get(value, key)
 
 
 def _get(value: Any, key: str) -> Any:

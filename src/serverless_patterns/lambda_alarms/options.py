@@ -68,6 +68,33 @@ class AlarmOptions:
     latency_p99
         REST API stage ``Latency`` p99, 10 ms to 5 minutes. Default: 3 seconds (the article's
         slow-response threshold).
+    async_events_dropped
+        Function ``AsyncEventsDropped`` sum (asynchronously invoked functions only), at least 1.
+        Default: 1, over a single period: a dropped event never ran.
+    client_error_rate_percent
+        REST or HTTP API stage ``100 * 4XXError / Count`` (``4xx`` for HTTP APIs), above 0 and at
+        most 100. Default: - no such alarm (opt in: clients' mistakes are not always yours).
+    anomaly_band_width
+        Define CloudWatch anomaly detection alarms, with a band this many standard deviations
+        wide (1 to 10), on function ``Errors`` (Sum) and ``Duration`` (Average) and API stage
+        ``Latency`` (Average). Each is billed as three standard alarms, and each trains an anomaly
+        detection model (500 per Region and account). Default: - none.
+    rule_failed_invocations
+        EventBridge rule ``FailedInvocations`` and ``InvocationsFailedToBeSentToDlq`` sums, at
+        least 1. Default: 1, over a single period: each is an event not delivered.
+    rule_throttles
+        EventBridge rule ``ThrottledRules`` sum, at least 1. Default: 1.
+    queue_oldest_message_age
+        Source queue ``ApproximateAgeOfOldestMessage`` maximum, 1 minute to 14 days.
+        Default: - derived from the queue: ``maxReceiveCount`` times its visibility timeout, and at
+        most ``queue_age_percent_of_retention`` of its retention period.
+    queue_age_percent_of_retention
+        The derived oldest-message threshold's cap, as a percentage of the queue's retention
+        period, 1 to 100. Default: 50.
+    table_throttles
+        DynamoDB table ``ReadThrottleEvents + WriteThrottleEvents`` sum, at least 1. Default: 1.
+    table_system_errors
+        DynamoDB table ``SystemErrors`` sum over its operations, at least 1. Default: 1.
     disabled
         Alarm kinds not to define, any of ``ALARM_KINDS`` (for example ``("Errors",)``).
         Disabled kinds add up across the merged options. Default: - none.
@@ -96,6 +123,15 @@ class AlarmOptions:
     executions_throttled: int | None = None
     server_error_rate_percent: float | None = None
     latency_p99: Duration | None = None
+    async_events_dropped: int | None = None
+    client_error_rate_percent: float | None = None
+    anomaly_band_width: float | None = None
+    rule_failed_invocations: int | None = None
+    rule_throttles: int | None = None
+    queue_oldest_message_age: Duration | None = None
+    queue_age_percent_of_retention: float | None = None
+    table_throttles: int | None = None
+    table_system_errors: int | None = None
     disabled: tuple[str, ...] = ()
 
     def merged_with(self, stronger: AlarmOptions) -> AlarmOptions:
@@ -118,7 +154,7 @@ class AlarmOptions:
             )
         rules.at_least(f"{where}evaluation_periods", self.evaluation_periods, 1)
         rules.at_least(f"{where}datapoints_to_alarm", self.datapoints_to_alarm, 1)
-        for name in ("error_rate_percent", "server_error_rate_percent"):
+        for name in ("error_rate_percent", "server_error_rate_percent", "client_error_rate_percent"):
             value = getattr(self, name)
             if value is not None:
                 rules.check(0 < value <= 100, f"{where}{name} must be above 0 and at most 100, got {value}")
@@ -132,8 +168,16 @@ class AlarmOptions:
             "executions_failed",
             "executions_timed_out",
             "executions_throttled",
+            "async_events_dropped",
+            "rule_failed_invocations",
+            "rule_throttles",
+            "table_throttles",
+            "table_system_errors",
         ):
             rules.at_least(f"{where}{name}", getattr(self, name), 1)
+        rules.in_range(f"{where}anomaly_band_width", self.anomaly_band_width, 1, 10)
+        rules.in_range(f"{where}queue_age_percent_of_retention", self.queue_age_percent_of_retention, 1, 100)
+        rules.duration_in_range(f"{where}queue_oldest_message_age", self.queue_oldest_message_age, 60, 14 * 86400)
         rules.duration_in_range(f"{where}async_event_age", self.async_event_age, 60, 6 * 3600)
         rules.duration_in_range(f"{where}latency_p99", self.latency_p99, 0.01, 300)
         for kind in self.disabled:
@@ -156,6 +200,12 @@ DEFAULTS = AlarmOptions(
     executions_throttled=1,
     server_error_rate_percent=1,
     latency_p99=Duration.seconds(3),
+    async_events_dropped=1,
+    rule_failed_invocations=1,
+    rule_throttles=1,
+    queue_age_percent_of_retention=50,
+    table_throttles=1,
+    table_system_errors=1,
 )
 
 
@@ -197,8 +247,8 @@ class Resolver:
         constructs = [record.construct for record in records]
         rules.check(
             bool(constructs),
-            "nothing to watch: give functions, dead_letter_queues, state_machines, rest_apis, or a watch_scope "
-            "that holds at least one of them",
+            "nothing to watch: give functions, dead_letter_queues, state_machines, rest_apis, rules, queues, "
+            "tables, http_apis, or a watch_scope that holds at least one of them",
         )
         for key, _ in self.overrides:
             rules.check(

@@ -51,9 +51,9 @@ def allow_cloudwatch_to_use(scope: Construct, key: kms.IKey) -> None:
         )
 
 
-def define_topic(scope: Construct, key: kms.IKey, display_name: str) -> sns.Topic:
-    """Define the topic (``Topic``) encrypted with ``key``, TLS only, that this account's alarms may publish to."""
-    topic = sns.Topic(scope, "Topic", display_name=display_name[:100], master_key=key, enforce_ssl=True)
+def define_topic(scope: Construct, key: kms.IKey, display_name: str, id: str = "Topic") -> sns.Topic:
+    """Define the topic (``id``) encrypted with ``key``, TLS only, that this account's alarms may publish to."""
+    topic = sns.Topic(scope, id, display_name=display_name[:100], master_key=key, enforce_ssl=True)
     # A topic policy replaces SNS's default policy, which let the account's principals (and so
     # CloudWatch) publish: without this Allow the alarms change state and no notification is
     # ever sent. Scoped to this account's alarms against the confused deputy

@@ -44,6 +44,7 @@ from serverless_patterns.local.api_auth import GatewayError
 from serverless_patterns.local.api_method_auth import MethodAuthorization, _Caller
 from serverless_patterns.local.api_server import MAX_PAYLOAD_BYTES, http_server
 from serverless_patterns.local.gateway_responses import RequestContext
+from serverless_patterns.local.http_api_server import HttpApiRouter
 from serverless_patterns.local.request_validation import EMPTY_MODEL, body_errors, missing_parameters
 from serverless_patterns.local.rest_apis import (
     Authorizer,
@@ -77,7 +78,7 @@ MAX_LAMBDA_PAYLOAD_BYTES = 6 * 1024 * 1024
 
 
 class ApiGatewayServer(MethodAuthorization):
-    """Serves every deployed REST API on one localhost port.
+    """Serves every deployed REST API (and, through :attr:`http_apis`, every HTTP API) on one localhost port.
 
     Parameters
     ----------
@@ -116,6 +117,8 @@ class ApiGatewayServer(MethodAuthorization):
         """Applies each method's authorization and the functions' Lambda permissions (``None``: no enforcement)."""
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self.http_apis = HttpApiRouter(self)
+        """The HTTP APIs (v2), served on the same port under their own ids."""
 
     @property
     def base_url(self) -> str:
@@ -165,6 +168,9 @@ class ApiGatewayServer(MethodAuthorization):
         Every refusal goes through its gateway response type and the API's own gateway responses
         (:mod:`serverless_patterns.local.gateway_responses`); a request never ends in an exception.
         """
+        http_api = self.http_apis.apis.get(urlsplit(raw_path).path.lstrip("/").split("/", 1)[0])
+        if http_api is not None:
+            return self.http_apis.handle(http_api, http_method, raw_path, headers, body, source_ip, content_length)
         request_id = str(uuid.uuid4())
         context = RequestContext(
             request_id=request_id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from serverless_patterns.local.errors import LocalCloudError
+from serverless_patterns.local.http_apis import HttpApi
 from serverless_patterns.local.resolve import DeployedResource
 from serverless_patterns.local.rest_apis import RestApi
 
@@ -37,6 +38,7 @@ class DeployedStack:
     resources: dict[str, DeployedResource]
     notes: list[str]
     apis: list[RestApi] = field(default_factory=list)
+    http_apis: list[HttpApi] = field(default_factory=list)
 
 
 class Deployment:
@@ -60,7 +62,7 @@ class Deployment:
     def __init__(self, stacks: list[DeployedStack], *, api_urls: dict[str, str]) -> None:
         self.stacks = stacks
         self.api_urls = api_urls
-        """REST API logical id (and construct path) to its local base URL."""
+        """REST and HTTP API logical id (and construct path) to its local base URL."""
 
     @property
     def outputs(self) -> dict[str, str]:
@@ -142,18 +144,23 @@ class Deployment:
         return self.resource(identifier, "AWS::Events::EventBus").name
 
     def api_url(self, identifier: str | None = None) -> str:
-        """The local base URL (``http://127.0.0.1:<port>/<api id>/<stage>/``) of a REST API.
+        """The local base URL of a REST API (``http://127.0.0.1:<port>/<api id>/<stage>/``) or an HTTP API.
 
-        ``identifier`` may be left out when the deployment has exactly one REST API.
+        An HTTP API's URL is that of its ``$default`` stage, ``http://127.0.0.1:<port>/<api id>/``
+        (else of its first stage, ``.../<api id>/<stage>/``). ``identifier`` may be left out when
+        the deployment has exactly one API.
         """
         if identifier is None:
             urls = {url for key, url in self.api_urls.items() if "/" not in key}
             if len(urls) == 1:
                 return urls.pop()
-            raise LocalCloudError(f"the deployment has {len(urls)} REST APIs: name one")
+            raise LocalCloudError(f"the deployment has {len(urls)} APIs: name one")
         if identifier in self.api_urls:
             return self.api_urls[identifier]
-        resource = self.resource(identifier, "AWS::ApiGateway::RestApi")
+        try:
+            resource = self.resource(identifier, "AWS::ApiGateway::RestApi")
+        except LocalCloudError:
+            resource = self.resource(identifier, "AWS::ApiGatewayV2::Api")
         return self.api_urls[resource.logical_id]
 
     def summary(self) -> list[str]:
@@ -161,6 +168,7 @@ class Deployment:
         lines: list[str] = []
         labels = [
             ("AWS::ApiGateway::RestApi", "API"),
+            ("AWS::ApiGatewayV2::Api", "HTTP API"),
             ("AWS::Lambda::Function", "function"),
             ("AWS::SQS::Queue", "queue"),
             ("AWS::SNS::Topic", "topic"),
@@ -170,7 +178,7 @@ class Deployment:
         ]
         for resource_type, label in labels:
             for resource in self.resources(resource_type):
-                value = self.api_urls.get(resource.logical_id) if label == "API" else resource.name
+                value = self.api_urls.get(resource.logical_id) if "API" in label else resource.name
                 lines.append(f"{label:<14} {self.short_name(resource):<40} {value}")
         return lines
 

@@ -17,6 +17,7 @@ from serverless_patterns.local.apigateway import ApiGatewayServer
 from serverless_patterns.local.assembly import StackArtifact, read_assembly
 from serverless_patterns.local.deployment import DEFAULT_ACCOUNT, DeployedStack, Deployment
 from serverless_patterns.local.errors import LocalCloudError
+from serverless_patterns.local.http_apis import read_http_apis, register_http_api_resources
 from serverless_patterns.local.resolve import DeployedResource, StackScope
 from serverless_patterns.local.rest_apis import read_rest_apis
 from serverless_patterns.local.stack_wiring import StackWiring
@@ -81,6 +82,11 @@ class StackDeployment(StackWiring):
                 api_urls[api.logical_id] = url
                 if api.path:
                     api_urls[api.path] = url
+            for http_api in stack.http_apis:
+                url = self.apis.http_apis.url(http_api)
+                api_urls[http_api.logical_id] = url
+                if http_api.path:
+                    api_urls[http_api.path] = url
         deployment = Deployment(stacks, api_urls=api_urls)
         self._localize_outputs(deployment)
         if warm:
@@ -160,6 +166,7 @@ class StackDeployment(StackWiring):
                     physical_id=physical,
                     path=artifact.paths.get(logical_id, ""),
                 )
+        register_http_api_resources(artifact.template, scope, artifact.paths)
         self._register_layers(artifact, scope, outputs, notes, report)
         self._register_functions(artifact.template, scope)
         self._register_policies(artifact, scope, notes, report)
@@ -169,9 +176,12 @@ class StackDeployment(StackWiring):
         assert self.apis is not None
         for api in apis:
             self.apis.add(api)
+        http_apis = read_http_apis(artifact.template, scope)
+        for http_api in http_apis:
+            self.apis.http_apis.add(http_api)
         elapsed = time.perf_counter() - started
         report(f"{artifact.stack_name}: deployed {len(scope.resources)} resources in {elapsed:.1f} s")
-        return DeployedStack(artifact.stack_name, outputs, dict(scope.resources), notes, apis)
+        return DeployedStack(artifact.stack_name, outputs, dict(scope.resources), notes, apis, http_apis)
 
     def destroy(self, deployment: Deployment) -> None:
         """Delete a deployment's stacks (last first), stop their workers and stop serving their APIs."""
@@ -183,6 +193,8 @@ class StackDeployment(StackWiring):
             if self.apis is not None:
                 for api in stack.apis:
                     self.apis.apis.pop(api.api_id, None)
+                for http_api in stack.http_apis:
+                    self.apis.http_apis.apis.pop(http_api.api_id, None)
         if deployment in self.deployments:
             self.deployments.remove(deployment)
 
@@ -218,11 +230,11 @@ class StackDeployment(StackWiring):
         assert self.apis is not None
         for stack in deployment.stacks:
             for key, value in stack.outputs.items():
-                for api in stack.apis:
-                    marker = f"https://{api.api_id}.execute-api."
+                for api_id in [api.api_id for api in stack.apis] + [api.api_id for api in stack.http_apis]:
+                    marker = f"https://{api_id}.execute-api."
                     if value.startswith(marker):
                         _, _, rest = value.partition(".amazonaws.com/")
-                        stack.outputs[key] = f"{self.apis.base_url}/{api.api_id}/{rest}"
+                        stack.outputs[key] = f"{self.apis.base_url}/{api_id}/{rest}"
 
     def _warm(self, deployment: Deployment, report: Callable[[str], None]) -> None:
         assert self.runtime is not None

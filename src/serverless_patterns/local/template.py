@@ -10,6 +10,8 @@ import re
 import uuid
 from typing import Any
 
+from serverless_patterns.local.http_apis import HTTP_API_TYPES, http_api_placeholder
+
 # Resource types moto's CloudFormation does not implement and that have no runtime behaviour the
 # local cloud emulates: they are removed (with every DependsOn on them) and reported as skipped.
 SKIPPED_TYPES = frozenset(
@@ -41,6 +43,9 @@ SKIPPED_TYPES = frozenset(
         "AWS::ApiGateway::Authorizer",
         # Created through the SNS API after the stack (moto's CloudFormation does not know them).
         "AWS::SNS::Subscription",
+        # HTTP APIs: moto's CloudFormation has none of them; the local router serves them from the
+        # original template (serverless_patterns.local.http_apis).
+        *HTTP_API_TYPES,
     }
 )
 _ENFORCED_TYPES = frozenset(
@@ -60,6 +65,7 @@ _ROUTER_TYPES = frozenset(
         "AWS::ApiGateway::RequestValidator",
         "AWS::ApiGateway::GatewayResponse",
         "AWS::SNS::Subscription",
+        *HTTP_API_TYPES,
     }
 )
 
@@ -93,13 +99,17 @@ def prepare_template(template: dict[str, Any], stack_name: str = "Stack") -> tup
     # the whole deploy: it is removed here like the skipped types, and references to it become placeholders.
     unsupported = [logical_id for logical_id in _unsupported(resources) if logical_id not in removed]
     removed.extend(unsupported)
-    # A reference to a removed resource becomes a placeholder; a stage's becomes its name, as in AWS.
+    # A reference to a removed resource becomes a placeholder; a stage's becomes its name, as in AWS;
+    # an HTTP API resource's the id the local router serves it under.
     placeholders: dict[str, Any] = {}
     for logical_id in removed:
         resource = resources[logical_id]
         stage_name = resource.get("Properties", {}).get("StageName")
         is_stage = resource["Type"] == "AWS::ApiGateway::Stage" and isinstance(stage_name, str)
         placeholders[logical_id] = stage_name if is_stage else f"local-skipped-{logical_id}"
+        if resource["Type"] in HTTP_API_TYPES:
+            placeholders[logical_id] = http_api_placeholder(resource, stack_name, logical_id)
+    _replace_api_endpoints(result, placeholders)
     skipped: dict[str, list[str]] = {}
     for logical_id in removed:
         skipped.setdefault(resources.pop(logical_id)["Type"], []).append(logical_id)
@@ -167,6 +177,43 @@ def prepare_template(template: dict[str, Any], stack_name: str = "Stack") -> tup
             _global_table_to_table(resource)
             notes.append(f"{logical_id} (AWS::DynamoDB::GlobalTable) deployed as one AWS::DynamoDB::Table")
     return result, notes
+
+
+def _replace_api_endpoints(template: dict[str, Any], placeholders: dict[str, Any]) -> None:
+    """An HTTP API's ``Fn::GetAtt ApiEndpoint`` becomes its execute-api URL (other attributes: its id)."""
+    resources: dict[str, Any] = template.get("Resources", {})
+    endpoints = {
+        logical_id: {
+            "Fn::Join": [
+                "",
+                ["https://", placeholders[logical_id], ".execute-api.", {"Ref": "AWS::Region"}, ".amazonaws.com"],
+            ]
+        }
+        for logical_id, resource in resources.items()
+        if resource.get("Type") == "AWS::ApiGatewayV2::Api" and logical_id in placeholders
+    }
+    if not endpoints:
+        return
+
+    def replace(value: Any) -> Any:
+        if isinstance(value, dict):
+            target = value.get("Fn::GetAtt") if len(value) == 1 else None
+            if target is not None:
+                logical_id, _, attribute = (
+                    (str(target[0]), "", str(target[1])) if isinstance(target, list) else str(target).partition(".")
+                )
+                if logical_id in endpoints and attribute == "ApiEndpoint":
+                    return copy.deepcopy(endpoints[logical_id])
+            return {key: replace(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [replace(item) for item in value]
+        return value
+
+    for section in ("Resources", "Outputs"):
+        entries = template.get(section)
+        if isinstance(entries, dict):
+            for key in list(entries):  # in place: the caller holds the Resources dict
+                entries[key] = replace(entries[key])
 
 
 def _unsupported(resources: dict[str, Any]) -> list[str]:
