@@ -38,6 +38,14 @@ VALIDATOR_KEY = "validator"
 """Source of the validator module compiled from the schema at synthesis."""
 OPERATIONS_KEY = "operations"
 CORS_ORIGINS_KEY = "corsOrigins"
+MODEL_VALIDATOR_KEY = "modelValidator"
+"""Behind an HTTP API only: source of the validator of the request model (the schema plus the
+server fields), run before the handler's own checks, where a REST API's request validator runs."""
+
+# The event: API Gateway sends payload format 1.0 from REST APIs and 2.0 from HTTP APIs (the
+# construct sets 2.0 on its integrations); the handlers pick the Powertools resolver by this field.
+PAYLOAD_VERSION_FIELD = "version"
+HTTP_API_PAYLOAD_VERSION = "2.0"
 
 # Environment variables.
 TABLES_VARIABLE = "CRUD_TABLES"

@@ -27,7 +27,7 @@ from urllib.parse import quote
 
 import boto3
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
@@ -42,7 +42,7 @@ from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import D
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 
-from . import contract
+from . import contract, gateway
 from .common import (
     ApiError,
     ResourceConfig,
@@ -73,13 +73,17 @@ metrics = Metrics()
 # Most invocations add no metric: log_metrics then warns on every flush, which says nothing here.
 warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
 dynamodb = boto3.client("dynamodb")
-app = APIGatewayRestResolver()
+app = gateway.router()
 
 
 def _count_replay(response: Any, idempotent_data: DataRecord) -> Any:
     """Powertools calls this only when it answers from a stored record (its "response hook")."""
-    # The path was rebuilt from the API resource by route_by_resource: "/users", whatever the domain.
-    _count(contract.IDEMPOTENT_REPLAY_METRIC, app.current_event.path.strip("/").split("/")[0])
+    event = app.current_event
+    # Payload 2.0 names the route ("POST /users"); a REST path was rebuilt from the API resource by
+    # route_by_resource ("/users", whatever the domain or stage).
+    route_key = event.get("routeKey")
+    path = route_key.split(" ", 1)[1] if isinstance(route_key, str) and " " in route_key else event.path
+    _count(contract.IDEMPOTENT_REPLAY_METRIC, path.strip("/").split("/")[0])
     return response
 
 
@@ -237,6 +241,7 @@ def _delete(name: str, segments: tuple[str, ...]) -> Response[str]:
 
 
 def _validated_fields(config: ResourceConfig) -> dict[str, Any]:
+    gateway.check_model(app.current_event, config)
     body = parse_body(app.current_event)
     # Server-managed fields are read-only: a client may send back what it read, they are ignored.
     for name in (config.id_attribute, *contract.SERVER_FIELDS):
@@ -338,7 +343,8 @@ def _idempotent() -> Callable[..., dict[str, Any]]:
 
 def _location_base(name: str) -> str:
     context = app.current_event.raw_event.get("requestContext") or {}
-    path = str(context.get("path") or f"/{name}")
+    # Payload 1.0 has the stage in requestContext.path; 2.0 in requestContext.http.path.
+    path = str(context.get("path") or (context.get("http") or {}).get("path") or f"/{name}")
     return path.rstrip("/")
 
 
@@ -348,11 +354,12 @@ def _count(metric: str, resource_name: str) -> None:
 
 
 install_error_handlers(app, logger)
+resolvers = gateway.resolvers(app)
 
 
 @metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    """Lambda entry point (REST API proxy integration events)."""
+    """Lambda entry point (REST API events, payload 1.0, and HTTP API events, payload 2.0)."""
     idempotency_config.register_lambda_context(context)
-    return app.resolve(route_by_resource(event), context)
+    return gateway.resolve(resolvers, route_by_resource(event), context)
