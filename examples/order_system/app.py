@@ -2,8 +2,10 @@
 
     cdk synth            # with the npm aws-cdk CLI (cdk.json runs this file)
     python app.py        # synthesizes into ./cdk.out
+    python app.py cdk.out --http-api   # the same system with its API on an HTTP API (HttpCrudApi)
 
-What it composes: users and orders REST resources on one API (CrudApi); bulk order ingestion
+What it composes: users and orders resources on one REST API (CrudApi; or an HTTP API,
+HttpCrudApi, with ``http_api=True``); bulk order ingestion
 (QueueProcessor) into the orders table; an order events bus (EventFanout) on which a function
 places orders through the bus's publisher layer, whose "order placed" route reaches the e-mail,
 inventory and warehouse functions and starts the order saga, and whose "high value" route
@@ -33,6 +35,7 @@ from serverless_patterns import (
     CrudApi,
     EventFanout,
     FanoutRoute,
+    HttpCrudApi,
     LambdaAlarms,
     QueueProcessor,
     SagaRetry,
@@ -93,13 +96,25 @@ def _table(scope: Construct, id: str, partition_key: str) -> dynamodb.TableV2:
 
 
 class OrderSystemStack(cdk.Stack):
-    """The order system: ingestion, order events, the order saga and alarms."""
+    """The order system: ingestion, order events, the order saga and alarms.
 
-    def __init__(self, scope: Construct, id: str, **kwargs: Any) -> None:
+    ``http_api=True`` serves users and orders from an HTTP API (HttpCrudApi) instead of a REST API
+    (CrudApi): the same resources and answers, at less than a third of the price per request.
+    """
+
+    def __init__(self, scope: Construct, id: str, *, http_api: bool = False, **kwargs: Any) -> None:
         super().__init__(scope, id, **kwargs)
-        # Users and orders: two REST resources on one API, sharing its read and write functions.
-        self.users_api = CrudApi(self, "Users", resource_name="users", schema=USER_SCHEMA)
-        self.orders_api = CrudApi(self, "Orders", api=self.users_api.api, resource_name="orders", schema=ORDER_SCHEMA)
+        # Users and orders: two resources on one API, sharing its read and write functions.
+        self.users_api: CrudApi | HttpCrudApi
+        self.orders_api: CrudApi | HttpCrudApi
+        if http_api:
+            self.users_api = HttpCrudApi(self, "Users", resource_name="users", schema=USER_SCHEMA)
+            self.orders_api = self.users_api.api.add_resource("Orders", resource_name="orders", schema=ORDER_SCHEMA)
+        else:
+            self.users_api = CrudApi(self, "Users", resource_name="users", schema=USER_SCHEMA)
+            self.orders_api = CrudApi(
+                self, "Orders", api=self.users_api.api, resource_name="orders", schema=ORDER_SCHEMA
+            )
         orders = self.orders_api.table
         workflow_table = _table(self, "WorkflowState", "pk")
 
@@ -216,14 +231,16 @@ class OrderSystemStack(cdk.Stack):
         cdk.CfnOutput(self, "OrderSagaArn", value=self.saga.state_machine.state_machine_arn)
 
 
-def build_app(outdir: str | None = None) -> cdk.App:
+def build_app(outdir: str | None = None, *, http_api: bool = False) -> cdk.App:
     """The order system app, ready to synthesize into ``outdir`` (default ``cdk.out``).
+
+    ``http_api`` puts its API on an HTTP API (see :class:`OrderSystemStack`).
 
     The API's OpenAPI 3 document, generated from the same schemas as its models and handler
     validation, is written beside the templates as ``openapi.json``.
     """
     app = cdk.App(outdir=outdir)
-    stack = OrderSystemStack(app, "OrderSystem")
+    stack = OrderSystemStack(app, "OrderSystem", http_api=http_api)
     document = stack.users_api.openapi("Order system API")
     Path(app.outdir).mkdir(parents=True, exist_ok=True)
     (Path(app.outdir) / "openapi.json").write_text(json.dumps(document, indent=2) + "\n")
@@ -231,4 +248,5 @@ def build_app(outdir: str | None = None) -> cdk.App:
 
 
 if __name__ == "__main__":
-    build_app(sys.argv[1] if len(sys.argv) > 1 else None).synth()
+    arguments = [argument for argument in sys.argv[1:] if argument != "--http-api"]
+    build_app(arguments[0] if arguments else None, http_api="--http-api" in sys.argv[1:]).synth()

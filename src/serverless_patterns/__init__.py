@@ -14,7 +14,15 @@ from serverless_patterns._internal.errors import ValidationError
 from serverless_patterns._version import __version__
 
 if TYPE_CHECKING:
-    from serverless_patterns.crud_api import ALL_OPERATIONS, ApiGatewayCloudWatchRole, CrudApi, CrudRestApi, Operation
+    from serverless_patterns.crud_api import (
+        ALL_OPERATIONS,
+        ApiGatewayCloudWatchRole,
+        CrudApi,
+        CrudHttpApi,
+        CrudRestApi,
+        HttpCrudApi,
+        Operation,
+    )
     from serverless_patterns.event_fanout import EventFanout, FanoutRoute, FanoutTarget
     from serverless_patterns.function import ServerlessFunction
     from serverless_patterns.lambda_alarms import (
@@ -41,7 +49,9 @@ _LAZY = {
         "ALL_OPERATIONS",
         "ApiGatewayCloudWatchRole",
         "CrudApi",
+        "CrudHttpApi",
         "CrudRestApi",
+        "HttpCrudApi",
         "Operation",
     ),
     "serverless_patterns.event_fanout": ("EventFanout", "FanoutRoute", "FanoutTarget"),
@@ -90,10 +100,12 @@ __all__ = [
     "AlarmOptions",
     "ApiGatewayCloudWatchRole",
     "CrudApi",
+    "CrudHttpApi",
     "CrudRestApi",
     "EventFanout",
     "FanoutRoute",
     "FanoutTarget",
+    "HttpCrudApi",
     "LambdaAlarms",
     "Operation",
     "QueueProcessor",

@@ -136,6 +136,7 @@ def test_asset_holds_the_handler_package_and_configuration() -> None:
         "common.py",
         "config.json",
         "contract.py",
+        "gateway.py",
         "read.py",
         "validator.py",
         "write.py",

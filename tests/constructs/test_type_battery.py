@@ -51,7 +51,7 @@ def _own_methods(cls: type) -> Iterator[tuple[str, Callable[..., Any]]]:
                 continue
             parameters = [p for p in inspect.signature(function).parameters if p not in {"self", "cls"}]
             if parameters:
-                yield f"{klass.__name__}.{name}", function
+                yield f"{cls.__name__}.{name}", function
 
 
 CASES = sorted({name: method for cls in _constructs() for name, method in _own_methods(cls)}.items())
@@ -81,8 +81,10 @@ def _instance(stack: cdk.Stack, cls: type[Construct]) -> Construct:
     from serverless_patterns import (
         ApiGatewayCloudWatchRole,
         CrudApi,
+        CrudHttpApi,
         EventFanout,
         FanoutRoute,
+        HttpCrudApi,
         LambdaAlarms,
         QueueProcessor,
         SagaStep,
@@ -96,6 +98,8 @@ def _instance(stack: cdk.Stack, cls: type[Construct]) -> Construct:
         QueueProcessor: lambda: QueueProcessor(stack, "Subject", function=fn),
         CrudRestApi: lambda: CrudRestApi(stack, "Subject"),
         CrudApi: lambda: CrudApi(stack, "Subject", resource_name="users", schema={"type": "object"}),
+        CrudHttpApi: lambda: CrudHttpApi(stack, "Subject"),
+        HttpCrudApi: lambda: HttpCrudApi(stack, "Subject", resource_name="users", schema={"type": "object"}),
         EventFanout: lambda: EventFanout(
             stack,
             "Subject",

@@ -133,3 +133,18 @@ def test_logical_ids_are_kept(template: Template, snapshot_json) -> None:  # typ
     """
     resources = template.to_json()["Resources"]
     assert {logical_id: resource["Type"] for logical_id, resource in sorted(resources.items())} == snapshot_json
+
+
+def test_the_http_api_variant_serves_the_same_resources_with_zero_findings(
+    tmp_path: Path, compliant: Callable[[cdk.Stack], None]
+) -> None:
+    app = build_app(str(tmp_path), http_api=True)
+    stack = app.node.find_child("OrderSystem")
+    assert isinstance(stack, OrderSystemStack)
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::ApiGateway::RestApi", 0)
+    template.resource_count_is("AWS::ApiGatewayV2::Api", 1)
+    template.resource_count_is("AWS::ApiGatewayV2::Route", 10)
+    document = json.loads((tmp_path / "openapi.json").read_text())
+    assert sorted(document["paths"]) == ["/orders", "/orders/{id}", "/users", "/users/{id}"]
+    compliant(stack)

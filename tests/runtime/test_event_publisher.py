@@ -305,3 +305,53 @@ def test_the_default_client_leaves_retries_to_the_publisher(monkeypatch: pytest.
     assert client.meta.service_model.service_name == "events"
     assert client.meta.config.retries["total_max_attempts"] == 1
     assert client.meta.config.read_timeout == 5
+
+
+# The EventsNotPublished metric: an embedded metric format document per bus, CloudWatch User Guide,
+# https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html
+
+
+def test_entries_that_never_succeed_are_counted_once_per_bus(
+    make_publisher: Callable[..., EventPublisher], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "Shop")
+    lines: list[str] = []
+    client = FakeEventBridge(failures={"o-0": 10_000, "o-1": 10_000, "o-2": 10_000}, code="InternalFailure")
+    events = [*_orders(2), Event(source="s", detail_type="Order Placed", detail={"orderId": "o-2"}, event_bus_name="x")]
+    with pytest.raises(PublishError):
+        make_publisher(client, deadline_seconds=1.0, emit=lines.append).publish(events)
+    documents = [json.loads(line) for line in lines]
+    assert [(document["EventBusName"], document["EventsNotPublished"]) for document in documents] == [
+        ("orders", 2),
+        ("x", 1),
+    ]
+    for document in documents:
+        assert document["_aws"]["CloudWatchMetrics"] == [
+            {
+                "Namespace": "Shop",
+                "Dimensions": [["EventBusName"]],
+                "Metrics": [{"Name": "EventsNotPublished", "Unit": "Count"}],
+            }
+        ]
+        assert isinstance(document["_aws"]["Timestamp"], int)
+
+
+def test_the_metric_goes_to_standard_output_in_the_default_namespace(
+    make_publisher: Callable[..., EventPublisher],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.delenv("POWERTOOLS_METRICS_NAMESPACE", raising=False)
+    client = FakeEventBridge(failures={"o-0": 1}, code="AccessDeniedException")
+    with pytest.raises(PublishError):
+        make_publisher(client).publish(_orders(1))
+    (line,) = capsys.readouterr().out.splitlines()
+    document = json.loads(line)
+    assert document["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "ServerlessPatterns"
+    assert document["EventsNotPublished"] == 1
+
+
+def test_entries_published_after_retries_are_not_counted(make_publisher: Callable[..., EventPublisher]) -> None:
+    lines: list[str] = []
+    make_publisher(FakeEventBridge(failures={"o-0": 2}), emit=lines.append).publish(_orders(3))
+    assert lines == []

@@ -3,27 +3,30 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from aws_cdk import CfnOutput, RemovalPolicy, Stack
+from aws_cdk import CfnOutput, RemovalPolicy
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_dynamodb as dynamodb
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from serverless_patterns._internal import defaults
-from serverless_patterns._internal.tables import table as defined_table
 from serverless_patterns._internal.types import typed_options
 from serverless_patterns._internal.validation import Rules
+from serverless_patterns.crud_api.items import (
+    CrudResource,
+    TableOptions,
+    check_api_options,
+    check_origins,
+    check_resource,
+    new_api_options,
+)
 from serverless_patterns.crud_api.openapi import ResourceSpec
 from serverless_patterns.crud_api.operations import ALL_OPERATIONS, Operation, OperationName
 from serverless_patterns.crud_api.resource import add_routes, authorization_type, security
 from serverless_patterns.crud_api.rest_api import CrudRestApi
-from serverless_patterns.crud_api.schema import schema_problems
 from serverless_patterns.function import ServerlessFunction
 
 _RESOURCE_NAME = r"[a-z][a-z0-9-]{0,62}"
@@ -31,7 +34,7 @@ _ATTRIBUTE_NAME = r"[A-Za-z_][A-Za-z0-9_]{0,63}"
 _ORIGIN = r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?"
 
 
-class CrudApi(Construct):
+class CrudApi(Construct, CrudResource):
     """Defines a REST resource backed by DynamoDB: create, get, list, update and delete with validation.
 
     ``POST /{resource}`` (201, ``Location``, server-generated id, ``createdAt``, ``updatedAt``,
@@ -211,57 +214,40 @@ data_trace, memory_mib, log_encryption_key, web_acl, web_acl_arn
         }
 
         rules = Rules()
-        rules.matches("resource_name", resource_name, _RESOURCE_NAME, "lower-case letters, digits and - (users)")
-        if api is not None:
-            rules.check(
-                resource_name not in api.resource_names,
-                f"resource_name {resource_name!r} is already served by {api.node.path}",
-            )
-        rules.matches("id_attribute", id_attribute, _ATTRIBUTE_NAME, "letters, digits and _ (a path parameter)")
-        rules.problems.extend(schema_problems(schema, id_attribute))
-        if partition_attribute is not None and isinstance(schema, Mapping):
-            properties = schema.get("properties")
-            property_schema = properties.get(partition_attribute) if isinstance(properties, Mapping) else None
-            rules.check(
-                isinstance(property_schema, Mapping)
-                and property_schema.get("type") == "string"
-                and partition_attribute in (schema.get("required") or []),
-                f"partition_attribute must name a required string property of the schema, got {partition_attribute!r}",
-            )
-        rules.check(bool(operations), "operations must list at least one operation, got none")
-        rules.unique("operations", operation_names)
-        for origin in cors:
-            rules.check(
-                origin == "*" or re.fullmatch(_ORIGIN, origin) is not None,
-                f"cors_origins must be origins like https://app.example.com (no path), got {origin!r}",
-            )
-        rules.check("*" not in cors or len(cors) == 1, f"cors_origins '*' cannot be combined with origins, got {cors}")
+        check_resource(
+            rules,
+            resource_name=resource_name,
+            served=api.resource_names if api is not None else [],
+            api_path=api.node.path if api is not None else "",
+            schema=schema,
+            id_attribute=id_attribute,
+            partition_attribute=partition_attribute,
+            operation_names=operation_names,
+        )
+        check_origins(rules, cors)
         rules.exclusive(public=public, authorizer=authorizer)
         rules.check(
             not authorization_scopes or authorization == apigateway.AuthorizationType.COGNITO,
             "authorization_scopes need a Cognito user pool authorizer",
         )
-        rules.exclusive(table=table, time_to_live_attribute=time_to_live_attribute)
-        rules.exclusive(table=table, encryption_key=encryption_key)
-        rules.exclusive(table=table, removal_policy=removal_policy)
-        rules.exclusive(table=table, deletion_protection=deletion_protection)
-        if time_to_live_attribute is not None:
-            rules.matches("time_to_live_attribute", time_to_live_attribute, _ATTRIBUTE_NAME, "letters, digits and _")
-        if table is not None:
-            _check_table_keys(rules, table, id_attribute, partition_attribute)
-        if api is not None:
-            for name, value in api_options.items():
-                rules.check(value is None, f"{name} belongs to the shared api {api.node.path}: give it there")
+        tables = TableOptions(
+            table,
+            id_attribute,
+            partition_attribute,
+            time_to_live_attribute,
+            encryption_key,
+            removal_policy,
+            deletion_protection,
+        )
+        tables.check(rules)
+        check_api_options(rules, api, api_options)
         rules.raise_if_broken(self)
 
         if api is None:
-            given = {name: value for name, value in api_options.items() if value is not None}
-            if removal_policy is not None:
-                given["removal_policy"] = removal_policy
-            if encryption_key is not None:
-                given["encryption_key"] = encryption_key
+            given = new_api_options(api_options, removal_policy=removal_policy, encryption_key=encryption_key)
             api = CrudRestApi(self, "Api", **given)
         self.api: CrudRestApi = api
+        self._gateway = api.rest_api
         self.rest_api: apigateway.RestApi = api.rest_api
         self.read_function: ServerlessFunction = api.read_function
         self.write_function: ServerlessFunction = api.write_function
@@ -269,20 +255,7 @@ data_trace, memory_mib, log_encryption_key, web_acl, web_acl_arn
         self.id_attribute = id_attribute
         self.schema: dict[str, Any] = json.loads(json.dumps(schema))
 
-        if table is None:
-            removal_policy = removal_policy or defaults.REMOVAL_POLICY
-            table = defined_table(
-                self,
-                "Table",
-                partition_key=partition_attribute or id_attribute,
-                sort_key=None if partition_attribute is None else id_attribute,
-                time_to_live_attribute=time_to_live_attribute,
-                encryption_key=encryption_key,
-                removal_policy=removal_policy,
-                deletion_protection=removal_policy == RemovalPolicy.RETAIN
-                if deletion_protection is None
-                else deletion_protection,
-            )
+        table = tables.define(self)
         self.table: dynamodb.ITable = table
 
         self._spec = ResourceSpec(
@@ -294,7 +267,7 @@ data_trace, memory_mib, log_encryption_key, web_acl, web_acl_arn
             allow_unknown_fields=allow_unknown_fields,
             security=security(authorization),
         )
-        api._attach(self._spec, table=table, cors_origins=cors, allow_unknown_fields=allow_unknown_fields)
+        api._attach(self._spec, table=table, cors_origins=cors)
         routes = add_routes(
             self,
             api,
@@ -310,78 +283,3 @@ data_trace, memory_mib, log_encryption_key, web_acl, web_acl_arn
         self.item = routes.item
         self.methods: dict[str, apigateway.Method] = routes.methods
         CfnOutput(self, "TableName", value=table.table_name, description=f"DynamoDB table of /{resource_name}")
-
-    @typed_options
-    def openapi(self, title: str | None = None) -> dict[str, Any]:
-        """The OpenAPI 3 document of the whole REST API this resource belongs to.
-
-        Examples
-        --------
-        >>> from aws_cdk import App, Stack
-        >>> users = CrudApi(Stack(App(), "Docs"), "Users", resource_name="users", schema={"type": "object"})
-        >>> sorted(users.openapi()["paths"])
-        ['/users', '/users/{id}']
-        """
-        return self.api.openapi(title)
-
-    @typed_options
-    def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Grant ``execute-api:Invoke`` on every method of this resource (IAM authorization).
-
-        Examples
-        --------
-        >>> from aws_cdk import App, Stack, aws_iam as iam
-        >>> stack = Stack(App(), "Docs")
-        >>> users = CrudApi(stack, "Users", resource_name="users", schema={"type": "object"})
-        >>> role = iam.Role(stack, "Client", assumed_by=iam.AccountRootPrincipal())
-        >>> grant = users.grant_invoke(role)
-        """
-        stage = self.api.stage.stage_name
-        return iam.Grant.add_to_principal(
-            grantee=grantee,
-            actions=["execute-api:Invoke"],
-            resource_arns=[
-                self.rest_api.arn_for_execute_api("*", f"/{self.resource_name}", stage),
-                self.rest_api.arn_for_execute_api("*", f"/{self.resource_name}/*", stage),
-            ],
-        )
-
-    @typed_options
-    def grant_read_data(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Grant the table's read actions (``dynamodb:GetItem``, ``Query``, ``Scan``, ``BatchGetItem`` ...).
-
-        Examples
-        --------
-        >>> from aws_cdk import App, Stack, aws_iam as iam
-        >>> stack = Stack(App(), "Docs")
-        >>> users = CrudApi(stack, "Users", resource_name="users", schema={"type": "object"})
-        >>> grant = users.grant_read_data(iam.Role(stack, "Report", assumed_by=iam.AccountRootPrincipal()))
-        """
-        return self.table.grant_read_data(grantee)
-
-
-def _check_table_keys(rules: Rules, table: dynamodb.ITable, id_attribute: str, partition_attribute: str | None) -> None:
-    """Require a table defined in the app to have the key the handlers read and write.
-
-    An imported table (``Table.from_table_name``) has no key schema at synth and is not checked.
-    """
-    cfn = table.node.default_child
-    if not isinstance(cfn, (dynamodb.CfnTable, dynamodb.CfnGlobalTable)):
-        return
-    # TableV2 renders its attribute definitions lazily: resolve both lists to plain data.
-    stack = Stack.of(cfn)
-    key_schema, definitions = stack.resolve(cfn.key_schema), stack.resolve(cfn.attribute_definitions)
-    if not isinstance(key_schema, list) or not isinstance(definitions, list):
-        return
-    types = {entry.get("attributeName"): entry.get("attributeType") for entry in definitions}
-    got = [(str(key.get("attributeName")), str(types.get(key.get("attributeName"), "?"))) for key in key_schema]
-    wanted = [(partition_attribute or id_attribute, "S"), *([(id_attribute, "S")] if partition_attribute else [])]
-    rules.check(
-        got == wanted,
-        f"table must have {_key_description(wanted)} (the handlers write string keys), got {_key_description(got)}",
-    )
-
-
-def _key_description(keys: list[tuple[str, str]]) -> str:
-    labels = ("partition key", "sort key")
-    return " and ".join(f"{label} {name!r} of type {kind}" for label, (name, kind) in zip(labels, keys, strict=False))

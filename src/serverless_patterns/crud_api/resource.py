@@ -36,7 +36,7 @@ _SECURITY = {
     apigateway.AuthorizationType.COGNITO: "cognito",
     apigateway.AuthorizationType.CUSTOM: "custom",
 }
-_CORS_HEADERS = [
+CORS_HEADERS = [
     "Content-Type",
     "Authorization",
     contract.IF_MATCH,
@@ -46,11 +46,8 @@ _CORS_HEADERS = [
 ]
 
 
-class ResourceOptions(TypedDict, total=False):
-    """The optional options of one resource, as :class:`CrudApi` takes them (see there for each default).
-
-    ``CrudRestApi.add_resource`` takes them as keywords, after ``resource_name`` and ``schema``.
-    """
+class ItemOptions(TypedDict, total=False):
+    """The options of a resource's items and table, the same on CrudApi and HttpCrudApi (see CrudApi for defaults)."""
 
     id_attribute: str
     partition_attribute: str | None
@@ -61,6 +58,14 @@ class ResourceOptions(TypedDict, total=False):
     encryption_key: kms.IKey | None
     removal_policy: RemovalPolicy | None
     deletion_protection: bool | None
+
+
+class ResourceOptions(ItemOptions, total=False):
+    """The optional options of one resource, as :class:`CrudApi` takes them (see there for each default).
+
+    ``CrudRestApi.add_resource`` takes them as keywords, after ``resource_name`` and ``schema``.
+    """
+
     authorizer: apigateway.IAuthorizer | None
     authorization_scopes: Sequence[str] | None
     public: bool
@@ -125,7 +130,7 @@ def add_routes(
             resource.add_cors_preflight(
                 allow_origins=list(cors_origins),
                 allow_methods=[*verbs, "OPTIONS"],
-                allow_headers=_CORS_HEADERS,
+                allow_headers=CORS_HEADERS,
                 expose_headers=list(contract.EXPOSED_HEADERS),
                 max_age=Duration.hours(1),
             )

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import CfnOutput, RemovalPolicy
 from aws_cdk import aws_apigateway as apigateway
-from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
@@ -21,22 +17,19 @@ from typing_extensions import Unpack
 from serverless_patterns._internal import defaults
 from serverless_patterns._internal.compliance import acknowledge
 from serverless_patterns._internal.log_groups import log_group
-from serverless_patterns._internal.tables import table as defined_table
 from serverless_patterns._internal.types import typed_options
 from serverless_patterns._internal.validation import Rules
 from serverless_patterns._internal.waf import WEB_ACL_ARN, default_web_acl
 from serverless_patterns.crud_api import code
 from serverless_patterns.crud_api import construct as crud_api  # a module: construct.py imports this one
+from serverless_patterns.crud_api.backend import ApiMetrics, CrudBackend, acknowledge_invoke_permissions
 from serverless_patterns.crud_api.gateway_responses import allow_single_origin, error_responses
 from serverless_patterns.crud_api.openapi import ResourceSpec, openapi_document
-from serverless_patterns.crud_api.operations import table_actions
 from serverless_patterns.crud_api.resource import ResourceOptions
-from serverless_patterns.crud_api.schema import handler_config
-from serverless_patterns.function import ServerlessFunction
 from serverless_patterns.runtime.crud_api import contract
 
 
-class CrudRestApi(Construct):
+class CrudRestApi(Construct, ApiMetrics):
     """Defines the REST API that one or more CrudApi resources share, with its two shared functions.
 
     A ``CrudApi`` without ``api=`` defines one of these for itself; pass ``first.api`` to further
@@ -174,12 +167,7 @@ class CrudRestApi(Construct):
         rules.raise_if_broken(self)
 
         self._stage_name = stage_name
-        self._specs: dict[str, ResourceSpec] = {}
-        self._config: dict[str, dict[str, Any]] = {}
-        self._statements: dict[tuple[str, tuple[str, ...]], iam.PolicyStatement] = {}
         self._finished = False
-        # resource name -> table name, per function, rendered as CRUD_TABLES="users=<name>;orders=<name>"
-        self._tables: dict[str, list[tuple[str, str]]] = {"ReadFunction": [], "WriteFunction": []}
 
         self.access_log_group = log_group(
             self,
@@ -219,6 +207,7 @@ class CrudRestApi(Construct):
                 throttling_burst_limit=throttling_burst_limit,
             ),
         )
+        self._metered = self.rest_api
         self.stage: apigateway.Stage = self.rest_api.deployment_stage
         acknowledge(
             self.stage,
@@ -239,52 +228,19 @@ class CrudRestApi(Construct):
         )
         self.gateway_responses = error_responses(self.rest_api)
 
-        self.idempotency_table = defined_table(
+        self.backend = CrudBackend(
             self,
-            "IdempotencyTable",
-            partition_key=contract.IDEMPOTENCY_KEY_ATTRIBUTE,
-            time_to_live_attribute=contract.IDEMPOTENCY_EXPIRY_ATTRIBUTE,
-            encryption_key=encryption_key,
+            kind="CrudApi",
+            finish=self._finish,
+            memory_mib=memory_mib,
             removal_policy=removal_policy,
-        )
-
-        self.code = code.CrudApiCode(self.node.path, finish=self._finish)
-        self.read_function = ServerlessFunction(
-            self,
-            "ReadFunction",
-            code=self.code,
-            handler=contract.READ_HANDLER,
-            memory_mib=memory_mib,
-            description=f"Reads of the CrudApi resources of {self.node.path}",
-            service_name=f"{id}-read",
+            encryption_key=encryption_key,
             log_encryption_key=log_encryption_key,
-            environment={contract.TABLES_VARIABLE: code.tables_environment(lambda: self._tables["ReadFunction"])},
         )
-        self.write_function = ServerlessFunction(
-            self,
-            "WriteFunction",
-            code=self.code,
-            handler=contract.WRITE_HANDLER,
-            memory_mib=memory_mib,
-            description=f"Writes of the CrudApi resources of {self.node.path}",
-            service_name=f"{id}-write",
-            log_encryption_key=log_encryption_key,
-            environment={
-                contract.TABLES_VARIABLE: code.tables_environment(lambda: self._tables["WriteFunction"]),
-                contract.IDEMPOTENCY_TABLE_VARIABLE: self.idempotency_table.table_name,
-            },
-        )
-        # Exactly the item actions Powertools idempotency uses on its records.
-        self.write_function.add_to_role_policy(
-            iam.PolicyStatement(
-                actions=["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
-                resources=[self.idempotency_table.table_arn],
-            )
-        )
-        if encryption_key is not None:
-            encryption_key.grant(
-                self.write_function, "kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"
-            )
+        self.idempotency_table = self.backend.idempotency_table
+        self.code = self.backend.code
+        self.read_function = self.backend.read_function
+        self.write_function = self.backend.write_function
         # One permission per function for the whole API instead of two per method.
         self.read_integration = apigateway.LambdaIntegration(self.read_function, scope_permission_to_method=False)
         self.write_integration = apigateway.LambdaIntegration(self.write_function, scope_permission_to_method=False)
@@ -314,7 +270,7 @@ class CrudRestApi(Construct):
         >>> api.resource_names
         []
         """
-        return list(self._specs)
+        return self.backend.resource_names
 
     @typed_options
     def add_resource(
@@ -348,119 +304,11 @@ class CrudRestApi(Construct):
         >>> api.openapi()["openapi"]
         '3.0.3'
         """
-        return openapi_document(title or self.node.id, self._stage_name, list(self._specs.values()))
+        return openapi_document(title or self.node.id, self._stage_name, self.backend.specs)
 
-    @typed_options
-    def metric_client_errors(self, period: Duration | None = None) -> cloudwatch.Metric:
-        """API Gateway's ``4XXError`` count of the API (sum over ``period``, default 5 minutes).
-
-        Examples
-        --------
-        >>> from aws_cdk import App, Stack
-        >>> api = CrudRestApi(Stack(App(), "Docs"), "Api")
-        >>> api.metric_client_errors().metric_name
-        '4XXError'
-        """
-        return self.rest_api.metric_client_error(period=period)
-
-    @typed_options
-    def metric_server_errors(self, period: Duration | None = None) -> cloudwatch.Metric:
-        """API Gateway's ``5XXError`` count of the API (sum over ``period``, default 5 minutes).
-
-        Examples
-        --------
-        >>> from aws_cdk import App, Stack
-        >>> api = CrudRestApi(Stack(App(), "Docs"), "Api")
-        >>> api.metric_server_errors().metric_name
-        '5XXError'
-        """
-        return self.rest_api.metric_server_error(period=period)
-
-    @typed_options
-    def metric_latency(self, period: Duration | None = None) -> cloudwatch.Metric:
-        """API Gateway's ``Latency`` of the API (average over ``period``, default 5 minutes).
-
-        Examples
-        --------
-        >>> from aws_cdk import App, Stack
-        >>> api = CrudRestApi(Stack(App(), "Docs"), "Api")
-        >>> api.metric_latency().metric_name
-        'Latency'
-        """
-        return self.rest_api.metric_latency(period=period)
-
-    def _attach(
-        self,
-        spec: ResourceSpec,
-        *,
-        table: dynamodb.ITable,
-        cors_origins: Sequence[str],
-        allow_unknown_fields: bool,
-    ) -> None:
+    def _attach(self, spec: ResourceSpec, *, table: dynamodb.ITable, cors_origins: Sequence[str]) -> None:
         """Register a resource with the shared functions: grants, table name and configuration."""
-        if self._finished:
-            raise RuntimeError(
-                f"{self.node.path}: cannot attach {spec.name!r}, the code asset of its functions is already staged "
-                "(at synthesis, or when its location was resolved): attach every resource before"
-            )
-        self._specs[spec.name] = spec
-        self._config[spec.name] = {
-            contract.ID_ATTRIBUTE_KEY: spec.id_attribute,
-            contract.PARTITION_ATTRIBUTE_KEY: spec.partition_attribute,
-            **handler_config(spec.schema, allow_unknown_fields=allow_unknown_fields),
-            contract.OPERATIONS_KEY: list(spec.operations),
-            contract.CORS_ORIGINS_KEY: list(cors_origins),
-        }
-        reads, writes = table_actions(spec.operations, grouped=spec.partition_attribute is not None)
-        if reads:
-            self._grant(self.read_function, reads, table)
-            self._tables[self.read_function.node.id].append((spec.name, table.table_name))
-        if writes:
-            self._grant(self.write_function, writes, table)
-            self._tables[self.write_function.node.id].append((spec.name, table.table_name))
-        if table.encryption_key is not None:
-            if reads:
-                table.encryption_key.grant(self.read_function, "kms:Decrypt", "kms:DescribeKey")
-            if writes:
-                table.encryption_key.grant(
-                    self.write_function,
-                    "kms:Encrypt",
-                    "kms:Decrypt",
-                    "kms:GenerateDataKey",
-                    "kms:DescribeKey",
-                )
-
-    def _acknowledge_invoke_permissions(self) -> None:
-        """Acknowledge CT.LAMBDA.PR.2 on every Lambda permission that lets this REST API invoke a function.
-
-        That covers the two shared functions and any authorizer function; each permission's
-        SourceArn is this API's execute-api ARN, built with Fn::Join, which the rule cannot evaluate.
-        """
-        stack = Stack.of(self)
-        api_reference = json.dumps({"Ref": stack.resolve(self.rest_api.rest_api_id)["Ref"]})
-        for node in stack.node.find_all():
-            if not isinstance(node, lambda_.CfnPermission) or node.principal != "apigateway.amazonaws.com":
-                continue
-            if api_reference in json.dumps(stack.resolve(node.source_arn)):
-                acknowledge(
-                    node,
-                    "CT.LAMBDA.PR.2",
-                    "Only this REST API may invoke the function: SourceArn is the API's execute-api ARN "
-                    "(an Fn::Join, which the Control Tower rule cannot evaluate).",
-                )
-
-    def _grant(self, function: ServerlessFunction, actions: tuple[str, ...], table: dynamodb.ITable) -> None:
-        # One statement per set of actions, listing every table whose operations need exactly that
-        # set: per-operation least privilege, and the role's inline policy (10,240 characters at
-        # most) grows by one table ARN per resource, not by one statement per action and table.
-        key = (function.node.id, actions)
-        statement = self._statements.get(key)
-        if statement is None:
-            statement = iam.PolicyStatement(actions=list(actions), resources=[table.table_arn])
-            self._statements[key] = statement
-            function.add_to_role_policy(statement)
-        else:
-            statement.add_resources(table.table_arn)
+        self.backend.attach(spec, table=table, cors_origins=list(cors_origins))
 
     def _finish(self) -> None:
         """At synthesis, once every resource is attached: what depends on all of them, the code asset included."""
@@ -468,9 +316,7 @@ class CrudRestApi(Construct):
             return
         self._finished = True
         allow_single_origin(
-            self.gateway_responses, (entry[contract.CORS_ORIGINS_KEY] for entry in self._config.values())
+            self.gateway_responses, (entry[contract.CORS_ORIGINS_KEY] for entry in self.backend.config.values())
         )
-        self._acknowledge_invoke_permissions()
-        for function in (self.read_function, self.write_function):
-            code.warn_about_environment_size(function, self._tables[function.node.id])
-        self.code.stage(self, config=self._config)
+        acknowledge_invoke_permissions(self, self.rest_api.rest_api_id, "REST API")
+        self.backend.finish()

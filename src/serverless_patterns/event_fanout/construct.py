@@ -215,6 +215,8 @@ class EventFanout(Construct):
         for route in routes:
             self._define_route(route)
         self._publisher_layer: lambda_.LayerVersion | None = None
+        # Namespaces of the publishing functions' metrics, in the order the functions were attached.
+        self._publisher_namespaces: list[str] = []
         self.node.add_validation(_HasRoutes(self))
 
     @typed_options
@@ -450,6 +452,46 @@ class EventFanout(Construct):
         function.add_layers(self.publisher_layer)
         function.add_environment(publisher_contract.EVENT_BUS_NAME_ENV, self.event_bus.event_bus_name)
         self.grant_put_events(function)
+        # The publisher counts in the function's POWERTOOLS_METRICS_NAMESPACE (a ServerlessFunction's), else
+        # in the default one.
+        namespace = getattr(function, "metrics_namespace", publisher_contract.DEFAULT_METRICS_NAMESPACE)
+        if namespace not in self._publisher_namespaces:
+            self._publisher_namespaces.append(namespace)
+
+    @typed_options
+    def metric_events_not_published(self, *, period: Duration | None = None) -> list[cloudwatch.Metric]:
+        """``EventsNotPublished``: entries for this bus the publisher gave up on after its retries (sums).
+
+        The publisher layer prints it in CloudWatch's embedded metric format, dimension
+        ``EventBusName``, in the namespace of each function it is attached to: one metric per
+        namespace (``ServerlessPatterns`` when nothing is attached yet).
+
+        Examples
+        --------
+        >>> from aws_cdk import App, Stack, aws_events as events, aws_sqs as sqs
+        >>> stack = Stack(App(), "Docs")
+        >>> pattern = events.EventPattern(source=["order.service"])
+        >>> route = FanoutRoute(name="HighValue", event_pattern=pattern, targets=[sqs.Queue(stack, "Review")])
+        >>> fanout = EventFanout(stack, "Orders", routes=[route])
+        >>> [metric.metric_name for metric in fanout.metric_events_not_published()]
+        ['EventsNotPublished']
+        """
+        return [
+            cloudwatch.Metric(
+                namespace=namespace,
+                metric_name=publisher_contract.EVENTS_NOT_PUBLISHED_METRIC,
+                dimensions_map={publisher_contract.EVENT_BUS_DIMENSION: self.event_bus.event_bus_name},
+                period=period,
+                statistic="Sum",
+                label=publisher_contract.EVENTS_NOT_PUBLISHED_METRIC,
+            )
+            for namespace in self._publisher_namespaces or [publisher_contract.DEFAULT_METRICS_NAMESPACE]
+        ]
+
+    @typed_options
+    def business_metrics(self, period: Duration | None = None) -> list[cloudwatch.IMetric]:
+        """The business metrics of the bus, for dashboards: :meth:`metric_events_not_published`."""
+        return list(self.metric_events_not_published(period=period))
 
 
 def _check_route(rules: Rules, route: FanoutRoute) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 import jsii
 from aws_cdk import Duration, IAnyProducer, IStableAnyProducer, Lazy, RemovalPolicy, Size, Stack, Token
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -133,6 +134,9 @@ class ServerlessFunction(lambda_.Function):
         The alias ``live`` when provisioned concurrency or SnapStart asked for one, else ``None``.
     dead_letter_queue
         The asynchronous DLQ, when one is configured.
+    service_name, metrics_namespace
+        The function's ``POWERTOOLS_SERVICE_NAME`` and ``POWERTOOLS_METRICS_NAMESPACE``: where its
+        Powertools metrics go (see :meth:`metric_powertools`).
 
     Examples
     --------
@@ -280,6 +284,8 @@ class ServerlessFunction(lambda_.Function):
             snap_start=lambda_.SnapStartConf.ON_PUBLISHED_VERSIONS if snap_start else None,
             ephemeral_storage_size=None if ephemeral_storage_mib == 512 else Size.mebibytes(ephemeral_storage_mib),
         )
+        self.service_name: str = env["POWERTOOLS_SERVICE_NAME"]
+        self.metrics_namespace: str = env["POWERTOOLS_METRICS_NAMESPACE"]
         resource = self.node.default_child
         assert isinstance(resource, lambda_.CfnFunction)
         # Read once: every property read is a jsii round trip.
@@ -370,6 +376,34 @@ class ServerlessFunction(lambda_.Function):
     def dead_letter_queue(self) -> sqs.IQueue | None:
         """The queue of failed asynchronous invocations, when one is configured."""
         return self._dead_letter_queue
+
+    @typed_options
+    def metric_powertools(
+        self, metric_name: str, *, period: Duration | None = None, statistic: str = "Sum", label: str | None = None
+    ) -> cloudwatch.Metric:
+        """A metric the function's code emits with Powertools Metrics: its namespace, dimension ``service``.
+
+        Powertools adds the service name as the ``service`` dimension of every metric
+        (https://docs.powertools.aws.dev/lambda/python/latest/core/metrics/), so the metric is
+        found under the function's ``metrics_namespace`` with ``service=<service_name>``.
+
+        Examples
+        --------
+        >>> from aws_cdk import App, Stack
+        >>> stack = Stack(App(), "Docs")
+        >>> fn = ServerlessFunction(stack, "Charge", entry="examples/order_system/handlers/ingest", service_name="pay")
+        >>> metric = fn.metric_powertools("PaymentDeclined")
+        >>> metric.namespace, metric.dimensions, metric.statistic
+        ('ServerlessPatterns', {'service': 'pay'}, 'Sum')
+        """
+        return cloudwatch.Metric(
+            namespace=self.metrics_namespace,
+            metric_name=metric_name,
+            dimensions_map={"service": self.service_name},
+            period=period,
+            statistic=statistic,
+            label=label,
+        )
 
     @property
     def function(self) -> ServerlessFunction:

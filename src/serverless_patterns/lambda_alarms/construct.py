@@ -739,15 +739,20 @@ class LambdaAlarms(Construct):
         if not self._dashboard:
             return
         title = f"{self._prefix} alarms"
+        business_roots = [root for root in (wanted.watch_scope, *wanted.rest_apis) if root is not None]
+        business = dashboards.business_rows(business_roots, [*wanted.exclude, self], labels)
         if not nested:
             self.dashboards = dashboards.dashboards(
-                self, [*rows, *self._custom_rows], self._dashboard_name, title, health
+                self, [*rows, *business, *self._custom_rows], self._dashboard_name, title, health
             )
             return
         # Spread: each nested stack shows its own rows and alarms (a template holds at most 1 MB,
         # so the graphs of thousands of resources cannot all sit in one); the first dashboard,
-        # in this stack, shows the service health and the rows added with add_dashboard_row.
-        self.dashboards = dashboards.dashboards(self, self._custom_rows, self._dashboard_name, title, health)
+        # in this stack, shows the service health, the business metrics and the rows added with
+        # add_dashboard_row.
+        self.dashboards = dashboards.dashboards(
+            self, [*business, *self._custom_rows], self._dashboard_name, title, health
+        )
         for number, stack in enumerate(nested, start=1):
             part_rows = [row for row, scope in zip(rows, scopes, strict=True) if scope is stack]
             name = None if self._dashboard_name is None else f"{self._dashboard_name}-part{number}"

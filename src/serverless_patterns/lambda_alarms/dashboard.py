@@ -1,4 +1,4 @@
-"""The dashboards: a title, alarm status widgets and one row of graphs per watched resource.
+"""The dashboards: a title, alarm status widgets, one row of graphs per watched resource and business metrics.
 
 Rows are packed into as many dashboards as CloudWatch's limits need.
 """
@@ -6,12 +6,12 @@ Rows are packed into as many dashboards as CloudWatch's limits need.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from aws_cdk import aws_cloudwatch as cloudwatch
-from constructs import Construct
+from constructs import Construct, IConstruct
 
 from serverless_patterns.lambda_alarms.alarms import (
     DEAD_LETTER_QUEUES,
@@ -30,8 +30,10 @@ from serverless_patterns.lambda_alarms.alarms import (
     number,
     oldest_message_threshold_seconds,
 )
+from serverless_patterns.lambda_alarms.discovery import walk
 from serverless_patterns.lambda_alarms.options import AlarmOptions
 from serverless_patterns.lambda_alarms.watched import (
+    Labels,
     WatchedFunction,
     WatchedHttpApi,
     WatchedQueue,
@@ -198,6 +200,42 @@ ROWS: dict[str, Callable[[Any, Metrics, AlarmOptions], tuple[list[cloudwatch.IWi
     TABLES.group: table_row,
     HTTP_APIS.group: rest_api_row,
 }
+
+
+def business_rows(roots: Iterable[IConstruct], exclude: Iterable[IConstruct], labels: Labels) -> list[Row]:
+    """A row of graphs per construct under ``roots`` that reports business metrics, in tree order.
+
+    A construct reports them with a ``business_metrics()`` method returning CloudWatch metrics
+    (``CrudRestApi``: precondition failures, idempotent replays, validation rejections;
+    ``EventFanout``: events never published; ``SagaWorkflow``: compensations). They have no alarm:
+    what they count is the application working as designed, to be read next to the alarms.
+    """
+    rows = []
+
+    # Only constructs with the method: reading every construct's path would cost a jsii round trip each.
+    def reports(construct: IConstruct) -> bool:
+        return callable(getattr(construct, "business_metrics", None))
+
+    for path, construct in walk(roots, exclude, keep=reports):
+        report = getattr(construct, "business_metrics", None)
+        metrics: list[cloudwatch.IMetric] = list(report()) if callable(report) else []
+        if not metrics:
+            continue
+        label = labels.of_path(path)
+        chunks = [
+            metrics[start : start + MAX_METRICS_PER_GRAPH] for start in range(0, len(metrics), MAX_METRICS_PER_GRAPH)
+        ]
+        widgets: list[cloudwatch.IWidget] = [
+            graph(f"{label}: business metrics" + (f" ({number_})" if len(chunks) > 1 else ""), chunk, width=12)
+            for number_, chunk in enumerate(chunks, start=1)
+        ]
+        # A metric math expression counts with each of its inputs, as the dashboard quota does.
+        count = sum(
+            1 + (len(metric.using_metrics) if isinstance(metric, cloudwatch.MathExpression) else 0)
+            for metric in metrics
+        )
+        rows.append(Row(widgets, count, []))
+    return rows
 
 
 def dashboards(

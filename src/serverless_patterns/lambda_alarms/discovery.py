@@ -21,7 +21,7 @@ resources, never from names:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,18 +79,22 @@ class Found:
 
 
 def walk(
-    roots: Iterable[IConstruct], exclude: Iterable[IConstruct] = (), kinds: tuple[type, ...] = (CfnResource,)
+    roots: Iterable[IConstruct],
+    exclude: Iterable[IConstruct] = (),
+    kinds: tuple[type, ...] = (CfnResource,),
+    keep: Callable[[IConstruct], bool] | None = None,
 ) -> Iterator[tuple[str, IConstruct]]:
     """Every construct of ``kinds`` under ``roots`` (each once, with its path), skipping the subtrees of ``exclude``.
 
-    The type of a jsii object is known on the Python side, so constructs of other kinds are
-    skipped before their path is read: each path costs a jsii round trip.
+    With ``keep``, the constructs it accepts instead, whatever their kind. The type of a jsii
+    object is known on the Python side, so other constructs are skipped before their path is
+    read: each path costs a jsii round trip.
     """
     excluded = [path for path in (construct.node.path for construct in exclude) if path]
     seen: set[str] = set()
     for root in roots:
         for construct in root.node.find_all():
-            if not isinstance(construct, kinds):
+            if not (keep(construct) if keep is not None else isinstance(construct, kinds)):
                 continue
             path = construct.node.path
             if path in seen or any(path == ex or path.startswith(ex + "/") for ex in excluded):

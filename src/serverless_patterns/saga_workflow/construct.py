@@ -303,6 +303,57 @@ class SagaWorkflow(Construct):
         return self.state_machine.grant_start_sync_execution(grantee)
 
     @typed_options
+    def metric_compensations(self, *, period: Duration | None = None) -> cloudwatch.IMetric | None:
+        """Compensations started: Step Functions' ``LambdaFunctionsStarted`` of the compensation functions, summed.
+
+        Step Functions emits no custom metric, but it counts the Lambda functions its Task states
+        start, per ``LambdaFunctionArn`` (Step Functions Developer Guide, "Monitoring Step Functions
+        metrics using Amazon CloudWatch":
+        https://docs.aws.amazon.com/step-functions/latest/dg/procedure-cw-metrics.html). Compensation
+        functions run only to compensate, so their starts are the saga's compensations (retries of a
+        compensation count again). A compensation given as a task is not counted. ``None`` when no
+        step has a compensation function.
+
+        Examples
+        --------
+        >>> from aws_cdk import App, Stack, aws_lambda as lambda_
+        >>> stack = Stack(App(), "Docs")
+        >>> pay, refund = (lambda_.Function.from_function_name(stack, name, name) for name in ("pay", "refund"))
+        >>> ship = lambda_.Function.from_function_name(stack, "ship", "ship")
+        >>> steps = [SagaStep(name="pay", function=pay, compensation=refund), SagaStep(name="ship", function=ship)]
+        >>> SagaWorkflow(stack, "Saga", steps=steps).metric_compensations().expression
+        'm0'
+        """
+        # The last step's compensation never runs (nothing follows it to fail); one function may undo several steps.
+        compensations = [step.compensation for step in self.steps[:-1]]
+        functions: dict[str, lambda_.IFunction] = {
+            function.node.path: function
+            for function in compensations
+            if function is not None and not isinstance(function, sfn.TaskStateBase)
+        }
+        if not functions:
+            return None
+        started = {
+            f"m{index}": cloudwatch.Metric(
+                namespace="AWS/States",
+                metric_name="LambdaFunctionsStarted",
+                dimensions_map={"LambdaFunctionArn": function.function_arn},
+                period=period,
+                statistic="Sum",
+            )
+            for index, function in enumerate(functions.values())
+        }
+        return cloudwatch.MathExpression(
+            expression=" + ".join(started), using_metrics=started, label="Compensations", period=period
+        )
+
+    @typed_options
+    def business_metrics(self, period: Duration | None = None) -> list[cloudwatch.IMetric]:
+        """The saga's business metrics, for dashboards: :meth:`metric_compensations` when it has compensations."""
+        compensations = self.metric_compensations(period=period)
+        return [] if compensations is None else [compensations]
+
+    @typed_options
     def metric_failed(self, *, period: Duration | None = None, statistic: str = "Sum") -> cloudwatch.Metric:
         """``ExecutionsFailed`` of the state machine (a failed saga, compensated or not).
 

@@ -25,12 +25,15 @@ from serverless_patterns.testing.compliance import (
     guard_findings,
     nag_findings,
 )
+from serverless_patterns.testing.observed import UnwatchedSink, assert_observed, unwatched_sinks
 from serverless_patterns.testing.snapshot import normalized_template
 
 __all__ = [
     "Finding",
+    "UnwatchedSink",
     "acknowledgments",
     "assert_compliant",
+    "assert_observed",
     "cfn_lint_findings",
     "checkov_findings",
     "checkov_skips",
@@ -38,4 +41,5 @@ __all__ = [
     "guard_findings",
     "nag_findings",
     "normalized_template",
+    "unwatched_sinks",
 ]

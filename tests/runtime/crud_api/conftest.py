@@ -11,6 +11,7 @@ import json
 import os
 import sys
 import tempfile
+import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -47,6 +48,7 @@ ENVIRONMENT = {
     "CRUD_TABLES": "users=users;orders=orders;lines=lines;notes=notes",
     "CRUD_IDEMPOTENCY_TABLE": "idempotency",
     "POWERTOOLS_SERVICE_NAME": "crud-api-test",
+    "POWERTOOLS_METRICS_NAMESPACE": "ServerlessPatterns",
     "POWERTOOLS_LOG_LEVEL": "ERROR",
 }
 
@@ -85,12 +87,18 @@ def load_handlers(package_name: str) -> tuple[ModuleType, ModuleType]:
 
 
 class Client:
-    """Sends REST API proxy events, built from the JSON fixture, to the read or write handler."""
+    """Sends API events to the read or write handler: REST proxy events (payload 1.0) or HTTP API events (2.0).
 
-    def __init__(self, read: ModuleType, write: ModuleType) -> None:
+    Both are built from JSON fixtures (``rest_proxy_event.json``, ``http_api_event.json``) of a
+    ``prod`` stage, so a ``Location`` is ``/prod/...`` with either.
+    """
+
+    def __init__(self, read: ModuleType, write: ModuleType, payload: str = "1.0") -> None:
         self.read = read
         self.write = write
+        self.payload = payload
         self.template = json.loads((EVENTS / "rest_proxy_event.json").read_text())
+        self.http_template = json.loads((EVENTS / "http_api_event.json").read_text())
 
     def event(
         self,
@@ -103,6 +111,8 @@ class Client:
         query: dict[str, str] | None = None,
         base64_body: bool = False,
     ) -> dict[str, Any]:
+        if self.payload == "2.0":
+            return self._http_event(method, path, body, raw_body, headers, query, base64_body)
         event = copy.deepcopy(self.template)
         parts = path.strip("/").split("/")
         event["httpMethod"] = method
@@ -124,6 +134,43 @@ class Client:
             text = base64.b64encode(text.encode()).decode()
             event["isBase64Encoded"] = True
         event["body"] = text
+        return event
+
+    def _http_event(
+        self,
+        method: str,
+        path: str,
+        body: Any,
+        raw_body: str | None,
+        headers: dict[str, str] | None,
+        query: dict[str, str] | None,
+        base64_body: bool,
+    ) -> dict[str, Any]:
+        # Payload format 2.0: lower-case header names, rawPath with the stage, the route's template in routeKey
+        # (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html).
+        event = copy.deepcopy(self.http_template)
+        parts = path.strip("/").split("/")
+        route = "/" + "/".join([parts[0], *(f"{{p{index}}}" for index in range(1, len(parts)))])
+        event["routeKey"] = event["requestContext"]["routeKey"] = f"{method} {route}"
+        event["rawPath"] = event["requestContext"]["http"]["path"] = f"/prod{path}"
+        event["requestContext"]["http"]["method"] = method
+        event["rawQueryString"] = urllib.parse.urlencode(query or {})
+        if query:
+            event["queryStringParameters"] = query
+        parameters = {f"p{index}": part for index, part in enumerate(parts) if index}
+        if parameters:
+            event["pathParameters"] = parameters
+        all_headers = dict(event["headers"])
+        if body is not None or raw_body is not None:
+            all_headers["content-type"] = "application/json"
+        all_headers.update({name.lower(): value for name, value in (headers or {}).items()})
+        event["headers"] = all_headers
+        text = raw_body if raw_body is not None else (json.dumps(body) if body is not None else None)
+        if base64_body and text is not None:
+            text = base64.b64encode(text.encode()).decode()
+            event["isBase64Encoded"] = True
+        if text is not None:
+            event["body"] = text
         return event
 
     def send(self, method: str, path: str, **options: Any) -> Reply:
@@ -186,9 +233,10 @@ def tables(moto: str, handler_modules: tuple[ModuleType, ModuleType]) -> None:
     create_tables()
 
 
-@pytest.fixture
-def client(tables: None, handler_modules: tuple[ModuleType, ModuleType]) -> Client:
-    return Client(*handler_modules)
+@pytest.fixture(params=["1.0", "2.0"], ids=["rest", "http"])
+def client(request: pytest.FixtureRequest, tables: None, handler_modules: tuple[ModuleType, ModuleType]) -> Client:
+    """A client of the handlers through a REST API (payload 1.0) and through an HTTP API (payload 2.0)."""
+    return Client(*handler_modules, payload=request.param)
 
 
 @pytest.fixture

@@ -49,6 +49,7 @@ def test_asset_holds_handlers_and_configuration_only(asset_folder: Path) -> None
         "crud_api/common.py",
         "crud_api/config.json",
         "crud_api/contract.py",
+        "crud_api/gateway.py",
         "crud_api/read.py",
         "crud_api/validator.py",
         "crud_api/write.py",

@@ -25,8 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
-from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
@@ -63,6 +65,8 @@ class ResourceConfig:
     """Source of the module compiled from ``schema`` at synthesis (see ``validator.py``)."""
     cors_origins: tuple[str, ...] = field(default=())
     partition_attribute: str | None = None
+    model_validator: str | None = None
+    """Behind an HTTP API: the request model's validator (see ``gateway.check_model``)."""
 
     @property
     def key_attributes(self) -> set[str]:
@@ -109,6 +113,7 @@ def resources() -> dict[str, ResourceConfig]:
             operations=tuple(entry[contract.OPERATIONS_KEY]),
             cors_origins=tuple(entry.get(contract.CORS_ORIGINS_KEY, [])),
             partition_attribute=entry.get(contract.PARTITION_ATTRIBUTE_KEY),
+            model_validator=entry.get(contract.MODEL_VALIDATOR_KEY),
         )
         for name, entry in document[contract.RESOURCES].items()
     }
@@ -122,7 +127,7 @@ def resource(name: str, operation: str) -> ResourceConfig:
     return config
 
 
-def error_response(error: ApiError, event: APIGatewayProxyEvent | None = None) -> Response[str]:
+def error_response(error: ApiError, event: BaseProxyEvent | None = None) -> Response[str]:
     """The JSON error response of ``error``."""
     body = {"error": {"code": error.code, "message": error.message, "details": error.details}}
     return json_response(error.status, body, event, headers=error.headers)
@@ -131,7 +136,7 @@ def error_response(error: ApiError, event: APIGatewayProxyEvent | None = None) -
 def json_response(
     status: int,
     body: Any,
-    event: APIGatewayProxyEvent | None,
+    event: BaseProxyEvent | None,
     headers: Mapping[str, str] | None = None,
     config: ResourceConfig | None = None,
 ) -> Response[str]:
@@ -143,7 +148,7 @@ def json_response(
     return Response(status_code=status, content_type="application/json", body=text, headers=all_headers)
 
 
-def cors_headers(event: APIGatewayProxyEvent, config: ResourceConfig | None) -> dict[str, str]:
+def cors_headers(event: BaseProxyEvent, config: ResourceConfig | None) -> dict[str, str]:
     """``Access-Control-Allow-Origin`` for an allowed ``Origin`` (``*`` only when configured)."""
     if config is None or not config.cors_origins:
         return {}
@@ -177,7 +182,7 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
-def parse_body(event: APIGatewayProxyEvent) -> dict[str, Any]:
+def parse_body(event: BaseProxyEvent) -> dict[str, Any]:
     """The request's JSON object: 415, 413, 400 or 422 when it is not one."""
     content_type = (event.headers.get("content-type") or "").split(";")[0].strip().lower()
     if content_type != "application/json":
@@ -257,7 +262,7 @@ def check_item_id(name: str, item_id: str) -> None:
         raise ApiError(404, "NOT_FOUND", f"{name} {item_id[:40]}... does not exist")
 
 
-def install_error_handlers(app: APIGatewayRestResolver, logger: Logger) -> None:
+def install_error_handlers(app: Router, logger: Logger) -> None:
     """Client errors as 4xx JSON, DynamoDB throttling as 503, anything unexpected as a logged 500 JSON."""
 
     @app.exception_handler(ApiError)  # type: ignore[untyped-decorator]  # Powertools leaves it untyped
@@ -279,7 +284,7 @@ def install_error_handlers(app: APIGatewayRestResolver, logger: Logger) -> None:
         logger.exception("unexpected error")
         return error_response(ApiError(500, "INTERNAL_ERROR", "an unexpected error occurred"), app.current_event)
 
-    @app.not_found
+    @app.exception_handler(NotFoundError)  # type: ignore[untyped-decorator]  # what a resolver's not_found registers
     def not_found(_: Exception) -> Response[str]:
         return error_response(ApiError(404, "NOT_FOUND", "no such route"), app.current_event)
 
@@ -384,10 +389,22 @@ def route_by_resource(event: dict[str, Any]) -> dict[str, Any]:
     return {**event, "path": path}
 
 
-def principal(event: APIGatewayProxyEvent) -> str:
-    """Who sent the request (IAM caller, Cognito subject or Lambda authorizer principal), or ``""``."""
+def principal(event: BaseProxyEvent) -> str:
+    """Who sent the request (IAM caller, Cognito or JWT subject, Lambda authorizer principal), or ``""``.
+
+    Payload 1.0 (REST) keeps them in ``authorizer.claims``, ``authorizer.principalId`` and
+    ``identity.userArn``; payload 2.0 (HTTP API) in ``authorizer.jwt.claims``, ``authorizer.lambda``
+    (the context a Lambda authorizer returns) and ``authorizer.iam.userArn``.
+    """
     context = event.raw_event.get("requestContext") or {}
     authorizer = context.get("authorizer") or {}
-    claims = authorizer.get("claims") or {}
-    identity = context.get("identity") or {}
-    return str(claims.get("sub") or authorizer.get("principalId") or identity.get("userArn") or "")
+    claims = authorizer.get("claims") or (authorizer.get("jwt") or {}).get("claims") or {}
+    identity = context.get("identity") or authorizer.get("iam") or {}
+    lambda_context = authorizer.get("lambda") or {}
+    return str(
+        claims.get("sub")
+        or authorizer.get("principalId")
+        or lambda_context.get("principalId")
+        or identity.get("userArn")
+        or ""
+    )

@@ -38,6 +38,14 @@ VALIDATOR_KEY = "validator"
 """Source of the validator module compiled from the schema at synthesis."""
 OPERATIONS_KEY = "operations"
 CORS_ORIGINS_KEY = "corsOrigins"
+MODEL_VALIDATOR_KEY = "modelValidator"
+"""Behind an HTTP API only: source of the validator of the request model (the schema plus the
+server fields), run before the handler's own checks, where a REST API's request validator runs."""
+
+# The event: API Gateway sends payload format 1.0 from REST APIs and 2.0 from HTTP APIs (the
+# construct sets 2.0 on its integrations); the handlers pick the Powertools resolver by this field.
+PAYLOAD_VERSION_FIELD = "version"
+HTTP_API_PAYLOAD_VERSION = "2.0"
 
 # Environment variables.
 TABLES_VARIABLE = "CRUD_TABLES"
@@ -106,3 +114,20 @@ def parse_tables(value: str) -> dict[str, str]:
     """
     entries = (entry.partition("=") for entry in value.split(";"))
     return {name: table for name, _, table in entries if name and table}
+
+
+# Business metrics of the write function, emitted with Powertools Metrics in CloudWatch's embedded
+# metric format (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html)
+# in the namespace POWERTOOLS_METRICS_NAMESPACE, with Powertools' one dimension "service"
+# (POWERTOOLS_SERVICE_NAME, the function's service name). Each is a Count of one per event; the
+# resource name is a property of the log line (searchable in Logs Insights), not a dimension, so a
+# new resource adds no custom metric.
+SERVICE_DIMENSION = "service"
+RESOURCE_PROPERTY = "resource"
+PRECONDITION_FAILED_METRIC = "PreconditionFailed"
+"""A ``PUT`` or ``DELETE`` whose ``If-Match`` names another version (412): a lost update prevented."""
+IDEMPOTENT_REPLAY_METRIC = "IdempotentReplay"
+"""A ``POST`` answered from the idempotency record of an earlier request with the same key."""
+VALIDATION_REJECTED_METRIC = "ValidationRejected"
+"""A request body that does not match the resource's schema (422)."""
+BUSINESS_METRICS = (PRECONDITION_FAILED_METRIC, IDEMPOTENT_REPLAY_METRIC, VALIDATION_REJECTED_METRIC)

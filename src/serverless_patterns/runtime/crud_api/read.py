@@ -9,10 +9,10 @@ from typing import Any
 
 import boto3
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from . import contract
+from . import contract, gateway
 from .common import (
     ApiError,
     decode_cursor,
@@ -28,7 +28,7 @@ from .common import (
 
 logger = Logger()
 dynamodb = boto3.client("dynamodb")
-app = APIGatewayRestResolver()
+app = gateway.router()
 
 
 @app.get("/<name>")
@@ -98,9 +98,10 @@ def _limit(raw: str | None) -> int:
 
 
 install_error_handlers(app, logger)
+resolvers = gateway.resolvers(app)
 
 
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    """Lambda entry point (REST API proxy integration events)."""
-    return app.resolve(route_by_resource(event), context)
+    """Lambda entry point (REST API events, payload 1.0, and HTTP API events, payload 2.0)."""
+    return gateway.resolve(resolvers, route_by_resource(event), context)

@@ -8,6 +8,10 @@ the tables it serves, plus the idempotency table's item actions. Every write is 
 - ``PUT`` needs ``If-Match`` (428 without it) and succeeds only while the stored version is the
   one the client saw, so of two concurrent updates with the same ETag exactly one wins (412).
 - ``DELETE`` honours ``If-Match`` when given.
+
+Business metrics (names in ``contract.py``): ``PreconditionFailed`` for a 412, ``IdempotentReplay``
+for a ``POST`` answered from its idempotency record, ``ValidationRejected`` for a body that breaks
+the schema; flushed once per invocation by Powertools' ``log_metrics``.
 """
 
 from __future__ import annotations
@@ -15,14 +19,16 @@ from __future__ import annotations
 import json
 import os
 import uuid
+import warnings
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
 import boto3
-from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
     IdempotencyConfig,
@@ -32,10 +38,11 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
     IdempotencyValidationError,
 )
+from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 
-from . import contract
+from . import contract, gateway
 from .common import (
     ApiError,
     ResourceConfig,
@@ -61,13 +68,31 @@ MAX_VERSION_DIGITS = 20
 IDEMPOTENCY_KEY_PREFIX = "crud-api-create"
 
 logger = Logger()
+# Namespace and the "service" dimension come from POWERTOOLS_METRICS_NAMESPACE and POWERTOOLS_SERVICE_NAME.
+metrics = Metrics()
+# Most invocations add no metric: log_metrics then warns on every flush, which says nothing here.
+warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
 dynamodb = boto3.client("dynamodb")
-app = APIGatewayRestResolver()
+app = gateway.router()
+
+
+def _count_replay(response: Any, idempotent_data: DataRecord) -> Any:
+    """Powertools calls this only when it answers from a stored record (its "response hook")."""
+    event = app.current_event
+    # Payload 2.0 names the route ("POST /users"); a REST path was rebuilt from the API resource by
+    # route_by_resource ("/users", whatever the domain or stage).
+    route_key = event.get("routeKey")
+    path = route_key.split(" ", 1)[1] if isinstance(route_key, str) and " " in route_key else event.path
+    _count(contract.IDEMPOTENT_REPLAY_METRIC, path.strip("/").split("/")[0])
+    return response
+
+
 idempotency_config = IdempotencyConfig(
     event_key_jmespath="[resource, key, principal]",
     payload_validation_jmespath="body",
     expires_after_seconds=IDEMPOTENCY_TTL_SECONDS,
     raise_on_no_idempotency_key=True,
+    response_hook=_count_replay,
 )
 _idempotent_create: Callable[..., dict[str, Any]] | None = None
 
@@ -216,12 +241,14 @@ def _delete(name: str, segments: tuple[str, ...]) -> Response[str]:
 
 
 def _validated_fields(config: ResourceConfig) -> dict[str, Any]:
+    gateway.check_model(app.current_event, config)
     body = parse_body(app.current_event)
     # Server-managed fields are read-only: a client may send back what it read, they are ignored.
     for name in (config.id_attribute, *contract.SERVER_FIELDS):
         body.pop(name, None)
     problems = schema_errors(body, config.validator)
     if problems:
+        _count(contract.VALIDATION_REJECTED_METRIC, config.name)
         raise ApiError(422, "VALIDATION_FAILED", "the request body does not match the schema", problems)
     storable(body)
     return body
@@ -254,6 +281,7 @@ def _condition_error(error: ClientError, name: str, item_id: str) -> Exception:
     if not current:
         return ApiError(404, "NOT_FOUND", f"{name} {item_id} does not exist")
     version = from_dynamodb(current).get(contract.VERSION, 0)
+    _count(contract.PRECONDITION_FAILED_METRIC, name)
     return ApiError(
         412,
         "PRECONDITION_FAILED",
@@ -315,15 +343,23 @@ def _idempotent() -> Callable[..., dict[str, Any]]:
 
 def _location_base(name: str) -> str:
     context = app.current_event.raw_event.get("requestContext") or {}
-    path = str(context.get("path") or f"/{name}")
+    # Payload 1.0 has the stage in requestContext.path; 2.0 in requestContext.http.path.
+    path = str(context.get("path") or (context.get("http") or {}).get("path") or f"/{name}")
     return path.rstrip("/")
 
 
+def _count(metric: str, resource_name: str) -> None:
+    metrics.add_metric(name=metric, unit=MetricUnit.Count, value=1)
+    metrics.add_metadata(key=contract.RESOURCE_PROPERTY, value=resource_name)
+
+
 install_error_handlers(app, logger)
+resolvers = gateway.resolvers(app)
 
 
+@metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    """Lambda entry point (REST API proxy integration events)."""
+    """Lambda entry point (REST API events, payload 1.0, and HTTP API events, payload 2.0)."""
     idempotency_config.register_lambda_context(context)
-    return app.resolve(route_by_resource(event), context)
+    return gateway.resolve(resolvers, route_by_resource(event), context)

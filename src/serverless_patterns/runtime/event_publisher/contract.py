@@ -16,3 +16,17 @@ SCHEMAS_FILE_NAME = "schemas.json"
 VALIDATORS_FILE_NAME = "validators.json"
 #: The environment variable naming the bus of events that name none.
 EVENT_BUS_NAME_ENV = "EVENT_BUS_NAME"
+
+#: The publisher's business metric: entries EventBridge never accepted, after every retry. The
+#: publisher prints its own embedded-metric-format document (one JSON line on standard output, which
+#: Lambda sends to CloudWatch Logs, which extracts the metric:
+#: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html),
+#: so it needs neither Powertools nor a PutMetricData permission.
+EVENTS_NOT_PUBLISHED_METRIC = "EventsNotPublished"
+#: Its one dimension: the bus the entries were sent to, as the entry names it (the construct
+#: configures functions with the bus name).
+EVENT_BUS_DIMENSION = "EventBusName"
+#: Its namespace: the function's ``POWERTOOLS_METRICS_NAMESPACE`` when set (ServerlessFunction sets
+#: it), else :data:`DEFAULT_METRICS_NAMESPACE`.
+METRICS_NAMESPACE_ENV = "POWERTOOLS_METRICS_NAMESPACE"
+DEFAULT_METRICS_NAMESPACE = "ServerlessPatterns"

@@ -4,6 +4,12 @@ The reference article's publisher sends ``PutEvents`` and ignores ``FailedEntryC
 EventBridge rejected (throttling, internal errors) vanish. This one checks every entry's result,
 re-sends only the entries that failed with a retryable error (exponential backoff with full
 jitter, bounded by a deadline) and raises :class:`PublishError` with the ones that never made it.
+
+Those entries are also counted: an ``EventsNotPublished`` metric per bus, printed as an embedded
+metric format document (see ``contract.py``). Not through Powertools Metrics, even where the
+function has it: its metric set is shared by every ``Metrics`` instance of the process, so a count
+added here would leave with the function's own namespace and dimensions, or never when the function
+does not flush; a document of our own is complete and flushed at once.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import importlib
 import json
 import os
 import random
+import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -20,7 +27,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .contract import EVENT_BUS_NAME_ENV, SCHEMAS_FILE_NAME, VALIDATORS_FILE_NAME
+from .contract import (
+    DEFAULT_METRICS_NAMESPACE,
+    EVENT_BUS_DIMENSION,
+    EVENT_BUS_NAME_ENV,
+    EVENTS_NOT_PUBLISHED_METRIC,
+    METRICS_NAMESPACE_ENV,
+    SCHEMAS_FILE_NAME,
+    VALIDATORS_FILE_NAME,
+)
 from .schema import schema_errors
 
 MAX_ENTRIES_PER_REQUEST = 10
@@ -172,6 +187,9 @@ class EventPublisher:
         Default: 0.05 and 2 seconds.
     sleep, clock, rng
         Injected for tests. Default: ``time.sleep``, ``time.monotonic``, ``random.Random()``.
+    emit
+        Where the ``EventsNotPublished`` metric documents go, one JSON line each. Default: standard
+        output (in Lambda, the function's log stream, from which CloudWatch extracts the metric).
 
     Examples
     --------
@@ -192,6 +210,7 @@ class EventPublisher:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
+        emit: Callable[[str], None] | None = None,
     ) -> None:
         self.event_bus_name = event_bus_name or os.environ.get(EVENT_BUS_NAME_ENV)
         self.validators = dict(validators) if validators is not None else load_validators()
@@ -202,6 +221,7 @@ class EventPublisher:
         self._sleep = sleep
         self._clock = clock
         self._rng = rng or random.Random()  # jitter, not cryptography
+        self._emit = emit or _print_line
 
     @property
     def client(self) -> Any:
@@ -260,6 +280,7 @@ class EventPublisher:
             attempt += 1
             pending = [failure.index for failure in retry]
         if final_failures:
+            self._count_not_published(final_failures)
             raise PublishError(sorted(final_failures, key=lambda failure: failure.index), event_ids)
         return [event_id for event_id in event_ids if event_id is not None]
 
@@ -295,6 +316,15 @@ class EventPublisher:
         if not entry.get("EventBusName"):
             raise InvalidEventError(index, "no event bus: set EVENT_BUS_NAME or give event_bus_name")
         return entry
+
+    def _count_not_published(self, failures: Sequence[FailedEntry]) -> None:
+        counts: dict[str, int] = {}
+        for failure in failures:
+            bus = str(failure.entry.get("EventBusName", ""))
+            counts[bus] = counts.get(bus, 0) + 1
+        namespace = os.environ.get(METRICS_NAMESPACE_ENV) or DEFAULT_METRICS_NAMESPACE
+        for bus, count in counts.items():
+            self._emit(not_published_document(namespace, bus, count, int(time.time() * 1000)))
 
     @staticmethod
     def _batches(entries: list[dict[str, Any]], indexes: list[int]) -> list[list[int]]:
@@ -333,6 +363,40 @@ class EventPublisher:
             for index in batch[answered:]
         ]
         return failures
+
+
+def not_published_document(namespace: str, event_bus_name: str, count: int, timestamp_ms: int) -> str:
+    """The embedded metric format document of ``count`` entries not published to ``event_bus_name``.
+
+    The structure is the one CloudWatch's specification requires: the ``_aws`` metadata with a
+    ``Timestamp`` in epoch milliseconds and one metric directive (namespace, dimension set, metric
+    name and unit), the dimension and the metric values as root members.
+
+    Examples
+    --------
+    >>> print(not_published_document("ServerlessPatterns", "orders", 2, 1700000000000))
+    {"_aws":{"Timestamp":1700000000000,"CloudWatchMetrics":[{"Namespace":"ServerlessPatterns","Dimensions":[["EventBusName"]],"Metrics":[{"Name":"EventsNotPublished","Unit":"Count"}]}]},"EventBusName":"orders","EventsNotPublished":2}
+    """
+    document = {
+        "_aws": {
+            "Timestamp": timestamp_ms,
+            "CloudWatchMetrics": [
+                {
+                    "Namespace": namespace,
+                    "Dimensions": [[EVENT_BUS_DIMENSION]],
+                    "Metrics": [{"Name": EVENTS_NOT_PUBLISHED_METRIC, "Unit": "Count"}],
+                }
+            ],
+        },
+        EVENT_BUS_DIMENSION: event_bus_name,
+        EVENTS_NOT_PUBLISHED_METRIC: count,
+    }
+    return json.dumps(document, separators=(",", ":"))
+
+
+def _print_line(line: str) -> None:
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
 
 
 def _request_error(error: Exception) -> tuple[str, str, bool]:

@@ -1,0 +1,38 @@
+"""The order system example under assert_observed: every sink watched by an alarm that notifies."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import aws_cdk as cdk
+import pytest
+
+from examples.order_system.app import build_app
+from serverless_patterns.testing import assert_observed
+from serverless_patterns.testing.observed import _App, _sinks
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> cdk.Stack:
+    app = build_app(str(Path(tmp_path_factory.mktemp("cdk.out"))))
+    found = app.node.find_child("OrderSystem")
+    assert isinstance(found, cdk.Stack)
+    return found
+
+
+def test_no_sink_is_unwatched(stack: cdk.Stack) -> None:
+    assert_observed(stack)
+
+
+def test_the_zero_is_not_vacuous_every_kind_of_sink_is_in_the_example(stack: cdk.Stack) -> None:
+    sinks = _sinks(_App([stack]), stack.artifact_id)
+    assert {sink.kind for sink in sinks} == {
+        "dead-letter queue",
+        "source queue",
+        "rule",
+        "state machine",
+        "API stage",
+        "async function",
+        "table",
+    }
+    assert len(sinks) == 15
