@@ -6,7 +6,6 @@ import json
 import typing
 import warnings
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import jsii
@@ -29,6 +28,7 @@ from serverless_patterns._internal.types import typed_options
 from serverless_patterns._internal.validation import Rules, is_unresolved
 from serverless_patterns.function import powertools
 from serverless_patterns.function.environment import check_environment_name, check_environment_size
+from serverless_patterns.function.handler_check import check_entry
 
 
 class ServerlessFunction(lambda_.Function):
@@ -53,7 +53,8 @@ class ServerlessFunction(lambda_.Function):
     code
         Any ``lambda.Code`` instead of ``entry``.
     handler
-        ``module.function`` inside the code. Default: ``"index.handler"``.
+        ``module.function`` inside the code; with ``entry``, the module file must exist and define
+        the function (checked at synth, without importing it). Default: ``"index.handler"``.
     runtime
         Default: ``Runtime.PYTHON_3_14``, the newest Python runtime that aws-cdk-lib knows.
     architecture
@@ -198,12 +199,10 @@ class ServerlessFunction(lambda_.Function):
         rules.exclusive(entry=entry, code=code)
         rules.check(entry is not None or code is not None, "give entry (a folder of handler code) or code")
         if entry is not None:
-            rules.check(Path(entry).is_dir(), f"entry must be an existing folder, got {entry!r}")
+            check_entry(rules, entry, handler)
         rules.matches("handler", handler, r"[A-Za-z_][\w.]*\.[A-Za-z_]\w*", "'module.function'")
-        rules.check(
-            runtime.family == lambda_.RuntimeFamily.PYTHON,
-            f"runtime must be a Python runtime, got {runtime.name}",
-        )
+        python = runtime.family == lambda_.RuntimeFamily.PYTHON
+        rules.check(python, f"runtime must be a Python runtime, got {runtime.name}")
         rules.in_range("memory_mib", memory_mib, 128, 10240, "MiB")
         rules.duration_in_range("timeout", timeout, 1, 900)
         rules.whole_seconds("timeout", timeout)
@@ -456,7 +455,7 @@ class ServerlessFunction(lambda_.Function):
         Examples
         --------
         >>> from aws_cdk import App, Stack
-        >>> fn = ServerlessFunction(Stack(App(), "Docs"), "Fn", entry="examples/order_system/handlers")
+        >>> fn = ServerlessFunction(Stack(App(), "Docs"), "Fn", entry="examples/order_system/handlers/ingest")
         >>> _ = fn.add_environment("TABLE", "orders")
         """
         environment = getattr(self, "_environment", None)
