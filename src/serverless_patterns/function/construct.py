@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import json
-import typing
 import warnings
 from collections.abc import Mapping, Sequence
-from pathlib import Path
-from typing import Any
 
-import jsii
-from aws_cdk import Duration, IAnyProducer, IStableAnyProducer, Lazy, RemovalPolicy, Size, Stack, Token
+from aws_cdk import Duration, RemovalPolicy, Size, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -30,6 +25,8 @@ from serverless_patterns._internal.types import typed_options
 from serverless_patterns._internal.validation import Rules, is_unresolved
 from serverless_patterns.function import powertools
 from serverless_patterns.function.environment import check_environment_name, check_environment_size
+from serverless_patterns.function.handler_check import check_entry
+from serverless_patterns.function.role import without_basic_execution_policy
 
 
 class ServerlessFunction(lambda_.Function):
@@ -54,7 +51,8 @@ class ServerlessFunction(lambda_.Function):
     code
         Any ``lambda.Code`` instead of ``entry``.
     handler
-        ``module.function`` inside the code. Default: ``"index.handler"``.
+        ``module.function`` inside the code; with ``entry``, the module file must exist and define
+        the function (checked at synth, without importing it). Default: ``"index.handler"``.
     runtime
         Default: ``Runtime.PYTHON_3_14``, the newest Python runtime that aws-cdk-lib knows.
     architecture
@@ -197,7 +195,7 @@ class ServerlessFunction(lambda_.Function):
         rules.exclusive(entry=entry, code=code)
         rules.check(entry is not None or code is not None, "give entry (a folder of handler code) or code")
         if entry is not None:
-            rules.check(Path(entry).is_dir(), f"entry must be an existing folder, got {entry!r}")
+            check_entry(rules, entry, handler)
         rules.matches("handler", handler, r"[A-Za-z_][\w.]*\.[A-Za-z_]\w*", "'module.function'")
         rules.check(
             runtime_is_python(runtime),
@@ -294,7 +292,7 @@ class ServerlessFunction(lambda_.Function):
             assert execution_role is not None  # lambda.Function always defines one when given none
             role_resource = execution_role.node.default_child
             assert isinstance(role_resource, iam.CfnRole)
-            _without_basic_execution_policy(execution_role, role_resource)
+            without_basic_execution_policy(execution_role, role_resource)
             role_resource.description = f"Execution role of {self.node.path}"
 
         self._log_group = log_group(
@@ -462,7 +460,7 @@ class ServerlessFunction(lambda_.Function):
         Examples
         --------
         >>> from aws_cdk import App, Stack
-        >>> fn = ServerlessFunction(Stack(App(), "Docs"), "Fn", entry="examples/order_system/handlers")
+        >>> fn = ServerlessFunction(Stack(App(), "Docs"), "Fn", entry="examples/order_system/handlers/ingest")
         >>> _ = fn.add_environment("TABLE", "orders")
         """
         environment = getattr(self, "_environment", None)
@@ -473,31 +471,3 @@ class ServerlessFunction(lambda_.Function):
             rules.raise_if_broken(self)
             environment[key] = value
         return super().add_environment(key, value, remove_in_edge=remove_in_edge)
-
-
-@jsii.implements(IStableAnyProducer)
-class _WithoutBasicExecutionRole:
-    """The role's managed policies except ``AWSLambdaBasicExecutionRole``, which ``lambda.Function`` adds.
-
-    That policy lets the function write to any log group (``Resource: *``); the function's own log
-    statement replaces it. Policies added later with ``role.add_managed_policy`` are kept.
-    """
-
-    def __init__(self, role: iam.IRole, managed_policy_arns: list[str] | None) -> None:
-        # The stack, read once: jsii calls produce() again on every resolution.
-        self._stack = Stack.of(role)
-        self._managed_policy_arns = managed_policy_arns
-
-    def produce(self) -> Any:
-        resolved = self._stack.resolve(self._managed_policy_arns) or []
-        kept = [arn for arn in resolved if "service-role/AWSLambdaBasicExecutionRole" not in json.dumps(arn)]
-        return kept or None
-
-
-def _without_basic_execution_policy(role: iam.IRole, resource: iam.CfnRole) -> None:
-    # Resolved at synthesis (uncached), after every add_managed_policy call; jsii calls a Python
-    # producer only through the context-free IStableAnyProducer.
-    producer = _WithoutBasicExecutionRole(role, resource.managed_policy_arns)
-    resource.managed_policy_arns = Token.as_list(
-        Lazy.uncached_any(typing.cast("IAnyProducer", producer), omit_empty_array=True)
-    )
