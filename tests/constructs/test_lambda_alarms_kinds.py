@@ -30,8 +30,8 @@ from serverless_patterns import (
     ValidationError,
 )
 from serverless_patterns.lambda_alarms import AlarmOptions, LambdaAlarms
-from serverless_patterns.lambda_alarms.alarms import SYSTEM_ERROR_OPERATIONS
 from serverless_patterns.lambda_alarms.composite import MAX_ALARMS_PER_RULE, MAX_RULE_CHARACTERS, chunks
+from serverless_patterns.lambda_alarms.sink_alarms import SYSTEM_ERROR_OPERATIONS
 
 ECHO = str(Path(__file__).parent / "handlers" / "echo")
 ENV = cdk.Environment(account="111111111111", region="eu-west-1")

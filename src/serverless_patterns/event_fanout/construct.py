@@ -7,7 +7,6 @@ from typing import Any
 
 import jsii
 from aws_cdk import Aws, Duration, Names, RemovalPolicy, Stack
-from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -20,6 +19,7 @@ from serverless_patterns._internal.errors import ValidationError
 from serverless_patterns._internal.queues import dead_letter_queue as define_dead_letter_queue
 from serverless_patterns._internal.types import typed_options
 from serverless_patterns._internal.validation import Rules, is_unresolved
+from serverless_patterns.event_fanout.metrics import FanoutMetrics
 from serverless_patterns.event_fanout.publisher import define_publisher_layer, validate_schemas
 from serverless_patterns.event_fanout.routes import Destination, FanoutRoute, FanoutTarget
 from serverless_patterns.event_fanout.targets import rule_target
@@ -33,7 +33,7 @@ _ROUTE_NAME = r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}"
 _PATTERN_FIELDS = ("account", "detail", "detail_type", "id", "region", "resources", "source", "time", "version")
 
 
-class EventFanout(Construct):
+class EventFanout(Construct, FanoutMetrics):
     """Defines an EventBridge bus whose filtered routes deliver to many targets without losing events.
 
     What it defines, with default options: a custom event bus (encrypted by EventBridge with an
@@ -361,46 +361,6 @@ class EventFanout(Construct):
         """
         return self.event_bus.grant_put_events_to(grantee)
 
-    @typed_options
-    def metric_dead_letter_messages(
-        self, route_name: str, *, period: Duration | None = None, statistic: str = "Maximum"
-    ) -> cloudwatch.Metric:
-        """``ApproximateNumberOfMessagesVisible`` of the route's DLQ: events that were lost to their targets.
-
-        Alarm on ``>= 1``: each message is an event a target never processed.
-
-        Examples
-        --------
-        >>> from aws_cdk import App, Stack, aws_events as events, aws_sqs as sqs
-        >>> stack = Stack(App(), "Docs")
-        >>> pattern = events.EventPattern(source=["order.service"])
-        >>> route = FanoutRoute(name="HighValue", event_pattern=pattern, targets=[sqs.Queue(stack, "Review")])
-        >>> fanout = EventFanout(stack, "Orders", routes=[route])
-        >>> fanout.metric_dead_letter_messages("HighValue").metric_name
-        'ApproximateNumberOfMessagesVisible'
-        """
-        return self._route_dead_letter_queue(route_name).metric_approximate_number_of_messages_visible(
-            period=period or Duration.minutes(1), statistic=statistic
-        )
-
-    @typed_options
-    def metric_oldest_dead_letter_age(self, route_name: str, *, period: Duration | None = None) -> cloudwatch.Metric:
-        """``ApproximateAgeOfOldestMessage`` of the route's DLQ (act before the retention drops it).
-
-        Examples
-        --------
-        >>> from aws_cdk import App, Stack, aws_events as events, aws_sqs as sqs
-        >>> stack = Stack(App(), "Docs")
-        >>> pattern = events.EventPattern(source=["order.service"])
-        >>> route = FanoutRoute(name="HighValue", event_pattern=pattern, targets=[sqs.Queue(stack, "Review")])
-        >>> fanout = EventFanout(stack, "Orders", routes=[route])
-        >>> fanout.metric_oldest_dead_letter_age("HighValue").metric_name
-        'ApproximateAgeOfOldestMessage'
-        """
-        return self._route_dead_letter_queue(route_name).metric_approximate_age_of_oldest_message(
-            period=period or Duration.minutes(1), statistic="Maximum"
-        )
-
     @property
     def event_bus_name(self) -> str:
         """The bus name (a token until deploy)."""
@@ -457,41 +417,6 @@ class EventFanout(Construct):
         namespace = getattr(function, "metrics_namespace", publisher_contract.DEFAULT_METRICS_NAMESPACE)
         if namespace not in self._publisher_namespaces:
             self._publisher_namespaces.append(namespace)
-
-    @typed_options
-    def metric_events_not_published(self, *, period: Duration | None = None) -> list[cloudwatch.Metric]:
-        """``EventsNotPublished``: entries for this bus the publisher gave up on after its retries (sums).
-
-        The publisher layer prints it in CloudWatch's embedded metric format, dimension
-        ``EventBusName``, in the namespace of each function it is attached to: one metric per
-        namespace (``ServerlessPatterns`` when nothing is attached yet).
-
-        Examples
-        --------
-        >>> from aws_cdk import App, Stack, aws_events as events, aws_sqs as sqs
-        >>> stack = Stack(App(), "Docs")
-        >>> pattern = events.EventPattern(source=["order.service"])
-        >>> route = FanoutRoute(name="HighValue", event_pattern=pattern, targets=[sqs.Queue(stack, "Review")])
-        >>> fanout = EventFanout(stack, "Orders", routes=[route])
-        >>> [metric.metric_name for metric in fanout.metric_events_not_published()]
-        ['EventsNotPublished']
-        """
-        return [
-            cloudwatch.Metric(
-                namespace=namespace,
-                metric_name=publisher_contract.EVENTS_NOT_PUBLISHED_METRIC,
-                dimensions_map={publisher_contract.EVENT_BUS_DIMENSION: self.event_bus.event_bus_name},
-                period=period,
-                statistic="Sum",
-                label=publisher_contract.EVENTS_NOT_PUBLISHED_METRIC,
-            )
-            for namespace in self._publisher_namespaces or [publisher_contract.DEFAULT_METRICS_NAMESPACE]
-        ]
-
-    @typed_options
-    def business_metrics(self, period: Duration | None = None) -> list[cloudwatch.IMetric]:
-        """The business metrics of the bus, for dashboards: :meth:`metric_events_not_published`."""
-        return list(self.metric_events_not_published(period=period))
 
 
 def _check_route(rules: Rules, route: FanoutRoute) -> None:

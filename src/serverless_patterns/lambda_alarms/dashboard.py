@@ -18,20 +18,19 @@ from serverless_patterns.lambda_alarms.alarms import (
     FUNCTIONS,
     HTTP_APIS,
     REST_APIS,
-    RULES,
-    SOURCE_QUEUES,
     STATE_MACHINES,
-    SYSTEM_ERROR_OPERATIONS,
-    TABLES,
-    AnyMetric,
-    Metrics,
-    MetricSpec,
     duration_threshold_ms,
-    number,
-    oldest_message_threshold_seconds,
 )
 from serverless_patterns.lambda_alarms.discovery import walk
 from serverless_patterns.lambda_alarms.options import AlarmOptions
+from serverless_patterns.lambda_alarms.sink_alarms import (
+    RULES,
+    SOURCE_QUEUES,
+    SYSTEM_ERROR_OPERATIONS,
+    TABLES,
+    oldest_message_threshold_seconds,
+)
+from serverless_patterns.lambda_alarms.specs import AnyMetric, Metrics, MetricSpec, number
 from serverless_patterns.lambda_alarms.watched import (
     Labels,
     WatchedFunction,

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from typing import TYPE_CHECKING
 
 from aws_cdk import Duration
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_events as events
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_stepfunctions as stepfunctions
+from constructs import IConstruct
+from typing_extensions import TypedDict
 
 from serverless_patterns._internal.jsii_values import duration_milliseconds
 from serverless_patterns.lambda_alarms.alarms import ALARM_KINDS
 from serverless_patterns.lambda_alarms.watched import contains
 
 if TYPE_CHECKING:
-    from constructs import IConstruct
-
     from serverless_patterns._internal.validation import Rules
     from serverless_patterns.lambda_alarms.watched import Labels, Watched, WatchedFunction
 
@@ -290,3 +297,29 @@ class Resolver:
 
 
 _DEFAULT_DATAPOINTS = DEFAULTS.datapoints_to_alarm or 1
+
+
+class ForScopeOptions(TypedDict, total=False):
+    """The options of ``LambdaAlarms`` that ``for_scope`` passes on."""
+
+    functions: Sequence[lambda_.IFunction]
+    dead_letter_queues: Sequence[sqs.IQueue]
+    state_machines: Sequence[stepfunctions.IStateMachine]
+    rest_apis: Sequence[IConstruct]
+    rules: Sequence[events.IRule]
+    queues: Sequence[sqs.IQueue]
+    tables: Sequence[IConstruct]
+    http_apis: Sequence[IConstruct]
+    exclude: Sequence[IConstruct]
+    asynchronous_functions: Sequence[lambda_.IFunction]
+    alarm_options: AlarmOptions | None
+    overrides: Mapping[IConstruct, AlarmOptions] | None
+    alarm_name_prefix: str | None
+    topic: sns.ITopic | None
+    topic_key: kms.IKey | None
+    emails: Sequence[str]
+    ok_actions: bool
+    composite_alarm: bool
+    member_alarm_action: cloudwatch.IAlarmAction | None
+    dashboard: bool
+    dashboard_name: str | None
