@@ -6,6 +6,7 @@ import json
 import urllib.error
 import urllib.request
 from email.message import Message
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +20,9 @@ from serverless_patterns.local.pytest_plugin import LocalApp
 from tests.conformance.apps import deployed_from, function
 from tests.conformance.conftest import behaviour
 
+# The same echo and authorizer handlers as the local cloud's HTTP API tests (an absolute path wins in HANDLERS / ...).
+LOCAL_HANDLERS = Path(__file__).resolve().parents[1] / "local" / "handlers"
+
 pytestmark = pytest.mark.e2e
 
 ORIGIN = "https://app.example"
@@ -27,8 +31,8 @@ ORIGIN = "https://app.example"
 def build_app(outdir: str) -> str:
     app = App(outdir=outdir)
     stack = Stack(app, "ConformanceHttpApi")
-    echo = function(stack, "Echo", "http")
-    authorizer_function = function(stack, "Authorizer", "http_authorizer")
+    echo = function(stack, "Echo", str(LOCAL_HANDLERS / "http_echo"))
+    authorizer_function = function(stack, "Authorizer", str(LOCAL_HANDLERS / "http_authorizer"))
     integration = integrations.HttpLambdaIntegration("Echo", echo)
     api = apigwv2.HttpApi(
         stack,
@@ -59,7 +63,7 @@ def build_app(outdir: str) -> str:
         ),
     )
     # A route whose integration is defined without HttpLambdaIntegration: no Lambda permission lets API Gateway in.
-    unpermitted = function(stack, "Unpermitted", "http")
+    unpermitted = function(stack, "Unpermitted", str(LOCAL_HANDLERS / "http_echo"))
     raw = apigwv2.HttpIntegration(
         stack,
         "RawIntegration",
