@@ -217,8 +217,7 @@ def _implements(value: object, interface: type) -> bool:
     interfaces at once) a dynamic proxy delegating to one instance per interface.
     """
     proxy_class = interface.__jsii_proxy_class__()  # type: ignore[attr-defined]
-    delegates = getattr(value, "_delegates", None) if type(value).__name__ == "InterfaceDynamicProxy" else None
-    if any(isinstance(candidate, proxy_class) for candidate in (value, *(delegates or ()))):
+    if any(isinstance(candidate, proxy_class) for candidate in (value, *_delegates(value))):
         return True
     for klass in type(value).__mro__:
         if klass is interface:
@@ -227,6 +226,13 @@ def _implements(value: object, interface: type) -> bool:
             if interface in declared.__mro__:
                 return True
     return False
+
+
+def _delegates(value: object) -> list[object]:
+    """The objects behind jsii's dynamic proxy of a value returned as several interfaces at once (else none)."""
+    if type(value).__name__ != "InterfaceDynamicProxy":
+        return []
+    return list(getattr(value, "_delegates", ()))
 
 
 def _is_token_number(value: object) -> bool:
@@ -267,8 +273,7 @@ def _inner_problems(name: str, value: object, annotation: Any) -> list[str]:
 
 
 def _given(value: object) -> str:
-    delegates = getattr(value, "_delegates", None) if type(value).__name__ == "InterfaceDynamicProxy" else None
-    classes = [type(delegate) for delegate in delegates] if delegates else [type(value)]
+    classes = [type(delegate) for delegate in _delegates(value)] or [type(value)]
     kind = " and ".join(klass.__name__.removeprefix("_").removesuffix("Proxy") for klass in classes)
     if value is None:
         return "None"
