@@ -7,8 +7,8 @@ full budgets::
     python3 tasks.py test --hypothesis-profile=deep
     HYPOTHESIS_PROFILE=deep python3 tasks.py test      # the same, for a CI job's environment
 
-A failing example is kept in Hypothesis's example database (``.hypothesis/``) and replayed first on
-the next run, whatever the budget.
+Unless a test turns the example database off (``database=None``), a failing example is kept in
+``.hypothesis/`` and replayed first on the next run, whatever the budget.
 """
 
 from __future__ import annotations
