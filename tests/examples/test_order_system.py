@@ -23,11 +23,19 @@ def outdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def stack(outdir: Path) -> cdk.Stack:
+def cdk_validation() -> cdk.CloudFormationValidatePlugin:
+    """aws-cdk-lib's own template validation, on in a user's synth and off in this suite (tests/__init__.py).
+
+    Registered explicitly, it runs whatever CDK_VALIDATION says and writes validation-report.json.
+    One instance serves the module: making one compiles its WebAssembly engine (about 2 s).
+    """
+    return cdk.CloudFormationValidatePlugin()
+
+
+@pytest.fixture(scope="module")
+def stack(outdir: Path, cdk_validation: cdk.CloudFormationValidatePlugin) -> cdk.Stack:
     app = build_app(str(outdir))
-    # aws-cdk-lib's own template validation, on in a user's synth and off in this suite (tests/__init__.py):
-    # registered explicitly, it runs whatever CDK_VALIDATION says, and writes validation-report.json.
-    cdk.Validations.of(app).add_plugins(cdk.CloudFormationValidatePlugin())
+    cdk.Validations.of(app).add_plugins(cdk_validation)
     found = app.node.find_child("OrderSystem")
     assert isinstance(found, OrderSystemStack)
     return found
@@ -53,10 +61,12 @@ def test_cdk_template_validation_finds_nothing(template: Template, outdir: Path)
     assert _validation_violations(outdir) == []
 
 
-def test_cdk_template_validation_is_not_vacuous_it_reports_an_empty_stack(tmp_path: Path) -> None:
+def test_cdk_template_validation_is_not_vacuous_it_reports_an_empty_stack(
+    tmp_path: Path, cdk_validation: cdk.CloudFormationValidatePlugin
+) -> None:
     app = cdk.App(outdir=str(tmp_path))
     cdk.Stack(app, "Empty")
-    cdk.Validations.of(app).add_plugins(cdk.CloudFormationValidatePlugin())
+    cdk.Validations.of(app).add_plugins(cdk_validation)
     app.synth()
     assert _validation_violations(tmp_path) == ["F0001"]  # "Resources section must exist and be non-empty"
 
