@@ -39,7 +39,10 @@ def _env() -> dict[str, str]:
     env["VIRTUAL_ENV"] = str(VENV)
     env.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
     env.setdefault("CDK_DISABLE_CLI_TELEMETRY", "true")
-    env.setdefault("PYTHONDONTWRITEBYTECODE", "1")
+    # Bytecode is cached: without it every test process (two pytest workers, the CLIs and apps the tests
+    # start) compiles src/ and tests/ again, 1-2 s of CPU each. __pycache__ folders are git-ignored and
+    # left out of every Lambda asset, layer and package the project builds.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.setdefault("CHECKOV", str(CHECKOV))
     return env
 
