@@ -90,8 +90,11 @@ def test(extra: list[str]) -> None:
     _run(BIN / "ruff", "format", "--check", ".")
     _run(BIN / "mypy", "src", "examples")
     # Two workers (pytest-xdist) on the 2-core machines this runs on: each synthesizes and deploys its own
-    # modules' apps; `-n 0` (or any -n given) overrides it.
-    workers = [] if any(arg == "-n" or arg.startswith(("-n", "--numprocesses")) for arg in extra) else ["-n", "2"]
+    # modules' apps; `-n 0` (or any -n given) overrides it. Whole modules go to a worker, longest first
+    # (tests/scheduling.py), so no module's fixtures are built twice and neither worker idles at the end.
+    workers = [] if any(arg.startswith(("-n", "--numprocesses")) for arg in extra) else ["-n", "2"]
+    if workers and not any(arg.startswith("--dist") for arg in extra):
+        workers += ["--dist", "loadfile", "--no-loadscope-reorder"]
     _run(PYTHON, "-m", "pytest", *workers, *extra)
 
 

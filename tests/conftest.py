@@ -15,6 +15,7 @@ from syrupy.extensions.json import JSONSnapshotExtension
 
 from serverless_patterns.testing import acknowledgments, assert_compliant, normalized_template
 from tests import hypothesis_budget  # noqa: F401 - registers the deep profile before Hypothesis's plugin loads one
+from tests.scheduling import longest_first
 
 # moto's server logs every request at INFO.
 logging.getLogger("werkzeug").setLevel(logging.WARNING)
@@ -48,6 +49,10 @@ def template_snapshot(snapshot_json: SnapshotAssertion) -> Callable[[Stack], Non
         assert normalized_template(stack) == snapshot_json
 
     return check
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    longest_first(items)  # see tests/scheduling.py
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

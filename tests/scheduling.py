@@ -1,0 +1,43 @@
+"""The order in which the test command hands modules to its two pytest-xdist workers: the longest first.
+
+``python3 tasks.py test`` runs ``-n 2 --dist loadfile --no-loadscope-reorder``: each module goes
+whole to one worker, so its module-scoped fixtures (a synthesized app, a local cloud deployment)
+are built once, and modules go out in collection order to whichever worker is free. A long module
+collected last would run alone at the end while the other worker idles (pytest-xdist's own
+reordering puts the modules with the most tests first, which sent the getting-started walk, two
+tests and a quarter of a minute, last). So the modules below, the longest, are collected first,
+longest first, and the many short ones fill the gaps: the workers finish within seconds of each other.
+
+The figures are CPU seconds of each module on a 2-core machine; re-rank when a module's time moves.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+LONGEST_FIRST = (
+    "tests/unit/test_getting_started.py",  # 30 s: a newcomer's walk, nine processes
+    "tests/examples/test_order_system.py",  # 20 s: the example's compliance, checkov, the HTTP API variant
+    "tests/constructs/test_lambda_alarms_spread.py",  # 13 s: a thousand functions
+    "tests/examples/test_scenario.py",  # 11 s: the example's scripted day on the local cloud
+    "tests/local/test_enforcement_mutations.py",  # 7 s: seven deployments of the example
+    "tests/local/test_order_system_e2e.py",  # 7 s
+    "tests/release/test_release.py",  # 7 s: build, twine, an installed wheel, publib
+    "tests/constructs/test_lambda_alarms.py",  # 6 s
+    "tests/saga/test_saga_behaviour.py",  # 6 s, and waits on executions
+    "tests/local/test_cli.py",  # 5 s, and waits on `local up`
+    "tests/unit/test_docs.py",  # 5 s: mkdocs build --strict
+    "tests/runtime/crud_api/test_crud_handlers.py",  # 5 s
+    "tests/local/test_actions.py",  # 5 s
+    "tests/constructs/test_crud_api.py",  # 5 s
+    "tests/runtime/crud_api/test_crud_fuzz.py",  # 5 s
+    "tests/constructs/test_cdk_habits.py",  # 4 s
+    "tests/local/test_pytest_plugin.py",  # 4 s
+    "tests/local/test_api_auth.py",  # 4 s
+)
+
+
+def longest_first(items: list[pytest.Item]) -> None:
+    """Move the items of the modules in ``LONGEST_FIRST`` to the front, in that order; keep every other order."""
+    rank = {path: index for index, path in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))
