@@ -9,13 +9,13 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from aws_cdk import Stack
+from aws_cdk import App, CloudFormationValidatePlugin, Stack, Validations
 from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.json import JSONSnapshotExtension
 
 from serverless_patterns.testing import acknowledgments, assert_compliant, normalized_template
 from tests import hypothesis_budget  # noqa: F401 - registers the deep profile before Hypothesis's plugin loads one
-from tests.scheduling import longest_first
+from tests.scheduling import longest_first, make_scheduler
 
 # moto's server logs every request at INFO.
 logging.getLogger("werkzeug").setLevel(logging.WARNING)
@@ -55,6 +55,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     longest_first(items)  # see tests/scheduling.py
 
 
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    return make_scheduler(config, log) if config.getoption("dist") == "loadfile" else None
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     if _ACKNOWLEDGED:
         terminalreporter.write_line(
@@ -62,6 +67,33 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         )
         for key in sorted(_ACKNOWLEDGED):
             terminalreporter.write_line(f"  {key}")
+
+
+@pytest.fixture(scope="session")
+def cdk_validation() -> CloudFormationValidatePlugin:
+    """aws-cdk-lib's own template validation, on in a user's synth and off in this suite (tests/__init__.py).
+
+    Registered explicitly (``Validations.of(app).add_plugins``), it runs whatever CDK_VALIDATION
+    says and writes ``validation-report.json``. One instance serves a worker: making one compiles
+    its WebAssembly engine (about 2 s of CPU).
+    """
+    return CloudFormationValidatePlugin()
+
+
+@pytest.fixture(scope="session")
+def order_system_app(tmp_path_factory: pytest.TempPathFactory, cdk_validation: CloudFormationValidatePlugin) -> App:
+    """The order system example, synthesized once for the modules that read or deploy it (treat it as read-only).
+
+    Its cloud assembly is ``app.outdir``; a test that changes a template copies the assembly first.
+    The modules that use it run on one pytest-xdist worker (tests/scheduling.py), so it is built once.
+    CDK's template validation runs on it (see ``cdk_validation``).
+    """
+    from examples.order_system.app import build_app
+
+    app = build_app(str(tmp_path_factory.mktemp("order-system") / "cdk.out"))
+    Validations.of(app).add_plugins(cdk_validation)
+    app.synth()
+    return app
 
 
 @pytest.fixture(scope="session")

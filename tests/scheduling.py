@@ -8,20 +8,37 @@ reordering puts the modules with the most tests first, which sent the getting-st
 tests and a quarter of a minute, last). So the modules below, the longest, are collected first,
 longest first, and the many short ones fill the gaps: the workers finish within seconds of each other.
 
+Modules that share a session fixture (the synthesized order system example) go to one worker
+together, as one unit (``SAME_WORKER``), so the fixture is built once.
+
 The figures are CPU seconds of each module on a 2-core machine; re-rank when a module's time moves.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
+ORDER_SYSTEM_MODULES = (
+    "tests/examples/test_order_system.py",
+    "tests/examples/test_order_system_observed.py",
+    "tests/examples/test_scenario.py",
+    "tests/local/test_enforcement_mutations.py",
+    "tests/local/test_order_system_e2e.py",
+)
+SAME_WORKER = dict.fromkeys(ORDER_SYSTEM_MODULES, "the order system example (session fixture order_system_app)")
+
 LONGEST_FIRST = (
+    # 40 s together: the example's compliance, checkov and HTTP API variant, its scripted day on the local
+    # cloud, seven mutated deployments, its end-to-end flows.
+    "tests/examples/test_order_system.py",
+    "tests/examples/test_order_system_observed.py",
+    "tests/examples/test_scenario.py",
+    "tests/local/test_enforcement_mutations.py",
+    "tests/local/test_order_system_e2e.py",
     "tests/unit/test_getting_started.py",  # 30 s: a newcomer's walk, nine processes
-    "tests/examples/test_order_system.py",  # 20 s: the example's compliance, checkov, the HTTP API variant
     "tests/constructs/test_lambda_alarms_spread.py",  # 13 s: a thousand functions
-    "tests/examples/test_scenario.py",  # 11 s: the example's scripted day on the local cloud
-    "tests/local/test_enforcement_mutations.py",  # 7 s: seven deployments of the example
-    "tests/local/test_order_system_e2e.py",  # 7 s
     "tests/release/test_release.py",  # 7 s: build, twine, an installed wheel, publib
     "tests/constructs/test_lambda_alarms.py",  # 6 s
     "tests/saga/test_saga_behaviour.py",  # 6 s, and waits on executions
@@ -35,6 +52,18 @@ LONGEST_FIRST = (
     "tests/local/test_pytest_plugin.py",  # 4 s
     "tests/local/test_api_auth.py",  # 4 s
 )
+
+
+def make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """pytest-xdist's ``loadfile`` scheduling, with the modules of ``SAME_WORKER`` as one unit of work."""
+    from xdist.scheduler import LoadFileScheduling
+
+    class _Scheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return SAME_WORKER.get(module, module)
+
+    return _Scheduling(config, log)
 
 
 def longest_first(items: list[pytest.Item]) -> None:

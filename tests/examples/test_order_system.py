@@ -18,25 +18,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def outdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("cdk.out")
+def outdir(order_system_app: cdk.App) -> Path:
+    return Path(order_system_app.outdir)
 
 
 @pytest.fixture(scope="module")
-def cdk_validation() -> cdk.CloudFormationValidatePlugin:
-    """aws-cdk-lib's own template validation, on in a user's synth and off in this suite (tests/__init__.py).
-
-    Registered explicitly, it runs whatever CDK_VALIDATION says and writes validation-report.json.
-    One instance serves the module: making one compiles its WebAssembly engine (about 2 s).
-    """
-    return cdk.CloudFormationValidatePlugin()
-
-
-@pytest.fixture(scope="module")
-def stack(outdir: Path, cdk_validation: cdk.CloudFormationValidatePlugin) -> cdk.Stack:
-    app = build_app(str(outdir))
-    cdk.Validations.of(app).add_plugins(cdk_validation)
-    found = app.node.find_child("OrderSystem")
+def stack(order_system_app: cdk.App) -> cdk.Stack:
+    found = order_system_app.node.find_child("OrderSystem")
     assert isinstance(found, OrderSystemStack)
     return found
 
