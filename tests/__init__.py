@@ -13,6 +13,6 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 # aws-cdk-lib's built-in template validation (a WebAssembly rules engine run at every synth) costs
 # about 2.5 s of CPU on a process's first synth and more on each, and only prints warnings no test
-# reads. The suite runs it once, explicitly, on the example app, and asserts it finds nothing
-# (tests/examples/test_order_system.py); the getting-started walk runs with it, as a newcomer does.
+# reads. The suite runs it where it asserts what it finds (nothing): on the example app
+# (tests/examples/test_order_system.py) and on the getting-started walk's first synth, as a newcomer has it.
 os.environ.setdefault("CDK_VALIDATION", "false")
