@@ -5,10 +5,12 @@ does (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.ht
 phase"): the interpreter starts, the handler module is imported from the task root with the
 function's environment, and the handler is looked up. Then it serves the first request, so a
 client or an import that a handler defers to its first invocation is measured too: deferring a
-cost is not cutting it. Two times are taken from the same process, from spawn to a signal
-written on a pipe of its own (its stdout and stderr are the handler's logs): *init* when the
-handler is loaded, *init + first request* when the first response is made. Interpreter shutdown
-is not measured (Lambda freezes the environment instead).
+cost is not cutting it. From the same process come the wall time from spawn to a signal it
+writes on a pipe of its own (its stdout and stderr are the handler's logs) and its CPU time
+(``time.process_time``, interpreter start included): *init* when the handler is loaded, *init +
+first request* when the first response is made. Interpreter shutdown is not measured (Lambda
+freezes the environment instead). CPU time depends less on what else runs on the machine; on
+an idle one the two agree.
 
 What each side runs, as Lambda would run it:
 
@@ -30,7 +32,12 @@ assets without ``__pycache__``, as AWS recommends for deployment packages,
 https://docs.aws.amazon.com/lambda/latest/dg/python-package.html#python-package-pycache, and
 ``/var/task`` is read-only, so every cold start compiles the handler's own modules) and
 ``PYTHONDONTWRITEBYTECODE=1`` keeps it so; the standard library, boto3 and Powertools are read
-with the bytecode their installation compiled, as the runtime and the Powertools layer ship them.
+with the bytecode their installation here compiled. Whether the runtime's boto3 and the public
+Powertools layer ship ``.pyc`` is not checked here: either way both sides read the same files.
+
+Not modelled, alike for both sides: the Lambda runtime's own start before it imports the handler,
+the Python version (the machine's, not the function's) and the CPU share Lambda gives by memory
+size.
 """
 
 from __future__ import annotations
@@ -527,17 +534,25 @@ def run() -> str:
         for label, samples in reference_samples.items()
     )
     return (
-        f"Wall time of whole processes (what Lambda reports as the init duration, plus the first request):\n\n"
+        "Wall time of whole processes, from spawn: *init* is the interpreter's start and the handler's import (what\n"
+        "Lambda reports as the init duration), *init + first request* adds the first invocation, so that a client\n"
+        "made on first use is counted:\n\n"
         f"{wall}\n\n"
-        "CPU time of the same processes (user + system, interpreter start included): less sensitive to what else\n"
-        "runs on the machine.\n\n"
+        "CPU time of the same processes (user + system, interpreter start included), which depends less on what\n"
+        "else runs on the machine:\n\n"
         f"{cpu}\n\n"
-        f"In the same rounds, for scale (init, medians): {references}.\n\n"
+        f"For scale, in the same rounds (init, medians): {references}.\n\n"
         f"{ROUNDS} rounds in one run after an unmeasured one; in each, both sides of a pair run back to back, in an\n"
         "order that flips every round, each a fresh process. *Ratio per pair* is the min / median / max over the\n"
-        "rounds of ours / hand-written in the same round. *Ours* is the library's handler or, for the example's\n"
-        "handlers, the example as it is; *hand-written* is `benchmarks/baseline/cold_start/`: the same job the\n"
-        "usual way, and for the example the handlers as they were before they were made lean (a `boto3.resource`\n"
-        "table made at import by every module). Load average (1 min) "
+        "rounds of ours / hand-written in the same round. *Ours* is the library's handler as the example app\n"
+        "deploys it (its synthesized asset, environment and layers) or, for the example's own handlers, the\n"
+        "example as it is. *Hand-written* is `benchmarks/baseline/cold_start/`: the same job done the usual way\n"
+        "with Powertools and boto3 clients made at import (a low-level DynamoDB client, the stricter baseline:\n"
+        "a `boto3.resource` costs more), and for the example's handlers the same handlers as they were before\n"
+        "they were made lean (a `boto3.resource` table made at import by every module). AWS calls go to a local\n"
+        "stub that answers at once, the same for both sides. No `.pyc` in the task roots (CDK stages assets\n"
+        "without them, and AWS advises against shipping them:\n"
+        "[python-package](https://docs.aws.amazon.com/lambda/latest/dg/python-package.html#python-package-pycache)),\n"
+        "none written; the installed libraries keep the bytecode their installation compiled. Load average (1 min) "
         f"{load_start:.1f} at the start, {load_end:.1f} at the end, on {os.cpu_count()} cores.\n"
     )
