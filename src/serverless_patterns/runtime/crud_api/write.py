@@ -328,8 +328,9 @@ def _idempotent() -> Callable[..., dict[str, Any]]:
             table_name=os.environ[contract.IDEMPOTENCY_TABLE_VARIABLE],
             key_attr=contract.IDEMPOTENCY_KEY_ATTRIBUTE,
             expiry_attr=contract.IDEMPOTENCY_EXPIRY_ATTRIBUTE,
-            # The items' client: without it the store makes a boto3 session of its own, whose first
-            # client loads DynamoDB's model and the endpoint data a second time (~80 ms CPU of a cold start).
+            # The items' client: without it the store makes a boto3 session of its own, whose first client
+            # loads DynamoDB's model and the endpoint data a second time (about 50 ms of CPU on the cold
+            # start of the first request with a key; benchmarks/bench_cold_start.py).
             boto3_client=dynamodb,
         )
 
