@@ -394,7 +394,7 @@ def _events_client() -> Any:
     Made from boto3's default session when the function has imported boto3 already, so the two share
     what a session loads (endpoint data, credentials); else from botocore alone, which is all an
     EventBridge client needs: importing boto3 also imports s3transfer and boto3's resource and
-    documentation machinery, tens of milliseconds of a cold start for nothing here.
+    documentation machinery (about 30 ms of CPU on a cold start; benchmarks/bench_cold_start.py) for nothing here.
     """
     # Imported here so that importing the publisher stays cheap; no stubs needed.
     config = importlib.import_module("botocore.config").Config(
