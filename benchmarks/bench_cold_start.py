@@ -65,7 +65,7 @@ from benchmarks.common import markdown_table, spread
 TITLE = "Cold start: the library's handlers against hand-written ones"
 ROOT = Path(__file__).resolve().parent.parent
 BASELINES = ROOT / "benchmarks" / "baseline" / "cold_start"
-ROUNDS = int(os.environ.get("COLD_START_ROUNDS", "15"))
+ROUNDS = int(os.environ.get("COLD_START_ROUNDS", "20"))
 TARGET = 1.2
 REGION = "eu-west-1"
 
