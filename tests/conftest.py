@@ -104,15 +104,12 @@ def moto_server() -> Iterator[str]:
     under test runs unmodified, as it would against AWS. DynamoDB item writes are atomic, as in
     AWS (moto's threaded server alone would let two conditional writes to one item both succeed).
     """
-    from moto.server import ThreadedMotoServer
-
     from serverless_patterns.local import _moto
 
     _moto.install_atomic_writes(moto_server)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
+    server = _moto.MotoServer()  # moto's ThreadedMotoServer, stopped at once
+    endpoint = server.endpoint_url
+    port = endpoint.rsplit(":", 1)[1]
     saved = {key: os.environ.get(key) for key in _MOTO_ENV}
     os.environ.update(
         {
@@ -122,7 +119,7 @@ def moto_server() -> Iterator[str]:
             "AWS_SESSION_TOKEN": "testing",
             "AWS_DEFAULT_REGION": "us-east-1",
             "AWS_REGION": "us-east-1",
-            "MOTO_PORT": str(port),
+            "MOTO_PORT": port,
         }
     )
     try:
