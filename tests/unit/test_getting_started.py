@@ -89,6 +89,15 @@ def test_the_walk_runs_from_an_empty_folder(tmp_path: Path) -> None:
     assert output.startswith("201 {"), output
 
 
+def _holds_json(path: Path) -> bool:
+    """Whether ``path`` holds a whole JSON document (``local up`` writes its state file once it serves)."""
+    try:
+        json.loads(path.read_text())
+    except (OSError, ValueError):
+        return False
+    return True
+
+
 def _local_up_and_requests(cli: str, folder: Path) -> None:
     assert "serverless-patterns local up ." in PAGE.read_text()
     state = folder / ".serverless-patterns-local.json"
@@ -103,10 +112,9 @@ def _local_up_and_requests(cli: str, folder: Path) -> None:
     )
     try:
         deadline = time.monotonic() + 60
-        while not state.exists() and up.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert state.exists(), f"`local up` did not start: {up.poll()}"
-        time.sleep(0.5)  # the state file is written in one call; let it land
+        while not _holds_json(state) and up.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _holds_json(state), f"`local up` did not start: {up.poll()}"
         body = '{"email": "ada@example.com", "name": "Ada"}'
         created = _run(
             [cli, "local", "request", "POST", "users", "--body", body],
