@@ -18,6 +18,7 @@ _ARCHITECTURES: dict[int, tuple[lambda_.Architecture, str]] = {}
 # Durations are many (one per option) but a module's defaults are shared: weak keys.
 _UNRESOLVED: weakref.WeakKeyDictionary[Duration, bool] = weakref.WeakKeyDictionary()
 _MILLISECONDS: weakref.WeakKeyDictionary[Duration, float] = weakref.WeakKeyDictionary()
+_HUMAN_STRINGS: weakref.WeakKeyDictionary[Duration, str] = weakref.WeakKeyDictionary()
 
 
 def runtime_name(runtime: lambda_.Runtime) -> str:
@@ -58,3 +59,10 @@ def duration_milliseconds(duration: Duration) -> float:
     if duration not in _MILLISECONDS:
         _MILLISECONDS[duration] = duration.to_milliseconds()
     return _MILLISECONDS[duration]
+
+
+def duration_human_string(duration: Duration) -> str:
+    """``duration.to_human_string()`` (``"10 minutes"``)."""
+    if duration not in _HUMAN_STRINGS:
+        _HUMAN_STRINGS[duration] = duration.to_human_string()
+    return _HUMAN_STRINGS[duration]
