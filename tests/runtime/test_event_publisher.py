@@ -7,8 +7,12 @@ chosen number of times, so each test knows exactly which entries must be re-sent
 from __future__ import annotations
 
 import json
+import os
 import random
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -305,6 +309,24 @@ def test_the_default_client_leaves_retries_to_the_publisher(monkeypatch: pytest.
     assert client.meta.service_model.service_name == "events"
     assert client.meta.config.retries["total_max_attempts"] == 1
     assert client.meta.config.read_timeout == 5
+
+
+def test_the_default_client_of_a_function_without_boto3_comes_from_botocore_alone() -> None:
+    # The layer's layout (``event_publisher`` on the path) in a fresh process that never imported boto3:
+    # its cold start pays for botocore only, and the client is configured as with boto3.
+    runtime = Path(__file__).resolve().parents[2] / "src" / "serverless_patterns" / "runtime"
+    code = (
+        "import sys\n"
+        f"sys.path.insert(0, {str(runtime)!r})\n"
+        "from event_publisher import EventPublisher\n"
+        "client = EventPublisher(event_bus_name='orders', validators={}).client\n"
+        "config = client.meta.config\n"
+        "print(client.meta.service_model.service_name, config.retries['total_max_attempts'], config.read_timeout,"
+        " config.connect_timeout, 'boto3' in sys.modules)\n"
+    )
+    environment = {**os.environ, "AWS_DEFAULT_REGION": "eu-west-1", "PYTHONPATH": ""}
+    result = subprocess.run([sys.executable, "-c", code], env=environment, capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["events", "1", "5", "2", "False"]
 
 
 # The EventsNotPublished metric: an embedded metric format document per bus, CloudWatch User Guide,

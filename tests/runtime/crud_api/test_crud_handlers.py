@@ -169,6 +169,21 @@ def test_idempotency_key_in_progress_is_409(client: Client, new_user: dict[str, 
     assert _count("users") == 0
 
 
+def test_idempotency_records_go_through_the_items_client(
+    client: Client, new_user: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A store with a boto3 session of its own would load DynamoDB's model a second time on a cold start.
+    monkeypatch.setattr(client.write, "_idempotent_create", None)  # as in a fresh execution environment
+
+    def no_session(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the idempotency store made a boto3 session of its own")
+
+    monkeypatch.setattr(boto3.session, "Session", no_session)
+    reply = client.send("POST", "/users", body=new_user, headers={"Idempotency-Key": "one-client"})
+    assert reply.status == 201, reply.body
+    assert _count("users") == 1
+
+
 # GET
 
 

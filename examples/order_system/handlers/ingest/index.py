@@ -2,6 +2,8 @@
 
 A record that is not a valid order fails on its own (Powertools' BatchProcessor reports it in
 ``batchItemFailures``); after the queue's max receive count it lands in the dead-letter queue.
+The table is written through a low-level DynamoDB client made once at import: a ``boto3.resource``
+would load and build DynamoDB's resource model on every cold start as well, for one ``PutItem``.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 logger = Logger()
 processor = BatchProcessor(event_type=EventType.SQS)
-table = boto3.resource("dynamodb").Table(os.environ["ORDERS_TABLE"])
+dynamodb = boto3.client("dynamodb")
+TABLE = os.environ["ORDERS_TABLE"]
 
 
 class InvalidOrderError(ValueError):
@@ -44,20 +47,21 @@ def record_handler(record: SQSRecord) -> None:
     order = _parse(record)
     now = datetime.now(timezone.utc).isoformat()
     try:
-        table.put_item(
+        dynamodb.put_item(
+            TableName=TABLE,
             Item={
-                "id": str(order["orderId"]),
-                "customerId": str(order["customerId"]),
-                "amount": Decimal(str(order["amount"])),
-                "status": "INGESTED",
-                "createdAt": now,
-                "updatedAt": now,
-                "version": 1,
+                "id": {"S": str(order["orderId"])},
+                "customerId": {"S": str(order["customerId"])},
+                "amount": {"N": str(Decimal(str(order["amount"])))},
+                "status": {"S": "INGESTED"},
+                "createdAt": {"S": now},
+                "updatedAt": {"S": now},
+                "version": {"N": "1"},
             },
             # A redelivered record must not overwrite an order that moved on since.
             ConditionExpression="attribute_not_exists(id)",
         )
-    except table.meta.client.exceptions.ConditionalCheckFailedException:
+    except dynamodb.exceptions.ConditionalCheckFailedException:
         logger.info("order already ingested", extra={"order_id": order["orderId"]})
 
 

@@ -7,18 +7,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from .state import order_of, table
+from .order import order_of
+from .state import TABLE, attributes, dynamodb
 
 
 def _record(event: dict[str, Any], handler: str) -> dict[str, Any]:
     order = order_of(event)
     key = f"event#{order['orderId']}#{handler}"
     try:
-        table.put_item(
-            Item={"pk": key, "eventId": str(event.get("id", "")), "detailType": str(event.get("detail-type", ""))},
+        dynamodb.put_item(
+            TableName=TABLE,
+            Item=attributes(
+                {"pk": key, "eventId": str(event.get("id", "")), "detailType": str(event.get("detail-type", ""))}
+            ),
             ConditionExpression="attribute_not_exists(pk)",
         )
-    except table.meta.client.exceptions.ConditionalCheckFailedException:
+    except dynamodb.exceptions.ConditionalCheckFailedException:
         return {"handled": key, "duplicate": True}
     return {"handled": key, "duplicate": False}
 

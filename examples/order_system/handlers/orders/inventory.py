@@ -9,41 +9,45 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import OutOfStockError
-from .state import order_of, table
+from .order import order_of
+from .state import TABLE, attributes, dynamodb, plain
+
+
+def _reservation(key: str) -> dict[str, Any] | None:
+    found = dynamodb.get_item(TableName=TABLE, Key=attributes({"pk": key}), ConsistentRead=True).get("Item")
+    return None if found is None else plain(found)
 
 
 def reserve(event: dict[str, Any], context: Any) -> dict[str, Any]:
     order = order_of(event)
     reservation = f"reservation#{order['orderId']}"
-    if "Item" in table.get_item(Key={"pk": reservation}, ConsistentRead=True):
+    if _reservation(reservation) is not None:
         return {"reservationId": reservation, "status": "RESERVED"}
     items = [{"sku": str(item["sku"]), "quantity": int(item["quantity"])} for item in order["items"]]
-    client = table.meta.client
+    writes: list[Any] = [
+        {
+            "Update": {
+                "TableName": TABLE,
+                "Key": attributes({"pk": f"stock#{item['sku']}"}),
+                "UpdateExpression": "SET available = available - :quantity",
+                "ConditionExpression": "available >= :quantity",
+                "ExpressionAttributeValues": attributes({":quantity": item["quantity"]}),
+            }
+        }
+        for item in items
+    ]
+    writes.append(
+        {
+            "Put": {
+                "TableName": TABLE,
+                "Item": attributes({"pk": reservation, "status": "RESERVED", "items": items}),
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        }
+    )
     try:
-        client.transact_write_items(
-            TransactItems=[
-                *[
-                    {
-                        "Update": {
-                            "TableName": table.name,
-                            "Key": {"pk": f"stock#{item['sku']}"},
-                            "UpdateExpression": "SET available = available - :quantity",
-                            "ConditionExpression": "available >= :quantity",
-                            "ExpressionAttributeValues": {":quantity": item["quantity"]},
-                        }
-                    }
-                    for item in items
-                ],
-                {
-                    "Put": {
-                        "TableName": table.name,
-                        "Item": {"pk": reservation, "status": "RESERVED", "items": items},
-                        "ConditionExpression": "attribute_not_exists(pk)",
-                    }
-                },
-            ]
-        )
-    except client.exceptions.TransactionCanceledException as error:
+        dynamodb.transact_write_items(TransactItems=writes)
+    except dynamodb.exceptions.TransactionCanceledException as error:
         reasons = error.response.get("CancellationReasons", [])
         short = [
             str(item["sku"])
@@ -57,33 +61,31 @@ def reserve(event: dict[str, Any], context: Any) -> dict[str, Any]:
 def release(event: dict[str, Any], context: Any) -> dict[str, Any]:
     order = order_of(event)
     reservation = f"reservation#{order['orderId']}"
-    stored = table.get_item(Key={"pk": reservation}, ConsistentRead=True).get("Item")
+    stored = _reservation(reservation)
     if stored is None or stored.get("status") != "RESERVED":
         return {"reservationId": reservation, "status": "NOTHING_TO_RELEASE"}
-    client = table.meta.client
-    client.transact_write_items(
-        TransactItems=[
-            *[
-                {
-                    "Update": {
-                        "TableName": table.name,
-                        "Key": {"pk": f"stock#{item['sku']}"},
-                        "UpdateExpression": "SET available = available + :quantity",
-                        "ExpressionAttributeValues": {":quantity": int(item["quantity"])},
-                    }
-                }
-                for item in stored["items"]
-            ],
-            {
-                "Update": {
-                    "TableName": table.name,
-                    "Key": {"pk": reservation},
-                    "UpdateExpression": "SET #s = :released",
-                    "ConditionExpression": "#s = :reserved",
-                    "ExpressionAttributeNames": {"#s": "status"},
-                    "ExpressionAttributeValues": {":released": "RELEASED", ":reserved": "RESERVED"},
-                }
-            },
-        ]
+    writes: list[Any] = [
+        {
+            "Update": {
+                "TableName": TABLE,
+                "Key": attributes({"pk": f"stock#{item['sku']}"}),
+                "UpdateExpression": "SET available = available + :quantity",
+                "ExpressionAttributeValues": attributes({":quantity": int(item["quantity"])}),
+            }
+        }
+        for item in stored["items"]
+    ]
+    writes.append(
+        {
+            "Update": {
+                "TableName": TABLE,
+                "Key": attributes({"pk": reservation}),
+                "UpdateExpression": "SET #s = :released",
+                "ConditionExpression": "#s = :reserved",
+                "ExpressionAttributeNames": {"#s": "status"},
+                "ExpressionAttributeValues": attributes({":released": "RELEASED", ":reserved": "RESERVED"}),
+            }
+        }
     )
+    dynamodb.transact_write_items(TransactItems=writes)
     return {"reservationId": reservation, "status": "RELEASED"}

@@ -9,17 +9,20 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import EmailTemporarilyUnavailableError
-from .state import order_of, table
+from .order import order_of
+from .state import TABLE, attributes, dynamodb, plain
 
 
 def send_confirmation(event: dict[str, Any], context: Any) -> dict[str, Any]:
     order = order_of(event)
-    attempts = table.update_item(
-        Key={"pk": f"notification#{order['orderId']}"},
+    updated = dynamodb.update_item(
+        TableName=TABLE,
+        Key=attributes({"pk": f"notification#{order['orderId']}"}),
         UpdateExpression="ADD attempts :one",
-        ExpressionAttributeValues={":one": 1},
+        ExpressionAttributeValues=attributes({":one": 1}),
         ReturnValues="UPDATED_NEW",
-    )["Attributes"]["attempts"]
+    )
+    attempts = plain(updated["Attributes"])["attempts"]
     if attempts == 1:
         raise EmailTemporarilyUnavailableError(f"mail service busy for order {order['orderId']}")
     return {"notified": order.get("customerId"), "attempts": int(attempts)}

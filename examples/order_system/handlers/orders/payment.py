@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import PaymentDeclinedError
-from .state import order_of, table, to_decimal
+from .order import order_of, to_decimal
+from .state import TABLE, attributes, dynamodb
 
 
 def charge(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -18,11 +19,12 @@ def charge(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if card.endswith("0000"):
         raise PaymentDeclinedError(f"card ending {card[-4:]} declined for order {order['orderId']}")
     key = f"payment#{order['orderId']}"
-    table.put_item(
-        Item={"pk": key, "status": "CHARGED", "amount": to_decimal(order["amount"])},
+    dynamodb.put_item(
+        TableName=TABLE,
+        Item=attributes({"pk": key, "status": "CHARGED", "amount": to_decimal(order["amount"])}),
         ConditionExpression="attribute_not_exists(pk) OR #s = :charged",
         ExpressionAttributeNames={"#s": "status"},
-        ExpressionAttributeValues={":charged": "CHARGED"},
+        ExpressionAttributeValues=attributes({":charged": "CHARGED"}),
     )
     return {"paymentId": key, "status": "CHARGED", "amount": order["amount"]}
 
@@ -30,10 +32,11 @@ def charge(event: dict[str, Any], context: Any) -> dict[str, Any]:
 def refund(event: dict[str, Any], context: Any) -> dict[str, Any]:
     order = order_of(event)
     key = f"payment#{order['orderId']}"
-    table.update_item(
-        Key={"pk": key},
+    dynamodb.update_item(
+        TableName=TABLE,
+        Key=attributes({"pk": key}),
         UpdateExpression="SET #s = :refunded",
         ExpressionAttributeNames={"#s": "status"},
-        ExpressionAttributeValues={":refunded": "REFUNDED"},
+        ExpressionAttributeValues=attributes({":refunded": "REFUNDED"}),
     )
     return {"paymentId": key, "status": "REFUNDED"}

@@ -2,28 +2,33 @@
 
 Keys: ``stock#<sku>`` (available units), ``payment#<orderId>``, ``reservation#<orderId>``,
 ``notification#<orderId>`` and ``event#<orderId>#<handler>`` (what the event handlers did).
+
+One low-level DynamoDB client, made once per execution environment when a handler module that
+uses the table is imported. A ``boto3.resource`` would also load and build DynamoDB's resource
+model on every cold start, for nothing these handlers need; :func:`attributes` and :func:`plain`
+convert between plain values and DynamoDB's attribute values instead.
 """
 
 from __future__ import annotations
 
 import os
-from decimal import Decimal
+from collections.abc import Mapping
 from typing import Any
 
 import boto3
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
-# Typed as Any: the items are free-form JSON documents, not fixed TypedDicts.
-table: Any = boto3.resource("dynamodb").Table(os.environ["WORKFLOW_TABLE"])
-
-
-def order_of(event: dict[str, Any]) -> dict[str, Any]:
-    """The order in a step's input: an EventBridge event's ``detail``, or the input itself."""
-    detail = event.get("detail", event)
-    if not isinstance(detail, dict):
-        raise TypeError("the input holds no order")
-    return detail
+dynamodb = boto3.client("dynamodb")
+TABLE = os.environ["WORKFLOW_TABLE"]
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
 
 
-def to_decimal(value: Any) -> Decimal:
-    """DynamoDB numbers are Decimals; JSON numbers arrive as int or float."""
-    return Decimal(str(value))
+def attributes(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Plain values (an item, a key, expression values) as DynamoDB attribute values."""
+    return {name: _serializer.serialize(value) for name, value in values.items()}
+
+
+def plain(stored: Mapping[str, Any]) -> dict[str, Any]:
+    """DynamoDB attribute values as plain values (numbers become ``Decimal``)."""
+    return {name: _deserializer.deserialize(value) for name, value in stored.items()}

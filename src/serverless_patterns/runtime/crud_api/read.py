@@ -5,12 +5,11 @@ Its role allows only ``dynamodb:GetItem`` and ``dynamodb:Scan`` on the tables it
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from . import contract, gateway
 from .common import (
@@ -25,6 +24,9 @@ from .common import (
     route_by_resource,
     to_dynamodb,
 )
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 logger = Logger()
 dynamodb = boto3.client("dynamodb")

@@ -20,9 +20,8 @@ import json
 import os
 import uuid
 import warnings
-from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import boto3
@@ -38,8 +37,6 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
     IdempotencyValidationError,
 )
-from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 
 from . import contract, gateway
@@ -61,6 +58,12 @@ from .common import (
     to_json,
 )
 from .validator import schema_errors
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60
 MAX_VERSION_DIGITS = 20
@@ -325,6 +328,10 @@ def _idempotent() -> Callable[..., dict[str, Any]]:
             table_name=os.environ[contract.IDEMPOTENCY_TABLE_VARIABLE],
             key_attr=contract.IDEMPOTENCY_KEY_ATTRIBUTE,
             expiry_attr=contract.IDEMPOTENCY_EXPIRY_ATTRIBUTE,
+            # The items' client: without it the store makes a boto3 session of its own, whose first client
+            # loads DynamoDB's model and the endpoint data a second time (about 50 ms of CPU on the cold
+            # start of the first request with a key; benchmarks/bench_cold_start.py).
+            boto3_client=dynamodb,
         )
 
         @idempotent_function(  # type: ignore[untyped-decorator]  # Powertools leaves it untyped
