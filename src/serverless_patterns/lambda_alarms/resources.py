@@ -178,7 +178,7 @@ def metric_properties(metric: AnyMetric) -> dict[str, Any]:
 def _anomaly_band(metric: MetricSpec, width: float) -> list[cloudwatch.CfnAlarm.MetricDataQueryProperty]:
     """The band ``width`` standard deviations wide around ``metric``'s expected values, and the metric.
 
-    https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Create_Anomaly_Detection_Alarm.html
+    https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Anomaly_Detection.html
     """
     return [
         cloudwatch.CfnAlarm.MetricDataQueryProperty(
