@@ -1,5 +1,7 @@
 """Facts about shared aws-cdk-lib value objects (runtimes, architectures, durations), read from jsii once.
 
+Also the one type check that walks whole construct trees: :func:`is_instance`.
+
 Every property read of a jsii object is a round trip to the Node.js kernel. A ``Runtime`` or
 ``Architecture`` (or ``Duration``) never changes once made and an app uses a handful of them (the
 same defaults for every construct), so their facts are kept here by object (the object is kept
@@ -18,6 +20,9 @@ _ARCHITECTURES: dict[int, tuple[lambda_.Architecture, str]] = {}
 # Durations are many (one per option) but a module's defaults are shared: weak keys.
 _UNRESOLVED: weakref.WeakKeyDictionary[Duration, bool] = weakref.WeakKeyDictionary()
 _MILLISECONDS: weakref.WeakKeyDictionary[Duration, float] = weakref.WeakKeyDictionary()
+_HUMAN_STRINGS: weakref.WeakKeyDictionary[Duration, str] = weakref.WeakKeyDictionary()
+# Whether a class is a subclass of each kinds tuple asked so far.
+_SUBCLASSES: dict[tuple[type, tuple[type, ...]], bool] = {}
 
 
 def runtime_name(runtime: lambda_.Runtime) -> str:
@@ -58,3 +63,24 @@ def duration_milliseconds(duration: Duration) -> float:
     if duration not in _MILLISECONDS:
         _MILLISECONDS[duration] = duration.to_milliseconds()
     return _MILLISECONDS[duration]
+
+
+def duration_human_string(duration: Duration) -> str:
+    """``duration.to_human_string()`` (``"10 minutes"``)."""
+    if duration not in _HUMAN_STRINGS:
+        _HUMAN_STRINGS[duration] = duration.to_human_string()
+    return _HUMAN_STRINGS[duration]
+
+
+def is_instance(value: object, kinds: tuple[type, ...]) -> bool:
+    """``isinstance(value, kinds)`` by the class's MRO, known once per class.
+
+    jsii's classes are ABCs: ``isinstance`` of an object that is *not* a ``CfnResource`` asks each
+    of the thousands of ``Cfn*`` subclasses in turn, once per class of object, which costs tenths of
+    a second over a construct tree. Real subclasses are all that a construct's class can be here.
+    """
+    cls = type(value)
+    known = _SUBCLASSES.get((cls, kinds))
+    if known is None:
+        known = _SUBCLASSES[(cls, kinds)] = any(kind in cls.__mro__ for kind in kinds)
+    return known

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
-from aws_cdk import Duration
-
 if TYPE_CHECKING:
     from serverless_patterns.lambda_alarms.options import AlarmOptions
     from serverless_patterns.lambda_alarms.watched import (
@@ -33,7 +31,8 @@ from serverless_patterns.lambda_alarms.specs import (
     MetricSpec,
     Table,
     anomaly,
-    duration,
+    human,
+    milliseconds,
     number,
     option,
     percent,
@@ -44,7 +43,7 @@ from serverless_patterns.lambda_alarms.specs import (
 # --- Lambda functions ---------------------------------------------------------------------------
 
 
-def function_metrics(function: WatchedFunction, period: Duration) -> Metrics:
+def function_metrics(function: WatchedFunction, period: int) -> Metrics:
     """The ``AWS/Lambda`` metrics of a function, and its error rate as metric math."""
 
     def metric(name: str, statistic: str) -> MetricSpec:
@@ -114,12 +113,9 @@ FUNCTIONS: Table[WatchedFunction] = Table(
         AlarmSpec(
             "AsyncEventAge",
             "async_event_age",
-            lambda options, function: (
-                duration(options.async_event_age).to_milliseconds() if function.asynchronous else None
-            ),
+            lambda options, function: milliseconds(options.async_event_age) if function.asynchronous else None,
             lambda label, options, _: (
-                f"{label}: asynchronous events waited at least "
-                f"{duration(options.async_event_age).to_human_string()} before running"
+                f"{label}: asynchronous events waited at least {human(options.async_event_age)} before running"
             ),
         ),
         AlarmSpec(
@@ -160,7 +156,7 @@ FUNCTIONS: Table[WatchedFunction] = Table(
 # --- Dead-letter queues ---------------------------------------------------------------------------
 
 
-def queue_metrics(queue: WatchedQueue, period: Duration) -> Metrics:
+def queue_metrics(queue: WatchedQueue, period: int) -> Metrics:
     """The ``AWS/SQS`` metrics of a dead-letter queue."""
     dimensions = {"QueueName": queue.queue_name}
     return {
@@ -192,7 +188,7 @@ DEAD_LETTER_QUEUES: Table[WatchedQueue] = Table(
 # --- Step Functions state machines ----------------------------------------------------------------
 
 
-def state_machine_metrics(machine: WatchedStateMachine, period: Duration) -> Metrics:
+def state_machine_metrics(machine: WatchedStateMachine, period: int) -> Metrics:
     """The ``AWS/States`` metrics of a state machine."""
 
     def metric(name: str, statistic: str = "Sum") -> MetricSpec:
@@ -237,7 +233,7 @@ STATE_MACHINES: Table[WatchedStateMachine] = Table(
 # --- REST API stages ------------------------------------------------------------------------------
 
 
-def rest_api_metrics(api: WatchedRestApi, period: Duration) -> Metrics:
+def rest_api_metrics(api: WatchedRestApi, period: int) -> Metrics:
     """The ``AWS/ApiGateway`` metrics of a REST API stage, and its 5XX rate as metric math."""
 
     def metric(name: str, statistic: str) -> MetricSpec:
@@ -269,10 +265,8 @@ REST_APIS: Table[WatchedRestApi] = Table(
         AlarmSpec(
             "LatencyP99",
             "latency_p99",
-            lambda options, _: duration(options.latency_p99).to_milliseconds(),
-            lambda label, options, _: (
-                f"{label}: p99 latency at least {duration(options.latency_p99).to_human_string()}"
-            ),
+            lambda options, _: milliseconds(options.latency_p99),
+            lambda label, options, _: f"{label}: p99 latency at least {human(options.latency_p99)}",
         ),
         AlarmSpec(
             "ClientErrorRate",
@@ -294,7 +288,7 @@ REST_APIS: Table[WatchedRestApi] = Table(
 # --- HTTP API stages (API Gateway v2) -----------------------------------------------------------
 
 
-def http_api_metrics(api: WatchedHttpApi, period: Duration) -> Metrics:
+def http_api_metrics(api: WatchedHttpApi, period: int) -> Metrics:
     """The ``AWS/ApiGateway`` metrics of an HTTP API stage (dimensions ``ApiId`` and ``Stage``).
 
     HTTP APIs name their error metrics ``4xx`` and ``5xx``, not REST's ``4XXError``/``5XXError``:

@@ -7,7 +7,6 @@ from typing import Any, TypeVar
 
 from aws_cdk import Annotations, AspectPriority, Aspects, NestedStack, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_events as events
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -18,17 +17,19 @@ from aws_cdk import aws_stepfunctions as stepfunctions
 from constructs import Construct, IConstruct
 from typing_extensions import Unpack
 
+from serverless_patterns._internal.jsii_values import duration_milliseconds
 from serverless_patterns._internal.types import typed_options
 from serverless_patterns._internal.validation import Rules
 from serverless_patterns.lambda_alarms import dashboard as dashboards
 from serverless_patterns.lambda_alarms import discovery, spread, watched
 from serverless_patterns.lambda_alarms.alarms import DEAD_LETTER_QUEUES, FUNCTIONS, HTTP_APIS, REST_APIS, STATE_MACHINES
 from serverless_patterns.lambda_alarms.aspect import DefineAtSynthesis
-from serverless_patterns.lambda_alarms.composite import define_composite, define_composite_of
+from serverless_patterns.lambda_alarms.composite import define_health
 from serverless_patterns.lambda_alarms.growing import Growing
 from serverless_patterns.lambda_alarms.options import AlarmOptions, ForScopeOptions, Resolver
+from serverless_patterns.lambda_alarms.resources import AlarmActions, define_alarms
 from serverless_patterns.lambda_alarms.sink_alarms import RULES, SOURCE_QUEUES, TABLES
-from serverless_patterns.lambda_alarms.specs import Table, applicable, define_alarms
+from serverless_patterns.lambda_alarms.specs import Table, applicable
 from serverless_patterns.lambda_alarms.topic import allow_cloudwatch_to_use, define_key, define_topic
 from serverless_patterns.lambda_alarms.watched import (
     Watched,
@@ -81,6 +82,8 @@ class LambdaAlarms(Construct, Growing):
 
     The dashboard has an alarm status widget and a row per watched resource; it is split into
     several dashboards when CloudWatch's limits (500 widgets, 2,500 metrics per dashboard) need it.
+    Alarms, composite alarms and dashboards are L1s (``CfnAlarm``, ``CfnCompositeAlarm``,
+    ``CfnDashboard``) written from Python data, at the construct paths aws-cdk-lib's L2s use.
 
     **Order does not matter.** The topic is defined at once; what to watch is decided, and the
     alarms and dashboards are defined, when the app is synthesized (by an aspect, as
@@ -170,11 +173,13 @@ class LambdaAlarms(Construct, Growing):
     topic_key
         The KMS key of a new topic (``topic_key`` or the one defined), else ``None``.
     alarms
-        Every alarm, by alarm name (filled at synthesis).
+        Every alarm, a ``CfnAlarm`` by alarm name (filled at synthesis). For an ``IAlarm``:
+        ``cloudwatch.Alarm.from_alarm_arn(scope, id, alarm.attr_arn)``.
     dashboards
-        The dashboards, in order (filled at synthesis; empty when ``dashboard=False``).
+        The dashboards (``CfnDashboard``), in order (filled at synthesis; empty when ``dashboard=False``).
     composite_alarm
-        The ``<prefix> unhealthy`` composite alarm (filled at synthesis; ``None`` when off).
+        The ``<prefix> unhealthy`` composite alarm, a ``CfnCompositeAlarm`` (filled at synthesis;
+        ``None`` when off).
     detail_topic
         The member alarms' topic when the construct defined one, else ``None``.
     functions, dead_letter_queues, state_machines, rest_apis, rules, source_queues, tables, http_apis
@@ -271,22 +276,21 @@ class LambdaAlarms(Construct, Growing):
         self.topic: sns.ITopic = topic
         for email in emails:
             self.topic.add_subscription(subscriptions.EmailSubscription(email))
-        self._action = cloudwatch_actions.SnsAction(self.topic)
         self._ok_actions = ok_actions
         self._composite = composite_alarm
         self.detail_topic: sns.ITopic | None = None
-        self._member_action: cloudwatch.IAlarmAction = self._action
-        if composite_alarm and member_alarm_action is not None:
-            self._member_action = member_alarm_action
-        elif composite_alarm:
+        # What the member alarms notify: a topic (its ARN is read at synthesis), or any action.
+        self._member_topic: sns.ITopic = self.topic
+        self._member_action = member_alarm_action if composite_alarm else None
+        if composite_alarm and member_alarm_action is None:
             detail_key = self.topic_key if self.topic_key is not None else define_key(self)
             self.detail_topic = define_topic(self, detail_key, f"{prefix} alarm details", "DetailTopic")
-            self._member_action = cloudwatch_actions.SnsAction(self.detail_topic)
+            self._member_topic = self.detail_topic
         self._custom_rows: list[dashboards.Row] = []
 
-        self.alarms: dict[str, cloudwatch.Alarm] = {}
-        self.dashboards: list[cloudwatch.Dashboard] = []
-        self.composite_alarm: cloudwatch.CompositeAlarm | None = None
+        self.alarms: dict[str, cloudwatch.CfnAlarm] = {}
+        self.dashboards: list[cloudwatch.CfnDashboard] = []
+        self.composite_alarm: cloudwatch.CfnCompositeAlarm | None = None
         self.functions: list[WatchedFunction] = []
         self.dead_letter_queues: list[WatchedQueue] = []
         self.state_machines: list[WatchedStateMachine] = []
@@ -374,43 +378,40 @@ class LambdaAlarms(Construct, Growing):
             parts = spread.pack(counts)
             nested = [NestedStack(self, f"Alarms{number}") for number in range(1, max(parts) + 2)]
             scopes = [nested[part] for part in parts]
-        members: dict[int, list[tuple[str, cloudwatch.IAlarm]]] = {}
+        topic_arns = [self.topic.topic_arn]
+        if self._member_action is not None:
+            member_actions = AlarmActions(action=self._member_action)
+        else:
+            member_topic = self._member_topic
+            member_arn = topic_arns[0] if member_topic is self.topic else member_topic.topic_arn
+            member_actions = AlarmActions(topic_arn=member_arn)
+        members: dict[int, list[tuple[str, str]]] = {}
         rows = []
         for (table, item, options), scope in zip(plans, scopes, strict=True):
-            row, defined = self._row(table, item, options, scope)
-            members.setdefault(id(scope), []).extend(defined.items())
+            row, defined = self._row(table, item, options, scope, member_actions)
+            members.setdefault(id(scope), []).extend(defined)
             rows.append(row)
-        health: list[cloudwatch.IAlarm] = []
+        health: list[str] = []
         if self._composite and self.alarms:
-            if nested:
-                # Each nested stack watches its own alarms; the top alarm reads only those
-                # composites (one output per nested stack, not one per alarm).
-                parts_top = [
-                    define_composite(
-                        stack,
-                        members[id(stack)],
-                        self._prefix,
-                        f"{self._prefix} unhealthy (part {number} of {len(nested)})",
-                    )[0]
-                    for number, stack in enumerate(nested, start=1)
-                ]
-                top = define_composite_of(self, parts_top, self._prefix, len(self.alarms))
-                health.extend([top, *parts_top])
-            else:
-                top, _ = define_composite(self, list(self.alarms.items()), self._prefix)
-                health.append(top)
-            top.add_alarm_action(self._action)
-            if self._ok_actions:
-                top.add_ok_action(self._action)
-            self.composite_alarm = top
+            top, health = define_health(
+                self,
+                nested,
+                members,
+                self._prefix,
+                alarm_count=len(self.alarms),
+                actions=topic_arns,
+                ok_actions=topic_arns if self._ok_actions else [],
+            )
+            self.composite_alarm = top.alarm
         if not self._dashboard:
             return
         title = f"{self._prefix} alarms"
         business_roots = [root for root in (wanted.watch_scope, *wanted.rest_apis) if root is not None]
         business = dashboards.business_rows(business_roots, [*wanted.exclude, self], labels)
         if not nested:
+            every_row = [*rows, *business, *self._custom_rows]
             self.dashboards = dashboards.dashboards(
-                self, [*rows, *business, *self._custom_rows], self._dashboard_name, title, health
+                self, self._stack, every_row, name=self._dashboard_name, title=title, health=health
             )
             return
         # Spread: each nested stack shows its own rows and alarms (a template holds at most 1 MB,
@@ -418,13 +419,13 @@ class LambdaAlarms(Construct, Growing):
         # in this stack, shows the service health, the business metrics and the rows added with
         # add_dashboard_row.
         self.dashboards = dashboards.dashboards(
-            self, [*business, *self._custom_rows], self._dashboard_name, title, health
+            self, self._stack, [*business, *self._custom_rows], name=self._dashboard_name, title=title, health=health
         )
         for number, stack in enumerate(nested, start=1):
             part_rows = [row for row, scope in zip(rows, scopes, strict=True) if scope is stack]
             name = None if self._dashboard_name is None else f"{self._dashboard_name}-part{number}"
             self.dashboards += dashboards.dashboards(
-                stack, part_rows, name, f"{title} (part {number} of {len(nested)})"
+                stack, stack, part_rows, name=name, title=f"{title} (part {number} of {len(nested)})"
             )
 
     def _other_resources(self, alarm_count: int, row_count: int) -> int:
@@ -456,18 +457,26 @@ class LambdaAlarms(Construct, Growing):
             )
 
     def _row(
-        self, table: Table[W], item: W, options: AlarmOptions, scope: Construct
-    ) -> tuple[dashboards.Row, dict[str, cloudwatch.Alarm]]:
-        """Define the alarms of one watched resource from its table in ``scope``; return its row and alarms."""
+        self, table: Table[W], item: W, options: AlarmOptions, scope: Construct, actions: AlarmActions
+    ) -> tuple[dashboards.Row, list[tuple[str, str]]]:
+        """Define the alarms of one watched resource from its table in ``scope``; return its row and (name, ARN)s."""
         label = item.label
         assert options.period is not None  # DEFAULTS sets every period
-        metrics = table.metrics(item, options.period)
+        metrics = table.metrics(item, round(duration_milliseconds(options.period) / 1000))
         group = Construct(scope, f"{table.group}-{label.replace('/', '-')}")
-        alarms = define_alarms(group, table, item, options=options, metrics=metrics, prefix=self._prefix)
-        for alarm_name, alarm in alarms.items():
-            alarm.add_alarm_action(self._member_action)
-            if self._ok_actions:
-                alarm.add_ok_action(self._member_action)
+        defined = define_alarms(
+            group,
+            table,
+            item,
+            options=options,
+            metrics=metrics,
+            prefix=self._prefix,
+            actions=actions,
+            ok_actions=self._ok_actions,
+        )
+        for alarm_name, alarm, _ in defined:
             self.alarms[alarm_name] = alarm
         widgets, metric_count = dashboards.ROWS[table.group](item, metrics, options)
-        return dashboards.Row(widgets, metric_count, list(alarms.values())), alarms
+        return dashboards.Row(widgets, metric_count, [arn for _, _, arn in defined]), [
+            (alarm_name, arn) for alarm_name, _, arn in defined
+        ]

@@ -1,6 +1,7 @@
 """The dashboards: a title, alarm status widgets, one row of graphs per watched resource and business metrics.
 
-Rows are packed into as many dashboards as CloudWatch's limits need.
+Rows are packed into as many dashboards as CloudWatch's limits need. Each dashboard is an
+``AWS::CloudWatch::Dashboard`` L1 whose body ``widgets.py`` writes from Python data.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from aws_cdk import Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import Construct, IConstruct
 
@@ -30,7 +32,7 @@ from serverless_patterns.lambda_alarms.sink_alarms import (
     TABLES,
     oldest_message_threshold_seconds,
 )
-from serverless_patterns.lambda_alarms.specs import AnyMetric, Metrics, MetricSpec, number
+from serverless_patterns.lambda_alarms.specs import Metrics, number
 from serverless_patterns.lambda_alarms.watched import (
     Labels,
     WatchedFunction,
@@ -42,6 +44,7 @@ from serverless_patterns.lambda_alarms.watched import (
     WatchedStateMachine,
     WatchedTable,
 )
+from serverless_patterns.lambda_alarms.widgets import ORANGE, AlarmStatus, Annotation, Graph, Text, Widget, body
 
 # CloudWatch dashboard quotas, checked against AWS's pages: "Up to 500 widgets per dashboard. Up
 # to 500 metrics per dashboard widget. Up to 2500 metrics per dashboard, across all widgets"
@@ -54,45 +57,38 @@ from serverless_patterns.lambda_alarms.watched import (
 MAX_WIDGETS_PER_DASHBOARD = 500
 MAX_METRICS_PER_DASHBOARD = 2500
 MAX_ALARMS_PER_STATUS_WIDGET = 100
-GRID_WIDTH = 24
 # Our own, far below the quota of 500: a graph stays readable with at most 4 lines.
 MAX_METRICS_PER_GRAPH = 4
-
-_WIDGET_HEIGHT = 6
 
 
 @dataclass
 class Row:
-    """The graphs of one watched resource, how many metrics they hold, and the resource's alarms."""
+    """The graphs of one watched resource, how many metrics they hold, and the ARNs of the resource's alarms."""
 
-    widgets: list[cloudwatch.IWidget]
+    widgets: Sequence[Widget]
     metric_count: int
-    alarms: list[cloudwatch.Alarm]
+    alarms: list[str]
 
 
-def function_row(
-    function: WatchedFunction, metrics: Metrics, options: AlarmOptions
-) -> tuple[list[cloudwatch.IWidget], int]:
+def function_row(function: WatchedFunction, metrics: Metrics, options: AlarmOptions) -> tuple[list[Widget], int]:
     """Invocations; errors and error rate; p50/p99 duration against the timeout; throttles and async health."""
     label = function.label
-    annotations = []
+    annotations: list[Annotation] = []
     threshold_ms = duration_threshold_ms(options, function)
     if function.timeout_seconds is not None and threshold_ms is not None:
-        annotations.append(cloudwatch.HorizontalAnnotation(value=function.timeout_seconds * 1000, label="timeout"))
+        annotations.append(Annotation(function.timeout_seconds * 1000, "timeout"))
         if "Duration" not in options.disabled:
             annotations.append(
-                cloudwatch.HorizontalAnnotation(
-                    value=threshold_ms,
-                    label=f"p99 alarm ({number(options.duration_percent_of_timeout or 0)}% of timeout)",
-                    color=cloudwatch.Color.ORANGE,
+                Annotation(
+                    threshold_ms, f"p99 alarm ({number(options.duration_percent_of_timeout or 0)}% of timeout)", ORANGE
                 )
             )
     asynchronous = function.asynchronous
-    widgets: list[cloudwatch.IWidget] = [
-        graph(f"{label}: invocations", [metrics["invocations"]]),
-        graph(f"{label}: errors", [metrics["errors"]], right=[metrics["error_rate"]]),
-        graph(f"{label}: duration", [metrics["duration_p50"], metrics["duration_p99"]], annotations=annotations),
-        graph(
+    widgets: list[Widget] = [
+        Graph(f"{label}: invocations", [metrics["invocations"]]),
+        Graph(f"{label}: errors", [metrics["errors"]], right=[metrics["error_rate"]]),
+        Graph(f"{label}: duration", [metrics["duration_p50"], metrics["duration_p99"]], annotations=annotations),
+        Graph(
             f"{label}: throttles" + (", async" if asynchronous else ""),
             [metrics["throttles"], *([metrics["dead_letter_errors"]] if asynchronous else [])],
             right=[metrics["concurrent_executions"], *([metrics["async_event_age"]] if asynchronous else [])],
@@ -101,27 +97,25 @@ def function_row(
     return widgets, 1 + 3 + 2 + 2 + (2 if asynchronous else 0)
 
 
-def queue_row(queue: WatchedQueue, metrics: Metrics, _: AlarmOptions) -> tuple[list[cloudwatch.IWidget], int]:
+def queue_row(queue: WatchedQueue, metrics: Metrics, _: AlarmOptions) -> tuple[list[Widget], int]:
     """Visible messages; age of the oldest message."""
-    widgets: list[cloudwatch.IWidget] = [
-        graph(f"{queue.label}: dead-letter messages", [metrics["visible"]], width=12),
-        graph(f"{queue.label}: age of oldest message", [metrics["oldest"]], width=12),
+    widgets: list[Widget] = [
+        Graph(f"{queue.label}: dead-letter messages", [metrics["visible"]], width=12),
+        Graph(f"{queue.label}: age of oldest message", [metrics["oldest"]], width=12),
     ]
     return widgets, 2
 
 
-def state_machine_row(
-    machine: WatchedStateMachine, metrics: Metrics, _: AlarmOptions
-) -> tuple[list[cloudwatch.IWidget], int]:
+def state_machine_row(machine: WatchedStateMachine, metrics: Metrics, _: AlarmOptions) -> tuple[list[Widget], int]:
     """Started, succeeded, failed and timed out; p99 execution time with throttles."""
     label = machine.label
-    widgets: list[cloudwatch.IWidget] = [
-        graph(
+    widgets: list[Widget] = [
+        Graph(
             f"{label}: executions",
             [metrics["started"], metrics["succeeded"], metrics["failed"], metrics["timed_out"]],
             width=12,
         ),
-        graph(
+        Graph(
             f"{label}: execution time and throttles",
             [metrics["execution_time_p99"]],
             right=[metrics["throttled"]],
@@ -131,29 +125,27 @@ def state_machine_row(
     return widgets, 6
 
 
-def rest_api_row(
-    api: WatchedRestApi | WatchedHttpApi, metrics: Metrics, _: AlarmOptions
-) -> tuple[list[cloudwatch.IWidget], int]:
+def rest_api_row(api: WatchedRestApi | WatchedHttpApi, metrics: Metrics, _: AlarmOptions) -> tuple[list[Widget], int]:
     """Requests; 4XX and 5XX with the 5XX rate; p50 and p99 latency."""
     label = api.label
-    widgets: list[cloudwatch.IWidget] = [
-        graph(f"{label}: requests", [metrics["count"]], width=8),
-        graph(
+    widgets: list[Widget] = [
+        Graph(f"{label}: requests", [metrics["count"]], width=8),
+        Graph(
             f"{label}: errors",
             [metrics["client_errors"], metrics["server_errors"]],
             right=[metrics["server_error_rate"]],
             width=8,
         ),
-        graph(f"{label}: latency", [metrics["latency_p50"], metrics["latency_p99"]], width=8),
+        Graph(f"{label}: latency", [metrics["latency_p50"], metrics["latency_p99"]], width=8),
     ]
     return widgets, 1 + 3 + 2
 
 
-def rule_row(rule: WatchedRule, metrics: Metrics, _: AlarmOptions) -> tuple[list[cloudwatch.IWidget], int]:
+def rule_row(rule: WatchedRule, metrics: Metrics, _: AlarmOptions) -> tuple[list[Widget], int]:
     """Deliveries (invocations, sent to the DLQ); failures (failed, not sent to the DLQ, throttled)."""
-    widgets: list[cloudwatch.IWidget] = [
-        graph(f"{rule.label}: deliveries", [metrics["invocations"], metrics["sent_to_dlq"]], width=12),
-        graph(
+    widgets: list[Widget] = [
+        Graph(f"{rule.label}: deliveries", [metrics["invocations"], metrics["sent_to_dlq"]], width=12),
+        Graph(
             f"{rule.label}: failures",
             [metrics["failed"], metrics["failed_to_dlq"], metrics["throttled"]],
             width=12,
@@ -162,34 +154,32 @@ def rule_row(rule: WatchedRule, metrics: Metrics, _: AlarmOptions) -> tuple[list
     return widgets, 5
 
 
-def source_queue_row(
-    queue: WatchedSourceQueue, metrics: Metrics, options: AlarmOptions
-) -> tuple[list[cloudwatch.IWidget], int]:
+def source_queue_row(queue: WatchedSourceQueue, metrics: Metrics, options: AlarmOptions) -> tuple[list[Widget], int]:
     """Age of the oldest message against its alarm threshold; visible messages."""
     threshold = oldest_message_threshold_seconds(options, queue)
     annotations = (
-        [cloudwatch.HorizontalAnnotation(value=threshold, label="alarm", color=cloudwatch.Color.ORANGE)]
+        [Annotation(threshold, "alarm", ORANGE)]
         if threshold is not None and "OldestMessageAge" not in options.disabled
         else []
     )
-    widgets: list[cloudwatch.IWidget] = [
-        graph(f"{queue.label}: age of oldest message", [metrics["oldest"]], width=12, annotations=annotations),
-        graph(f"{queue.label}: visible messages", [metrics["visible"]], width=12),
+    widgets: list[Widget] = [
+        Graph(f"{queue.label}: age of oldest message", [metrics["oldest"]], width=12, annotations=annotations),
+        Graph(f"{queue.label}: visible messages", [metrics["visible"]], width=12),
     ]
     return widgets, 2
 
 
-def table_row(table: WatchedTable, metrics: Metrics, _: AlarmOptions) -> tuple[list[cloudwatch.IWidget], int]:
+def table_row(table: WatchedTable, metrics: Metrics, _: AlarmOptions) -> tuple[list[Widget], int]:
     """Read and write throttle events; system errors summed over the operations."""
-    widgets: list[cloudwatch.IWidget] = [
-        graph(f"{table.label}: throttle events", [metrics["reads_throttled"], metrics["writes_throttled"]], width=12),
-        graph(f"{table.label}: system errors", [metrics["system_errors"]], width=12),
+    widgets: list[Widget] = [
+        Graph(f"{table.label}: throttle events", [metrics["reads_throttled"], metrics["writes_throttled"]], width=12),
+        Graph(f"{table.label}: system errors", [metrics["system_errors"]], width=12),
     ]
     return widgets, 2 + 1 + len(SYSTEM_ERROR_OPERATIONS)
 
 
 # The row builder of each alarm table, by the table's group.
-ROWS: dict[str, Callable[[Any, Metrics, AlarmOptions], tuple[list[cloudwatch.IWidget], int]]] = {
+ROWS: dict[str, Callable[[Any, Metrics, AlarmOptions], tuple[list[Widget], int]]] = {
     FUNCTIONS.group: function_row,
     DEAD_LETTER_QUEUES.group: queue_row,
     STATE_MACHINES.group: state_machine_row,
@@ -224,8 +214,14 @@ def business_rows(roots: Iterable[IConstruct], exclude: Iterable[IConstruct], la
         chunks = [
             metrics[start : start + MAX_METRICS_PER_GRAPH] for start in range(0, len(metrics), MAX_METRICS_PER_GRAPH)
         ]
-        widgets: list[cloudwatch.IWidget] = [
-            graph(f"{label}: business metrics" + (f" ({number_})" if len(chunks) > 1 else ""), chunk, width=12)
+        # Other constructs' metrics are jsii objects: their graphs are aws-cdk-lib's, which render them.
+        widgets: list[Widget] = [
+            cloudwatch.GraphWidget(
+                title=f"{label}: business metrics" + (f" ({number_})" if len(chunks) > 1 else ""),
+                left=chunk,
+                width=12,
+                height=6,
+            )
             for number_, chunk in enumerate(chunks, start=1)
         ]
         # A metric math expression counts with each of its inputs, as the dashboard quota does.
@@ -239,14 +235,18 @@ def business_rows(roots: Iterable[IConstruct], exclude: Iterable[IConstruct], la
 
 def dashboards(
     owner: Construct,
+    stack: Stack,
     rows: Sequence[Row],
+    *,
     name: str | None,
     title: str,
-    health: Sequence[cloudwatch.IAlarm] = (),
-) -> list[cloudwatch.Dashboard]:
+    health: Sequence[str] = (),
+) -> list[cloudwatch.CfnDashboard]:
     """Define the dashboards of ``rows`` in ``owner`` (``Dashboard``, ``Dashboard2``, ...) within CloudWatch limits.
 
-    ``health`` (the composite alarm) gets an alarm status widget of its own at the top of the first dashboard.
+    ``stack`` is ``owner``'s. ``health`` (the ARN of the composite alarm) gets an alarm status
+    widget of its own at the top of the first dashboard. Each dashboard is the ``Resource`` child of
+    a construct ``Dashboard<n>``, where aws-cdk-lib's ``Dashboard`` puts it (same logical ids).
     """
     pages: list[list[Row]] = [[]]
     widgets = 1 if health else 0
@@ -264,52 +264,28 @@ def dashboards(
     defined = []
     for number_, page in enumerate(pages, start=1):
         page_name = None if name is None else (name if number_ == 1 else f"{name}-{number_}")
-        dashboard = cloudwatch.Dashboard(
-            owner, "Dashboard" if number_ == 1 else f"Dashboard{number_}", dashboard_name=page_name
-        )
+        holder = Construct(owner, "Dashboard" if number_ == 1 else f"Dashboard{number_}")
         heading = f"# {title}" + (f" ({number_} of {len(pages)})" if len(pages) > 1 else "")
-        dashboard.add_widgets(cloudwatch.TextWidget(markdown=heading, width=GRID_WIDTH, height=1))
+        layout: list[Sequence[Widget]] = [[Text(heading)]]
         if health and number_ == 1:
-            dashboard.add_widgets(
-                cloudwatch.AlarmStatusWidget(alarms=list(health), title="Service health", width=GRID_WIDTH, height=2)
-            )
+            layout.append([AlarmStatus("Service health", health)])
         page_alarms = [alarm for row in page for alarm in row.alarms]
         for start in range(0, len(page_alarms), MAX_ALARMS_PER_STATUS_WIDGET):
             chunk = page_alarms[start : start + MAX_ALARMS_PER_STATUS_WIDGET]
-            dashboard.add_widgets(
-                cloudwatch.AlarmStatusWidget(
-                    alarms=chunk,
-                    title="Alarm status",
-                    width=GRID_WIDTH,
-                    height=min(2 + math.ceil(len(chunk) / 4), 20),
-                    sort_by=cloudwatch.AlarmStatusWidgetSortBy.STATE_UPDATED_TIMESTAMP,
-                )
+            layout.append(
+                [
+                    AlarmStatus(
+                        "Alarm status",
+                        chunk,
+                        height=min(2 + math.ceil(len(chunk) / 4), 20),
+                        sort_by="stateUpdatedTimestamp",
+                    )
+                ]
             )
-        for row in page:
-            dashboard.add_widgets(*row.widgets)
-        defined.append(dashboard)
+        layout += [row.widgets for row in page]
+        defined.append(
+            cloudwatch.CfnDashboard(
+                holder, "Resource", dashboard_body=body(stack, layout, holder), dashboard_name=page_name
+            )
+        )
     return defined
-
-
-def graph(
-    title: str,
-    left: Sequence[AnyMetric],
-    *,
-    right: Sequence[AnyMetric] = (),
-    width: int = 6,
-    annotations: Sequence[cloudwatch.HorizontalAnnotation] = (),
-) -> cloudwatch.GraphWidget:
-    """A graph of at most ``MAX_METRICS_PER_GRAPH`` labelled lines."""
-    assert len(left) + len(right) <= MAX_METRICS_PER_GRAPH
-    return cloudwatch.GraphWidget(
-        title=title,
-        left=[_labelled(metric) for metric in left],
-        right=[_labelled(metric) for metric in right] or None,
-        left_annotations=list(annotations) or None,
-        width=width,
-        height=_WIDGET_HEIGHT,
-    )
-
-
-def _labelled(metric: AnyMetric) -> cloudwatch.IMetric:
-    return metric.metric(labelled=True) if isinstance(metric, MetricSpec) else metric

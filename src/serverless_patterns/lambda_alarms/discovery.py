@@ -36,6 +36,7 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as stepfunctions
 from constructs import IConstruct
 
+from serverless_patterns._internal.jsii_values import is_instance
 from serverless_patterns._internal.validation import is_unresolved
 
 # Services that invoke Lambda asynchronously (the event is queued by Lambda, retried, and can go
@@ -94,7 +95,7 @@ def walk(
     seen: set[str] = set()
     for root in roots:
         for construct in root.node.find_all():
-            if not (keep(construct) if keep is not None else isinstance(construct, kinds)):
+            if not (keep(construct) if keep is not None else is_instance(construct, kinds)):
                 continue
             path = construct.node.path
             if path in seen or any(path == ex or path.startswith(ex + "/") for ex in excluded):

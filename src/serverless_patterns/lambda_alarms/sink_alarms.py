@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from aws_cdk import Duration
-from aws_cdk import aws_cloudwatch as cloudwatch
-
 if TYPE_CHECKING:
     from serverless_patterns.lambda_alarms.options import AlarmOptions
     from serverless_patterns.lambda_alarms.watched import (
@@ -18,6 +15,7 @@ if TYPE_CHECKING:
 
 from serverless_patterns.lambda_alarms.specs import (
     AlarmSpec,
+    MathSpec,
     Metrics,
     MetricSpec,
     Table,
@@ -30,7 +28,7 @@ from serverless_patterns.lambda_alarms.specs import (
 # --- EventBridge rules ----------------------------------------------------------------------------
 
 
-def rule_metrics(rule: WatchedRule, period: Duration) -> Metrics:
+def rule_metrics(rule: WatchedRule, period: int) -> Metrics:
     """The ``AWS/Events`` metrics of a rule (Sum; ``RuleName``, with ``EventBusName`` on a custom bus).
 
     https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-monitoring.html: "Metrics that
@@ -83,7 +81,7 @@ RULES: Table[WatchedRule] = Table(
 # --- Source queues --------------------------------------------------------------------------------
 
 
-def source_queue_metrics(queue: WatchedSourceQueue, period: Duration) -> Metrics:
+def source_queue_metrics(queue: WatchedSourceQueue, period: int) -> Metrics:
     """The ``AWS/SQS`` metrics of a source queue (``QueueName``).
 
     https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-available-cloudwatch-metrics.html
@@ -151,7 +149,7 @@ SYSTEM_ERROR_OPERATIONS = (
 )
 
 
-def table_metrics(table: WatchedTable, period: Duration) -> Metrics:
+def table_metrics(table: WatchedTable, period: int) -> Metrics:
     """The ``AWS/DynamoDB`` metrics of a table: throttle events and system errors as metric math sums.
 
     ``ReadThrottleEvents``/``WriteThrottleEvents`` (Sum; ``TableName``) and ``SystemErrors`` (Sum;
@@ -168,17 +166,11 @@ def table_metrics(table: WatchedTable, period: Duration) -> Metrics:
     return {
         "reads_throttled": reads,
         "writes_throttled": writes,
-        "throttles": cloudwatch.MathExpression(
-            expression="FILL(reads, 0) + FILL(writes, 0)",
-            using_metrics={"reads": reads.metric(), "writes": writes.metric()},
-            period=period,
-            label="Throttle events",
+        "throttles": MathSpec(
+            "FILL(reads, 0) + FILL(writes, 0)", {"reads": reads, "writes": writes}, period, "Throttle events"
         ),
-        "system_errors": cloudwatch.MathExpression(
-            expression=" + ".join(f"FILL({metric_id}, 0)" for metric_id in errors),
-            using_metrics={metric_id: metric.metric() for metric_id, metric in errors.items()},
-            period=period,
-            label="System errors",
+        "system_errors": MathSpec(
+            " + ".join(f"FILL({metric_id}, 0)" for metric_id in errors), errors, period, "System errors"
         ),
     }
 

@@ -1,26 +1,25 @@
-"""The machinery of the alarm tables: metric and alarm specs, a table per kind, and defining alarms from them.
+"""The machinery of the alarm tables: metric and alarm specs, a table per kind, and their thresholds.
 
 ``alarms.py`` (functions, DLQs, state machines, APIs) and ``sink_alarms.py`` (rules, source
-queues, tables) declare the tables; the construct defines every alarm through :func:`define_alarms`.
+queues, tables) declare the tables; ``resources.py`` defines an alarm from a spec and ``widgets.py``
+draws a spec on a graph. A metric is plain Python data here, never a jsii object: an alarm and a
+graph line are written from it without a round trip to the Node.js kernel.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Generic, TypeVar
 
-from aws_cdk import Duration
-from aws_cdk import aws_cloudwatch as cloudwatch
+from serverless_patterns._internal.jsii_values import duration_human_string, duration_milliseconds
 
 if TYPE_CHECKING:
-    from constructs import Construct
+    from aws_cdk import Duration
 
     from serverless_patterns.lambda_alarms.options import AlarmOptions
-    from serverless_patterns.lambda_alarms.watched import (
-        Watched,
-    )
+    from serverless_patterns.lambda_alarms.watched import Watched
 
 # CloudWatch alarm names are at most 255 characters.
 MAX_ALARM_NAME = 255
@@ -31,39 +30,50 @@ R = TypeVar("R", bound="Watched")
 
 @dataclass(frozen=True)
 class MetricSpec:
-    """A metric known on the Python side, so alarms and graph lines are made without jsii round trips."""
+    """One CloudWatch metric: namespace, name, dimensions (values may be tokens), statistic, period.
+
+    The fields of an alarm's metric (PutMetricAlarm: ``Namespace``, ``MetricName``, ``Dimensions``,
+    ``Statistic`` or ``ExtendedStatistic``, ``Period``,
+    https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html).
+    """
 
     namespace: str
     name: str
     dimensions: Mapping[str, str]
     statistic: str
-    period: Duration | None
-    # The metrics made so far, by label: a CDK metric is immutable, so an alarm, a metric math
-    # expression and a graph share one instead of each creating its own through jsii.
-    _made: dict[bool, cloudwatch.Metric] = field(default_factory=dict, compare=False, repr=False)
+    period_seconds: int
 
-    def metric(self, *, labelled: bool = False) -> cloudwatch.Metric:
-        """The metric; alarms use it unlabelled (a simpler template), graph lines labelled."""
-        made = self._made.get(labelled)
-        if made is None:
-            made = self._made[labelled] = cloudwatch.Metric(
-                namespace=self.namespace,
-                metric_name=self.name,
-                dimensions_map=dict(self.dimensions),
-                statistic=self.statistic,
-                period=self.period,
-                label=f"{self.name} ({self.statistic})" if labelled else None,
-            )
-        return made
+    @property
+    def label(self) -> str:
+        """The label of its graph line: ``Errors (Sum)``."""
+        return f"{self.name} ({self.statistic})"
+
+    @property
+    def key(self) -> tuple[object, ...]:
+        """What makes two specs the same metric (a graph draws it once), as aws-cdk-lib's ``metricKey``."""
+        return (self.namespace, self.name, tuple(sorted(self.dimensions.items())), self.statistic, self.period_seconds)
 
 
-AnyMetric = cloudwatch.IMetric | MetricSpec
+@dataclass(frozen=True)
+class MathSpec:
+    """A metric math expression over ``using`` (ids to metrics), with the label of its graph line.
+
+    https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/using-metric-math.html
+    """
+
+    expression: str
+    using: Mapping[str, MetricSpec]
+    period_seconds: int
+    label: str
+
+    @property
+    def key(self) -> tuple[object, ...]:
+        """The expression and its metrics by id, as aws-cdk-lib's ``metricKey``."""
+        return (self.expression, *((metric_id, self.using[metric_id].key) for metric_id in sorted(self.using)))
+
+
+AnyMetric = MetricSpec | MathSpec
 Metrics = Mapping[str, AnyMetric]
-
-
-def as_metric(metric: AnyMetric) -> cloudwatch.IMetric:
-    """The CloudWatch metric an alarm watches."""
-    return metric.metric() if isinstance(metric, MetricSpec) else metric
 
 
 @dataclass(frozen=True)
@@ -93,7 +103,8 @@ class Table(Generic[W]):
     """
 
     group: str
-    metrics: Callable[[W, Duration], Metrics]
+    # The resource's metrics, given the period in seconds.
+    metrics: Callable[[W, int], Metrics]
     alarms: tuple[AlarmSpec[W], ...]
 
     @property
@@ -121,60 +132,16 @@ def applicable(table: Table[R], watched: R, options: AlarmOptions) -> list[tuple
     return found
 
 
-def define_alarms(
-    scope: Construct, table: Table[R], watched: R, *, options: AlarmOptions, metrics: Metrics, prefix: str
-) -> dict[str, cloudwatch.Alarm]:
-    """Define in ``scope`` the alarms of ``table`` that apply to ``watched`` and are not disabled, by alarm name."""
-    label = watched.label
-    defined: dict[str, cloudwatch.Alarm] = {}
-    for spec, threshold in applicable(table, watched, options):
-        name = alarm_name(prefix, label, spec.kind)
-        if spec.anomaly:
-            defined[name] = cloudwatch.AnomalyDetectionAlarm(
-                scope,
-                spec.kind,
-                alarm_name=name,
-                alarm_description=spec.describe(label, options, watched),
-                metric=as_metric(metrics[spec.metric]),
-                std_devs=threshold,
-                evaluation_periods=options.evaluation_periods or 1,
-                datapoints_to_alarm=options.datapoints_to_alarm,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_UPPER_THRESHOLD,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-            )
-            continue
-        defined[name] = cloudwatch.Alarm(
-            scope,
-            spec.kind,
-            alarm_name=name,
-            alarm_description=spec.describe(label, options, watched),
-            metric=as_metric(metrics[spec.metric]),
-            threshold=threshold,
-            evaluation_periods=1 if spec.single_period else (options.evaluation_periods or 1),
-            datapoints_to_alarm=1 if spec.single_period else options.datapoints_to_alarm,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            # No datapoint means the resource did no work in that period: not a failure.
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-        )
-    return defined
-
-
 def number(value: float) -> str:
     """``3`` for 3.0, ``2.5`` for 2.5: thresholds as a reader writes them."""
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
-def percent(
-    part: tuple[str, MetricSpec], whole: tuple[str, MetricSpec], period: Duration, label: str
-) -> cloudwatch.MathExpression:
+def percent(part: tuple[str, MetricSpec], whole: tuple[str, MetricSpec], period_seconds: int, label: str) -> MathSpec:
     """``100 * part / whole`` as metric math; a period without ``whole`` has no datapoint, not a division by zero."""
     (part_id, part_metric), (whole_id, whole_metric) = part, whole
-    return cloudwatch.MathExpression(
-        expression=f"100 * {part_id} / {whole_id}",
-        using_metrics={part_id: part_metric.metric(), whole_id: whole_metric.metric()},
-        period=period,
-        label=label,
-    )
+    using = {part_id: part_metric, whole_id: whole_metric}
+    return MathSpec(f"100 * {part_id} / {whole_id}", using, period_seconds, label)
 
 
 def option(name: str) -> Callable[[AlarmOptions, object], float]:
@@ -199,6 +166,13 @@ def required(value: float | None) -> float:
     return float(value)
 
 
-def duration(value: Duration | None) -> Duration:
+def milliseconds(value: Duration | None) -> float:
+    """A duration threshold in milliseconds (read from jsii once per ``Duration``)."""
     assert value is not None  # every duration threshold has a default in DEFAULTS
-    return value
+    return duration_milliseconds(value)
+
+
+def human(value: Duration | None) -> str:
+    """A duration threshold as a reader writes it (``10 minutes``; read from jsii once per ``Duration``)."""
+    assert value is not None  # every duration threshold has a default in DEFAULTS
+    return duration_human_string(value)

@@ -23,6 +23,8 @@ from collections.abc import Sequence
 
 from aws_cdk import CfnResource, NestedStack, Stack
 
+from serverless_patterns._internal.jsii_values import is_instance
+
 MAX_RESOURCES_PER_STACK = 500
 # Alarms per nested stack: room is left for the composite alarms of its members (one per 100
 # alarms) and its dashboard, and for the template's size: "Template body size in an Amazon S3
@@ -34,15 +36,19 @@ ALARMS_PER_NESTED_STACK = 400
 def resources_in(stack: Stack) -> int:
     """How many CloudFormation resources ``stack``'s own template holds now (nested stacks' excluded)."""
     constructs = stack.node.find_all()
-    nested = [construct.node.path for construct in constructs if isinstance(construct, NestedStack)]
+    nested = [construct.node.path for construct in constructs if is_instance(construct, _NESTED_STACK)]
     if not nested:
         # The type of a jsii object is known without a round trip: count without reading paths.
-        return sum(1 for construct in constructs if isinstance(construct, CfnResource))
+        return sum(1 for construct in constructs if is_instance(construct, _RESOURCE))
     return sum(
         1
         for construct in constructs
-        if isinstance(construct, CfnResource) and not any(construct.node.path.startswith(path + "/") for path in nested)
+        if is_instance(construct, _RESOURCE) and not any(construct.node.path.startswith(path + "/") for path in nested)
     )
+
+
+_NESTED_STACK = (NestedStack,)
+_RESOURCE = (CfnResource,)
 
 
 def needed(existing: int, alarm_count: int, extra: int) -> bool:
