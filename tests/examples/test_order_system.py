@@ -18,14 +18,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def outdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("cdk.out")
+def outdir(order_system_app: cdk.App) -> Path:
+    return Path(order_system_app.outdir)
 
 
 @pytest.fixture(scope="module")
-def stack(outdir: Path) -> cdk.Stack:
-    app = build_app(str(outdir))
-    found = app.node.find_child("OrderSystem")
+def stack(order_system_app: cdk.App) -> cdk.Stack:
+    found = order_system_app.node.find_child("OrderSystem")
     assert isinstance(found, OrderSystemStack)
     return found
 
@@ -38,6 +37,26 @@ def template(stack: cdk.Stack) -> Template:
 def test_whole_app_has_zero_findings(stack: cdk.Stack, compliant: Callable[[cdk.Stack], None]) -> None:
     # cdk-nag AwsSolutions, cfn-lint and cfn-guard with AWS Control Tower's proactive controls.
     compliant(stack)
+
+
+def _validation_violations(outdir: Path) -> list[str]:
+    # CDK writes the report only when a validation plugin ran; a plugin that found nothing is left out of it.
+    report = json.loads((outdir / "validation-report.json").read_text())
+    return [violation["ruleName"] for plugin in report["pluginReports"] for violation in plugin["violations"]]
+
+
+def test_cdk_template_validation_finds_nothing(template: Template, outdir: Path) -> None:
+    assert _validation_violations(outdir) == []
+
+
+def test_cdk_template_validation_is_not_vacuous_it_reports_an_empty_stack(
+    tmp_path: Path, cdk_validation: cdk.CloudFormationValidatePlugin
+) -> None:
+    app = cdk.App(outdir=str(tmp_path))
+    cdk.Stack(app, "Empty")
+    cdk.Validations.of(app).add_plugins(cdk_validation)
+    app.synth()
+    assert _validation_violations(tmp_path) == ["F0001"]  # "Resources section must exist and be non-empty"
 
 
 def _checkov() -> str:

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import aws_cdk as cdk
 import pytest
 
-from examples.order_system.app import build_app
 from serverless_patterns.testing import assert_observed
 from serverless_patterns.testing.observed import _App, _sinks
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> cdk.Stack:
-    app = build_app(str(Path(tmp_path_factory.mktemp("cdk.out"))))
-    found = app.node.find_child("OrderSystem")
+def stack(order_system_app: cdk.App) -> cdk.Stack:
+    found = order_system_app.node.find_child("OrderSystem")
     assert isinstance(found, cdk.Stack)
     return found
 

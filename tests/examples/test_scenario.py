@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import aws_cdk as cdk
 import pytest
 
-from examples.order_system.app import build_app
 from examples.order_system.scenario import Outcome, Scenario, report
 from serverless_patterns.local import LocalCloud
 
@@ -12,11 +12,9 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def outcome(tmp_path_factory: pytest.TempPathFactory) -> Outcome:
-    outdir = str(tmp_path_factory.mktemp("scenario") / "cdk.out")
-    build_app(outdir).synth()
+def outcome(order_system_app: cdk.App) -> Outcome:
     with LocalCloud() as cloud:
-        deployment = cloud.deploy(outdir)
+        deployment = cloud.deploy(order_system_app.outdir)
         return Scenario(cloud, deployment, say=lambda line: None).run()
 
 

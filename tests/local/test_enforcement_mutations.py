@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import aws_cdk as cdk
 import pytest
 
 from serverless_patterns.local.authorization import Denial
@@ -27,18 +27,12 @@ from tests.local.test_order_system_e2e import _order
 
 pytestmark = pytest.mark.e2e
 
-REPO = Path(__file__).resolve().parents[2]
 STACK = "OrderSystem"
 
 
 @pytest.fixture(scope="module")
-def assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    sys.path.insert(0, str(REPO))
-    from examples.order_system.app import build_app
-
-    outdir = tmp_path_factory.mktemp("mutations") / "cdk.out"
-    build_app(str(outdir)).synth()
-    return outdir
+def assembly(order_system_app: cdk.App) -> Path:
+    return Path(order_system_app.outdir)  # read-only: each test deploys a mutated copy
 
 
 @pytest.fixture(scope="module")

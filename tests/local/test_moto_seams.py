@@ -413,6 +413,15 @@ def _table(endpoint: str, name: str) -> Any:
     return client
 
 
+def test_moto_server_stop_ends_its_serving_thread() -> None:
+    # MotoServer.stop wakes werkzeug's serving loop with connections while moto's stop waits for it.
+    server = _moto.MotoServer()
+    serving = server._server._thread  # ThreadedMotoServer's serving thread
+    assert serving is not None and serving.is_alive()
+    server.stop()
+    assert not serving.is_alive()
+
+
 def test_concurrent_conditional_writes_to_one_item_let_exactly_one_through(moto: str) -> None:
     # Optimistic locking, as a handler does it: SET version = 2 only if version is still 1.
     # AWS evaluates the condition and writes atomically; moto alone lets several writers through.

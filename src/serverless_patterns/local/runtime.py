@@ -174,9 +174,11 @@ class LambdaRuntime:
         if not runtime_name.startswith("python"):
             if custom_resource:
                 # CDK's own custom resources (bucket auto-delete, log retention, ...) are Node.js:
-                # they are answered SUCCESS without running, so that the stack deploys.
-                self._answer_custom_resource(event)
+                # they are answered SUCCESS without running, so that the stack deploys. Recorded first:
+                # moto invokes them in a thread of its own, and the answer can complete the stack (and
+                # let the deploy read this list) before the next line of this thread runs.
                 self.skipped_custom_resources.append(str(event.get("LogicalResourceId")))
+                self._answer_custom_resource(event)
                 return "null", False, ""
             message = f"the local cloud runs Python handlers only, not {runtime_name}"
             return json.dumps({"errorType": "Runtime.Unsupported", "errorMessage": message}), True, ""

@@ -53,14 +53,29 @@ def nag_findings(scope: IConstruct) -> list[Finding]:
 
 def cfn_lint_findings(template: dict[str, Any] | Stack, regions: list[str] | None = None) -> list[Finding]:
     """Run cfn-lint over a template (or a stack's template) for ``regions`` (default us-east-1)."""
-    from cfnlint.api import ManualArgs, lint  # type: ignore[import-untyped]
+    from cfnlint.decode.decode import decode_str  # type: ignore[import-untyped]
 
     body = Template.from_stack(template).to_json() if isinstance(template, Stack) else template
-    matches = lint(json.dumps(body), config=ManualArgs(regions=regions or ["us-east-1"]))
+    # What cfnlint.api.lint does, with the rules loaded once per process instead of once per call.
+    decoded, matches = decode_str(json.dumps(body))
+    if not matches and decoded is not None:
+        matches = list(_cfn_lint_runner(tuple(regions or ["us-east-1"])).validate_template(decoded))
     return [
         Finding("cfn-lint", match.rule.id, "/".join(str(part) for part in match.path), match.message)
         for match in matches
     ]
+
+
+@functools.cache
+def _cfn_lint_runner(regions: tuple[str, ...]) -> Any:
+    """A cfn-lint runner for ``regions``, made once: loading its rules costs about 0.5 s, linting a template less.
+
+    cfn-lint's own command line runs every template it is given with one runner's rules, as here.
+    """
+    from cfnlint.config import ConfigMixIn  # type: ignore[import-untyped]
+    from cfnlint.runner import Runner  # type: ignore[import-untyped]
+
+    return Runner(ConfigMixIn(regions=list(regions)))
 
 
 @jsii.implements(IPolicyValidationContextBeta1)

@@ -25,10 +25,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.hypothesis_budget import examples
+
 from .conftest import ENVIRONMENT, EVENTS, LambdaContext, create_tables
 
 FUZZ = settings(
-    max_examples=300,
+    max_examples=examples(100, deep=300),
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],

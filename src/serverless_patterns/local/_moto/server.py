@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import socket
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -61,8 +63,19 @@ class MotoServer:
         """Where the server answers."""
 
     def stop(self) -> None:
-        """Stop the server."""
-        self._server.stop()
+        """Stop the server, at once.
+
+        moto's ``stop`` asks werkzeug's serving loop to end and waits for it; the loop notices only when
+        a connection arrives or at its next poll, every 0.5 s. So while the stop waits, a connection a
+        few milliseconds apart wakes the loop (it accepts the connection, which closes without a request).
+        """
+        stopping = threading.Thread(target=self._server.stop, name="moto-server-stop", daemon=True)
+        stopping.start()
+        address = self._server.get_host_and_port()
+        while stopping.is_alive():
+            with contextlib.suppress(OSError), socket.create_connection(address, timeout=0.1):
+                pass
+            stopping.join(0.01)
 
 
 WsgiGuard = Callable[[dict[str, Any]], "tuple[str, list[tuple[str, str]], bytes] | None"]
