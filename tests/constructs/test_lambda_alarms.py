@@ -37,6 +37,7 @@ from serverless_patterns import (
 from serverless_patterns.crud_api import CrudApi
 from serverless_patterns.lambda_alarms import ALARM_KINDS, AlarmOptions, LambdaAlarms
 from serverless_patterns.testing import nag_findings, normalized_template
+from tests.constructs.stacks import plain_function
 
 ECHO = str(Path(__file__).parent / "handlers" / "echo")
 ENV = cdk.Environment(account="111111111111", region="eu-west-1")
@@ -44,17 +45,6 @@ ENV = cdk.Environment(account="111111111111", region="eu-west-1")
 
 def _stack(name: str = "Test", app: cdk.App | None = None) -> cdk.Stack:
     return cdk.Stack(app or cdk.App(), name, env=ENV)
-
-
-def _plain_function(scope: cdk.Stack, id: str, **options: Any) -> lambda_.Function:
-    return lambda_.Function(
-        scope,
-        id,
-        code=lambda_.Code.from_inline("def handler(event, context):\n    return event\n"),
-        handler="index.handler",
-        runtime=lambda_.Runtime.PYTHON_3_14,
-        **options,
-    )
 
 
 def _synthesized(alarms: LambdaAlarms) -> LambdaAlarms:
@@ -119,17 +109,17 @@ class Mixed:
         # Asynchronous by its own DLQ.
         self.worker = ServerlessFunction(stack, "Worker", entry=ECHO, dead_letter_queue_enabled=True)
         # Asynchronous by an EventBridge permission; the rule target has a DLQ.
-        self.scheduled = _plain_function(stack, "Scheduled")
+        self.scheduled = plain_function(stack, "Scheduled")
         rule = events.Rule(stack, "Every5Minutes", schedule=events.Schedule.rate(cdk.Duration.minutes(5)))
         self.rule_dlq = sqs.Queue(stack, "RuleDlq")
         rule.add_target(targets.LambdaFunction(self.scheduled, dead_letter_queue=self.rule_dlq))
         # Asynchronous by an EventInvokeConfig whose on-failure destination is a queue.
         self.failures = sqs.Queue(stack, "Failures")
-        self.notifier = _plain_function(
+        self.notifier = plain_function(
             stack, "Notifier", timeout=cdk.Duration.seconds(30), on_failure=destinations.SqsDestination(self.failures)
         )
         # Asynchronous by an SNS permission.
-        self.subscriber = _plain_function(stack, "Subscriber")
+        self.subscriber = plain_function(stack, "Subscriber")
         sns.Topic(stack, "Orders").add_subscription(subscriptions.LambdaSubscription(self.subscriber))
         # A work queue with a DLQ: only the DLQ is watched.
         self.work_dlq = sqs.Queue(stack, "WorkDlq")
@@ -714,8 +704,8 @@ def test_library_snapshot(library: Library, alarms_snapshot: Callable[[cdk.Stack
 
 def test_explicit_targets_are_watched_without_discovery() -> None:
     stack = _stack("Explicit")
-    function = _plain_function(stack, "Fn")
-    ignored = _plain_function(stack, "NotGiven")
+    function = plain_function(stack, "Fn")
+    ignored = plain_function(stack, "NotGiven")
     queue = sqs.Queue(stack, "Parked")
     machine = stepfunctions.StateMachine(
         stack, "Flow", definition_body=stepfunctions.DefinitionBody.from_chainable(stepfunctions.Pass(stack, "Step"))
@@ -843,10 +833,10 @@ def test_a_monitoring_stack_defined_before_the_services_stack_watches_it() -> No
 
 def test_resources_defined_after_synthesis_are_refused() -> None:
     stack = _stack("Late")
-    alarms = LambdaAlarms(stack, "Alarms", functions=[_plain_function(stack, "Fn")])
+    alarms = LambdaAlarms(stack, "Alarms", functions=[plain_function(stack, "Fn")])
     cdk.App.of(stack).synth()  # type: ignore[union-attr]
     with pytest.raises(ValidationError, match="Late/Other was added after synthesis defined the alarms"):
-        alarms.add_function(_plain_function(stack, "Other"))
+        alarms.add_function(plain_function(stack, "Other"))
 
 
 def test_tags_of_the_app_reach_the_alarms_defined_at_synthesis() -> None:
@@ -854,7 +844,7 @@ def test_tags_of_the_app_reach_the_alarms_defined_at_synthesis() -> None:
     stack = _stack("Tagged", app)
     cdk.Tags.of(app).add("team", "orders")
     LambdaAlarms.for_scope(stack, "Alarms", stack)
-    _plain_function(stack, "Fn")
+    plain_function(stack, "Fn")
     Template.from_stack(stack).has_resource_properties(
         "AWS::SNS::Topic", {"Tags": [{"Key": "team", "Value": "orders"}]}
     )
@@ -869,8 +859,8 @@ def test_tags_of_the_app_reach_the_alarms_defined_at_synthesis() -> None:
 def test_add_methods_watch_each_kind_with_their_own_options() -> None:
     stack = _stack("Grown")
     alarms = LambdaAlarms(stack, "Alarms", alarm_options=AlarmOptions(errors=5))
-    function = _plain_function(stack, "Fn")
-    fire_and_forget = _plain_function(stack, "FireAndForget")
+    function = plain_function(stack, "Fn")
+    fire_and_forget = plain_function(stack, "FireAndForget")
     queue = sqs.Queue(stack, "Parked")
     machine = stepfunctions.StateMachine(
         stack, "Flow", definition_body=stepfunctions.DefinitionBody.from_chainable(stepfunctions.Pass(stack, "Step"))
@@ -909,7 +899,7 @@ def test_a_resource_added_and_discovered_is_watched_once() -> None:
 def test_an_own_topic_key_encrypts_the_new_topic() -> None:
     stack = _stack("OwnKey")
     key = kms.Key(stack, "Key", enable_key_rotation=True)
-    alarms = LambdaAlarms(stack, "Alarms", functions=[_plain_function(stack, "Fn")], topic_key=key)
+    alarms = LambdaAlarms(stack, "Alarms", functions=[plain_function(stack, "Fn")], topic_key=key)
     template = Template.from_stack(stack)
     assert alarms.topic_key is key
     template.resource_count_is("AWS::KMS::Key", 1)
@@ -927,7 +917,7 @@ def test_an_imported_topic_key_gets_a_warning_about_its_policy() -> None:
     key = kms.Key.from_key_arn(
         stack, "Key", "arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab"
     )
-    LambdaAlarms(stack, "Alarms", functions=[_plain_function(stack, "Fn")], topic_key=key)
+    LambdaAlarms(stack, "Alarms", functions=[plain_function(stack, "Fn")], topic_key=key)
     warnings = Annotations.from_stack(stack).find_warning(
         "/ImportedKey/Alarms", Match.string_like_regexp("cloudwatch.amazonaws.com")
     )

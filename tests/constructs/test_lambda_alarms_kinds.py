@@ -17,7 +17,6 @@ from aws_cdk import aws_apigatewayv2 as apigatewayv2
 from aws_cdk import aws_apigatewayv2_integrations as integrations
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
 from aws_cdk.assertions import Template
 
@@ -32,6 +31,7 @@ from serverless_patterns import (
 from serverless_patterns.lambda_alarms import AlarmOptions, LambdaAlarms
 from serverless_patterns.lambda_alarms.composite import MAX_ALARMS_PER_RULE, MAX_RULE_CHARACTERS, chunks
 from serverless_patterns.lambda_alarms.sink_alarms import SYSTEM_ERROR_OPERATIONS
+from tests.constructs.stacks import plain_function
 
 ECHO = str(Path(__file__).parent / "handlers" / "echo")
 ENV = cdk.Environment(account="111111111111", region="eu-west-1")
@@ -61,16 +61,6 @@ def _rule_terms(composite: dict[str, Any]) -> int:
     rule = composite["Properties"]["AlarmRule"]
     parts = rule["Fn::Join"][1] if isinstance(rule, dict) else [rule]
     return "".join(part for part in parts if isinstance(part, str)).count("ALARM(")
-
-
-def _plain_function(scope: cdk.Stack, id: str) -> lambda_.Function:
-    return lambda_.Function(
-        scope,
-        id,
-        code=lambda_.Code.from_inline("def handler(event, context):\n    return event\n"),
-        handler="index.handler",
-        runtime=lambda_.Runtime.PYTHON_3_14,
-    )
 
 
 # --- EventBridge rules ----------------------------------------------------------------------------
@@ -202,7 +192,7 @@ def test_table_throttles_and_system_errors_from_the_crud_api() -> None:
 def test_http_api_stage_is_discovered_with_api_id_and_stage_dimensions() -> None:
     stack = _stack()
     alarms = LambdaAlarms.for_scope(stack, "Alarms", stack, alarm_options=AlarmOptions(client_error_rate_percent=20))
-    handler = _plain_function(stack, "Handler")
+    handler = plain_function(stack, "Handler")
     api = apigatewayv2.HttpApi(stack, "Api")
     api.add_routes(path="/orders", integration=integrations.HttpLambdaIntegration("Orders", handler))
     by_name = _alarms(Template.from_stack(stack))
@@ -247,7 +237,7 @@ def test_rest_api_client_error_rate_is_opt_in() -> None:
 
 def test_asynchronous_function_alarms_on_dropped_events() -> None:
     stack = _stack()
-    function = _plain_function(stack, "Notifier")
+    function = plain_function(stack, "Notifier")
     LambdaAlarms(stack, "Alarms", asynchronous_functions=[function])
     alarm = _alarms(Template.from_stack(stack))["Kinds-Notifier-AsyncEventsDropped"]
     assert (alarm["Namespace"], alarm["MetricName"], alarm["Statistic"]) == ("AWS/Lambda", "AsyncEventsDropped", "Sum")
@@ -265,7 +255,7 @@ def test_anomaly_detection_alarms_are_off_by_default_and_band_alarms_when_on(
     compliant: Callable[[cdk.Stack], None],
 ) -> None:
     stack = _stack()
-    LambdaAlarms(stack, "Alarms", functions=[_plain_function(stack, "Fn")])
+    LambdaAlarms(stack, "Alarms", functions=[plain_function(stack, "Fn")])
     assert not any(name.endswith("Anomaly") for name in _alarms(Template.from_stack(stack)))
 
     stack = _stack("Anomaly")
@@ -313,7 +303,7 @@ def test_composite_splits_into_groups_within_the_rule_limits() -> None:
     app = cdk.App()
     services = cdk.Stack(app, "Services", env=ENV)
     for index in range(100):
-        _plain_function(services, f"Fn{index}")
+        plain_function(services, f"Fn{index}")
     monitoring = cdk.Stack(app, "Monitoring", env=ENV)
     alarms = LambdaAlarms.for_scope(monitoring, "Alarms", services)
     template = Template.from_stack(monitoring)
@@ -349,7 +339,7 @@ def test_chunks_respect_both_the_alarm_count_and_the_rule_length() -> None:
 
 def test_composite_can_be_turned_off_and_every_alarm_pages_again() -> None:
     stack = _stack()
-    LambdaAlarms(stack, "Alarms", functions=[_plain_function(stack, "Fn")], composite_alarm=False)
+    LambdaAlarms(stack, "Alarms", functions=[plain_function(stack, "Fn")], composite_alarm=False)
     template = Template.from_stack(stack)
     template.resource_count_is("AWS::CloudWatch::CompositeAlarm", 0)
     template.resource_count_is("AWS::SNS::Topic", 1)
@@ -361,7 +351,7 @@ def test_custom_dashboard_rows_come_after_the_watched_resources() -> None:
     from aws_cdk import aws_cloudwatch as cloudwatch
 
     stack = _stack()
-    alarms = LambdaAlarms(stack, "Alarms", functions=[_plain_function(stack, "Fn")])
+    alarms = LambdaAlarms(stack, "Alarms", functions=[plain_function(stack, "Fn")])
     orders = cloudwatch.Metric(namespace="Shop", metric_name="OrdersPlaced", statistic="Sum")
     alarms.add_dashboard_row([cloudwatch.GraphWidget(title="Orders placed", left=[orders], width=24)], metric_count=1)
     [dashboard] = Template.from_stack(stack).find_resources("AWS::CloudWatch::Dashboard").values()

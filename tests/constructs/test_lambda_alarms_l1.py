@@ -15,7 +15,6 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk.assertions import Template
 from jsii._kernel.providers import process
 
@@ -26,22 +25,13 @@ from serverless_patterns.lambda_alarms.sink_alarms import table_metrics
 from serverless_patterns.lambda_alarms.specs import AnyMetric, MathSpec, MetricSpec
 from serverless_patterns.lambda_alarms.watched import WatchedFunction, WatchedTable
 from serverless_patterns.lambda_alarms.widgets import ORANGE, Annotation, Graph, Text, body
+from tests.constructs.stacks import plain_function
 
 ENV = cdk.Environment(account="111111111111", region="eu-west-1")
 
 
 def _stack() -> cdk.Stack:
     return cdk.Stack(cdk.App(), "L1", env=ENV)
-
-
-def _function(stack: cdk.Stack, id: str) -> lambda_.Function:
-    return lambda_.Function(
-        stack,
-        id,
-        code=lambda_.Code.from_inline("def handler(event, context):\n    return event\n"),
-        handler="index.handler",
-        runtime=lambda_.Runtime.PYTHON_3_14,
-    )
 
 
 def _l2(metric: AnyMetric, *, labelled: bool = False) -> cloudwatch.IMetric:
@@ -104,7 +94,7 @@ def test_an_alarm_reads_as_aws_cdk_libs_alarm_writes_it(metric: AnyMetric) -> No
 def test_an_anomaly_detection_alarm_reads_as_aws_cdk_libs_writes_it() -> None:
     stack = _stack()
     alarms = LambdaAlarms(
-        stack, "Alarms", functions=[_function(stack, "Fn")], alarm_options=AlarmOptions(anomaly_band_width=2.5)
+        stack, "Alarms", functions=[plain_function(stack, "Fn")], alarm_options=AlarmOptions(anomaly_band_width=2.5)
     )
     metric = _function_metrics()["duration_average"]
     cloudwatch.AnomalyDetectionAlarm(
@@ -207,7 +197,7 @@ def test_a_dashboard_body_lays_rows_out_as_aws_cdk_libs_dashboard() -> None:
 
 def test_alarms_composite_and_dashboards_are_l1s_where_the_l2s_put_them() -> None:
     stack = _stack()
-    alarms = LambdaAlarms(stack, "Alarms", functions=[_function(stack, "Fn")])
+    alarms = LambdaAlarms(stack, "Alarms", functions=[plain_function(stack, "Fn")])
     Template.from_stack(stack)
     assert all(isinstance(alarm, cloudwatch.CfnAlarm) for alarm in alarms.alarms.values())
     assert alarms.alarms["L1-Fn-ErrorRate"].node.path == "L1/Alarms/Function-Fn/ErrorRate/Resource"
@@ -218,9 +208,9 @@ def test_alarms_composite_and_dashboards_are_l1s_where_the_l2s_put_them() -> Non
 
 def test_a_lambda_action_for_the_members_gets_a_permission_per_alarm() -> None:
     stack = _stack()
-    pager = _function(stack, "Pager")
+    pager = plain_function(stack, "Pager")
     action = cloudwatch_actions.LambdaAction(pager, use_unique_permission_id=True)
-    alarms = LambdaAlarms(stack, "Alarms", functions=[_function(stack, "Fn")], member_alarm_action=action)
+    alarms = LambdaAlarms(stack, "Alarms", functions=[plain_function(stack, "Fn")], member_alarm_action=action)
     template = Template.from_stack(stack)
     permissions = template.find_resources(
         "AWS::Lambda::Permission", {"Properties": {"Principal": "lambda.alarms.cloudwatch.amazonaws.com"}}
@@ -253,7 +243,7 @@ def _synthesis_round_trips(functions: int) -> list[str]:
     stack = _stack()
     LambdaAlarms.for_scope(stack, "Alarms", stack)
     for number in range(functions):
-        _function(stack, f"Fn{number}")
+        plain_function(stack, f"Fn{number}")
     app = cdk.App.of(stack)
     assert app is not None
     with _round_trips() as requests:

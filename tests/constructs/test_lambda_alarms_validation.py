@@ -18,22 +18,12 @@ from aws_cdk import aws_sqs as sqs
 
 from serverless_patterns import ValidationError
 from serverless_patterns.lambda_alarms import AlarmOptions, LambdaAlarms
-
-
-def _function(stack: cdk.Stack, id: str = "Fn", **options: Any) -> lambda_.Function:
-    return lambda_.Function(
-        stack,
-        id,
-        code=lambda_.Code.from_inline("def handler(event, context):\n    return event\n"),
-        handler="index.handler",
-        runtime=lambda_.Runtime.PYTHON_3_14,
-        **options,
-    )
+from tests.constructs.stacks import plain_function
 
 
 def _fails(message: str, **options: Any) -> ValidationError:
     stack = cdk.Stack(cdk.App(), "Test")
-    function = _function(stack)
+    function = plain_function(stack)
     options.setdefault("functions", [function])
     with pytest.raises(ValidationError) as raised:
         LambdaAlarms(stack, "Alarms", **options)
@@ -55,13 +45,13 @@ def _fails_at_synth(stack: cdk.Stack, message: str) -> ValidationError:
 
 def _fails_for_function(message: str, **options: Any) -> ValidationError:
     stack = cdk.Stack(cdk.App(), "Test")
-    LambdaAlarms(stack, "Alarms", functions=[_function(stack)], **options)
+    LambdaAlarms(stack, "Alarms", functions=[plain_function(stack)], **options)
     return _fails_at_synth(stack, message)
 
 
 def test_valid_options_pass() -> None:
     stack = cdk.Stack(cdk.App(), "Test")
-    LambdaAlarms(stack, "Alarms", functions=[_function(stack)], emails=["ops@example.com"])
+    LambdaAlarms(stack, "Alarms", functions=[plain_function(stack)], emails=["ops@example.com"])
 
 
 def test_fails_when_nothing_to_watch() -> None:
@@ -173,14 +163,14 @@ def test_fails_when_a_disabled_alarm_kind_is_unknown() -> None:
 
 def test_fails_when_an_override_value_is_out_of_range() -> None:
     stack = cdk.Stack(cdk.App(), "Test")
-    function = _function(stack)
+    function = plain_function(stack)
     with pytest.raises(ValidationError, match=r"overrides\[Fn\]\.throttles must be at least 1, got 0"):
         LambdaAlarms(stack, "Alarms", functions=[function], overrides={function: AlarmOptions(throttles=0)})
 
 
 def test_fails_when_an_override_key_contains_no_watched_resource() -> None:
     stack = cdk.Stack(cdk.App(), "Test")
-    watched, other = _function(stack, "Watched"), _function(stack, "Other")
+    watched, other = plain_function(stack, "Watched"), plain_function(stack, "Other")
     LambdaAlarms(stack, "Alarms", functions=[watched], overrides={other: AlarmOptions(errors=3)})
     _fails_at_synth(stack, "overrides key Test/Other contains no watched resource")
 
@@ -278,21 +268,21 @@ def test_fails_when_an_add_method_gets_a_wrong_type(method: str, argument: objec
         getattr(alarms, method)(argument)
     assert raised.value.construct_path == "Test/Alarms"
     with pytest.raises(ValidationError, match="alarm_options must be AlarmOptions or None, got str 'strict'"):
-        getattr(alarms, method)(_function(stack, f"For{method}"), alarm_options="strict")
+        getattr(alarms, method)(plain_function(stack, f"For{method}"), alarm_options="strict")
 
 
 def test_fails_when_add_function_asynchronous_is_not_a_bool() -> None:
     stack = cdk.Stack(cdk.App(), "Test")
     alarms = LambdaAlarms(stack, "Alarms")
     with pytest.raises(ValidationError, match="asynchronous must be bool, got str 'yes'"):
-        alarms.add_function(_function(stack), asynchronous="yes")  # type: ignore[arg-type]
+        alarms.add_function(plain_function(stack), asynchronous="yes")  # type: ignore[arg-type]
 
 
 def test_fails_when_an_added_resource_has_out_of_range_options() -> None:
     stack = cdk.Stack(cdk.App(), "Test")
     alarms = LambdaAlarms(stack, "Alarms")
     with pytest.raises(ValidationError, match=r"overrides\[Fn\]\.errors must be at least 1, got 0"):
-        alarms.add_function(_function(stack), alarm_options=AlarmOptions(errors=0))
+        alarms.add_function(plain_function(stack), alarm_options=AlarmOptions(errors=0))
 
 
 def test_fails_when_a_topic_and_a_topic_key_are_both_given() -> None:
