@@ -19,11 +19,14 @@ from typing import TYPE_CHECKING, Any
 
 from aws_cdk import Acknowledgment, CfnResource, Validations
 
+from serverless_patterns._internal.jsii_values import is_instance
+
 if TYPE_CHECKING:
     from constructs import IConstruct
 
 ACKNOWLEDGED_METADATA_TYPE = "aws:cdk:acknowledged-rules"
 CHECKOV_PREFIX = "CKV"
+_RESOURCE = (CfnResource,)
 
 
 def acknowledge(scope: IConstruct, rule_id: str, reason: str) -> None:
@@ -53,9 +56,9 @@ def acknowledge_all(scope: IConstruct, rules: Sequence[tuple[str, str]]) -> None
     checkov = [(rule_id, reason) for rule_id, reason in rules if rule_id.startswith(CHECKOV_PREFIX)]
     if checkov:
         # A CloudFormation resource has no resources under it: no need to ask jsii for its subtree.
-        nodes = [scope] if isinstance(scope, CfnResource) else scope.node.find_all()
+        nodes = [scope] if is_instance(scope, _RESOURCE) else scope.node.find_all()
         for node in nodes:
-            if isinstance(node, CfnResource):
+            if is_instance(node, _RESOURCE):
                 _add_checkov_skips(node, checkov)
 
 

@@ -11,6 +11,7 @@ too, so its ``id`` is not reused, or weakly for durations).
 from __future__ import annotations
 
 import weakref
+from typing import TypeGuard, TypeVar
 
 from aws_cdk import Duration
 from aws_cdk import aws_lambda as lambda_
@@ -23,6 +24,8 @@ _MILLISECONDS: weakref.WeakKeyDictionary[Duration, float] = weakref.WeakKeyDicti
 _HUMAN_STRINGS: weakref.WeakKeyDictionary[Duration, str] = weakref.WeakKeyDictionary()
 # Whether a class is a subclass of each kinds tuple asked so far.
 _SUBCLASSES: dict[tuple[type, tuple[type, ...]], bool] = {}
+
+_Kind = TypeVar("_Kind")
 
 
 def runtime_name(runtime: lambda_.Runtime) -> str:
@@ -72,7 +75,7 @@ def duration_human_string(duration: Duration) -> str:
     return _HUMAN_STRINGS[duration]
 
 
-def is_instance(value: object, kinds: tuple[type, ...]) -> bool:
+def is_instance(value: object, kinds: tuple[type[_Kind], ...]) -> TypeGuard[_Kind]:
     """``isinstance(value, kinds)`` by the class's MRO, known once per class.
 
     jsii's classes are ABCs: ``isinstance`` of an object that is *not* a ``CfnResource`` asks each

@@ -21,6 +21,7 @@ from aws_cdk.assertions import Template
 from constructs import IConstruct
 
 from serverless_patterns._internal.compliance import ACKNOWLEDGED_METADATA_TYPE, acknowledged_reason
+from serverless_patterns._internal.jsii_values import is_instance
 
 _RULES_IN_BUNDLE = "package/rules/control-tower/cfn-guard"
 _CONTROL_ID = re.compile(r"\[(CT\.[A-Z0-9]+\.PR\.\d+)\]")
@@ -205,7 +206,7 @@ def _constructs_by_logical_id(stack: Stack) -> dict[str, CfnResource]:
     return {
         str(stack.resolve(node.logical_id)): node
         for node in stack.node.find_all()
-        if isinstance(node, CfnResource) and Stack.of(node) is stack
+        if is_instance(node, (CfnResource,)) and Stack.of(node) is stack
     }
 
 

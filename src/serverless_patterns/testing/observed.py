@@ -63,6 +63,8 @@ from aws_cdk import CfnResource, Stack
 from aws_cdk.assertions import Template
 from constructs import Construct, IConstruct
 
+from serverless_patterns._internal.jsii_values import is_instance
+
 Reference = tuple[str, str]
 """A resource of the app: (stack artifact id, logical id)."""
 
@@ -389,7 +391,7 @@ def unwatched_sinks(scope: IConstruct | Iterable[Stack]) -> list[UnwatchedSink]:
         paths = {
             str(stack.resolve(node.logical_id)): node.node.path
             for node in stack.node.find_all()
-            if isinstance(node, CfnResource) and Stack.of(node) is stack
+            if is_instance(node, (CfnResource,)) and Stack.of(node) is stack
         }
         for sink in _sinks(app, stack.artifact_id):
             key_namespace = f"{sink.watch.namespace}|{sink.watch.dimension}"
